@@ -1,0 +1,23 @@
+"""Error pages in the portal's layout (and JSON under /api/)."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def _answer(request, status: int, code: str, message: str):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    return render(request, "portal/error.html", {"status": status, "message": message}, status=status)
+
+
+def not_found(request, exception=None):
+    return _answer(request, 404, "not_found", _("找不到这个页面，它可能已被移走或从未存在。"))
+
+
+def forbidden(request, exception=None):
+    return _answer(request, 403, "permission_denied", _("你没有权限查看此页面。如需帮助，请联系主办方。"))
+
+
+def server_error(request):
+    return _answer(request, 500, "server_error", _("服务器出错了，请稍后再试。"))

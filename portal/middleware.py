@@ -1,0 +1,64 @@
+"""Portal middleware: language choice and the staff second factor."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from portal import rules as portal_rules
+
+
+class PortalLocaleMiddleware:
+    """Chinese unless the visitor chose otherwise (language cookie).
+
+    Browsers' Accept-Language is ignored on purpose: this is a Chinese city's
+    portal and its pages should not switch language by the device's setting.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+        if language not in self.supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class StaffSecondFactorMiddleware:
+    """Organisers and dispatchers must hold a TOTP authenticator: until they
+    set one up, every page sends them to the set-up page."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/", "/prefs/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and portal_rules.needs_second_factor(user)
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
+            message = _("你的角色需要启用两步验证（TOTP 动态口令）后才能继续。")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": {"code": "second_factor_required", "message": message, "fields": {}}},
+                    status=403,
+                )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -1,0 +1,57 @@
+"""Pages of the core: home, health, visitor preferences."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.shortcuts import redirect
+
+from portal import health
+from portal.context_processors import ELDER_COOKIE
+
+RETRY_AFTER_SECONDS = 60
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, body = health.report()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return target
+
+
+@require_POST
+def set_elder_mode(request: HttpRequest) -> HttpResponse:
+    """长辈版: large type and high contrast, remembered for a year."""
+    response = redirect(_back(request))
+    if request.POST.get("elder") == "1":
+        response.set_cookie(ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax")
+    else:
+        response.delete_cookie(ELDER_COOKIE)
+    return response
+
+
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    """django-ratelimit's answer: 429 with Retry-After, as JSON or a page."""
+    message = _("操作太频繁，请稍后再试。")
+    if request.path.startswith("/api/") or request.headers.get("accept", "").startswith("application/json"):
+        response = JsonResponse(
+            {"error": {"code": "rate_limited", "message": message, "fields": {}}}, status=429
+        )
+    else:
+        response = render(request, "portal/error.html", {"message": message, "status": 429}, status=429)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
