@@ -8,6 +8,7 @@ PostgreSQL and Redis on 127.0.0.1).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# Under pytest, static files are served unhashed (no collectstatic needed).
+TESTING = "pytest" in sys.modules
 # The development key is only accepted while DEBUG is on or no production
 # hosts are configured; `check --deploy` flags it otherwise.
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-minxinbang-portal-key-change-me")
@@ -237,7 +240,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("PORTAL_PLAIN_STATIC", False)
+            if DEBUG or TESTING or env_bool("PORTAL_PLAIN_STATIC", False)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -1,0 +1,51 @@
+# 民心榜 portal. Two commands for a newcomer: `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+WITH_SERVICES := source var/services.env &&
+PYTEST_ARGS ?=
+
+.PHONY: run test bench venv services setup system-deps browser-deps messages
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system_deps.sh base
+
+browser-deps:
+	@bash scripts/system_deps.sh browser
+
+services: venv
+	@$(PY) scripts/services.py ensure
+
+messages: venv system-deps
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+setup: services messages
+	@$(WITH_SERVICES) $(PY) manage.py migrate --no-input -v 0
+	@$(WITH_SERVICES) $(PY) manage.py collectstatic --no-input -v 0
+	@$(WITH_SERVICES) $(PY) manage.py seed_demo
+
+## Serve the portal with its background worker at http://127.0.0.1:8000
+run: setup
+	@$(WITH_SERVICES) exec bash scripts/run.sh
+
+## Run the whole test suite against the real PostgreSQL, Redis and chromium
+test: services messages browser-deps
+	@$(WITH_SERVICES) $(PY) -m pytest $(PYTEST_ARGS)
+
+## Load benchmarks (not tests): figures printed as ratios to in-run baselines
+bench: setup
+	@$(WITH_SERVICES) $(PY) -m bench $(BENCH_ARGS)
+
+## Current TOTP code of the demo organiser and dispatcher
+totp: venv
+	@$(PY) manage.py demo_totp

