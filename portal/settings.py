@@ -301,3 +301,12 @@ LOGGING = {
 
 # One-time codes are six digits, as Chinese residents expect from SMS.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+
+# --- Uploaded images (portal.images) ----------------------------------------
+PORTAL_IMAGE_MAX_BYTES = int(os.environ.get("PORTAL_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+PORTAL_IMAGE_MAX_SIDE = int(os.environ.get("PORTAL_IMAGE_MAX_SIDE", "8000"))
+PORTAL_IMAGE_STORED_SIDE = 1920
+PORTAL_IMAGE_THUMB_SIDE = 480
+# Requests larger than this are refused before any view runs (9 photos + form).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

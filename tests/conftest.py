@@ -1,0 +1,57 @@
+"""Fixtures shared by every test: the real PostgreSQL and Redis, no fakes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _isolated_outbox(settings, tmp_path):
+    """Each test writes its emails and SMS to its own outbox file."""
+    settings.PORTAL_OUTBOX_FILE = tmp_path / "outbox.jsonl"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "portal.outbox.OutboxEmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis(settings):
+    """Tests share one Redis server: give each run its own key prefix and
+    empty it around each test (rate-limit counters, cached sessions)."""
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": prefix},
+    }
+    cache.delete_pattern("*")
+    yield
+    cache.delete_pattern("*")
+
+
+@pytest.fixture
+def resident(db):
+    return factories.ResidentFactory()
+
+
+@pytest.fixture
+def organiser(db):
+    return factories.StaffFactory(role="organiser", with_totp=True)
+
+
+@pytest.fixture
+def dispatcher(db):
+    return factories.StaffFactory(role="dispatcher", with_totp=True)
+
+
+@pytest.fixture
+def unit_staff(db):
+    return factories.StaffFactory(role="unit_staff")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.StaffFactory(role="reviewer")
