@@ -1,0 +1,87 @@
+"""The API's shape: errors, authentication, schema and docs."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.mark.django_db
+def test_signed_out_request_gets_the_stable_error_shape(api):
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert set(response.json()) == {"error"}
+    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_answers_json_404(api):
+    response = api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_token_authentication_identifies_the_unit_staff(api):
+    unit = factories.UnitFactory(name="南城街道")
+    staff = factories.StaffFactory(role="unit_staff", unit=unit)
+    token = Token.objects.create(user=staff)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    body = api.get("/api/v1/me").json()
+    assert body["roles"] == ["unit_staff"]
+    assert body["unit"]["name"] == "南城街道"
+    assert body["verified"] is True
+
+
+@pytest.mark.django_db
+def test_wrong_token_is_refused_with_the_error_shape(api):
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+@pytest.mark.django_db
+def test_organiser_without_second_factor_is_refused_by_the_api(api):
+    organiser = factories.StaffFactory(role="organiser", with_totp=False)
+    api.force_authenticate(organiser)
+    api.force_login(organiser)
+    response = api.get("/api/v1/me")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "second_factor_required"
+
+
+@pytest.mark.django_db
+def test_units_are_listed_publicly_with_pagination(api, django_assert_max_num_queries):
+    factories.UnitFactory.create_batch(30)
+    with django_assert_max_num_queries(2):
+        body = api.get("/api/v1/units?limit=10").json()
+    assert body["count"] == 30
+    assert len(body["results"]) == 10
+    assert set(body["results"][0]) == {"id", "name", "short_name", "level", "kind", "parent"}
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served(api):
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/me" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_api_docs_render_without_a_cdn(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html
