@@ -44,6 +44,7 @@ test: services messages browser-deps
 
 ## Load benchmarks (not tests): figures printed as ratios to in-run baselines
 bench: setup
+	@bash scripts/system_deps.sh bench
 	@$(WITH_SERVICES) $(PY) -m bench $(BENCH_ARGS)
 
 ## Current TOTP code of the demo organiser and dispatcher

@@ -37,6 +37,8 @@ TESTING = "pytest" in sys.modules
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-minxinbang-portal-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Baseline views for bench/ (never on in production).
+PORTAL_BENCH_ENDPOINTS = env_bool("PORTAL_BENCH_ENDPOINTS", False)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -320,3 +322,43 @@ PORTAL_IMAGE_THUMB_SIDE = 480
 # Requests larger than this are refused before any view runs (9 photos + form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Appeals (appeals app) ----------------------------------------------------
+# Dispatch deadline from intake, by urgency (urgent 30 min, general 2 h).
+APPEALS_DISPATCH_MINUTES = {"urgent": 30, "general": 120}
+# Route without the dispatch centre when the responsibility list is unambiguous.
+APPEALS_AUTO_DISPATCH = env_bool("APPEALS_AUTO_DISPATCH", True)
+# A unit may return an appeal within this many hours of dispatch; after it the
+# unit that received it is responsible (首接负责).
+APPEALS_RETURN_WINDOW_HOURS = int(os.environ.get("APPEALS_RETURN_WINDOW_HOURS", "24"))
+# "Due soon" starts this many hours before the deadline (at most a quarter of the time given).
+APPEALS_DUE_SOON_HOURS = int(os.environ.get("APPEALS_DUE_SOON_HOURS", "24"))
+APPEALS_MAX_PHOTOS = 9
+# Dongguan's bounding box (south, west, north, east) for browser coordinates.
+APPEALS_CITY_BBOX = (22.60, 113.50, 23.20, 114.30)
+APPEALS_TRACKING_PREFIX = os.environ.get("APPEALS_TRACKING_PREFIX", "DG")
+
+# --- Accounts (allauth): the portal's forms, messages and code lifetimes ------
+ACCOUNT_FORMS = {
+    **ACCOUNT_FORMS,
+    "login": "portal.forms.PortalLoginForm",
+    "request_login_code": "portal.forms.PortalRequestLoginCodeForm",
+    "confirm_login_code": "portal.forms.PortalConfirmLoginCodeForm",
+    "confirm_email_verification_code": "portal.forms.PortalConfirmEmailCodeForm",
+    "verify_phone": "portal.forms.PortalVerifyPhoneForm",
+}
+MFA_ADAPTER = "portal.adapters.PortalMFAAdapter"
+MFA_FORMS = {
+    "authenticate": "portal.forms.TotpAuthenticateForm",
+    "activate_totp": "portal.forms.ActivateTotpForm",
+}
+# One SMS text serves sign-in and phone verification: one lifetime for both.
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = ACCOUNT_LOGIN_BY_CODE_TIMEOUT
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 15 * 60
+# A lost SMS or email should not be a dead end: allow a new code (rate-limited)
+# and correcting a mistyped address on the code page.
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True

@@ -27,6 +27,14 @@ urlpatterns = [
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
+if settings.PORTAL_BENCH_ENDPOINTS:
+    urlpatterns += [
+        path("bench/bare", views.bench_bare),
+        path("bench/signed-in", views.bench_signed_in),
+    ]
+
 handler404 = "portal.errors.not_found"
 handler500 = "portal.errors.server_error"
 handler403 = "portal.errors.forbidden"
+# allauth answers its rate limits (sign-up, sign-in floods) through this handler.
+handler429 = "portal.views.rate_limited"

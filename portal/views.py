@@ -55,3 +55,16 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
         response = render(request, "portal/error.html", {"message": message, "status": 429}, status=429)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+# Baselines for the load benchmarks (bench/): routed only when the setting
+# PORTAL_BENCH_ENDPOINTS is on. They pass through the same middleware as
+# every page.
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def bench_signed_in(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return HttpResponse("anonymous", status=403, content_type="text/plain")
+    return HttpResponse(str(request.user.pk), content_type="text/plain")

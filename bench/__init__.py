@@ -1,0 +1,1 @@
+"""Load benchmarks (not tests). Run with `make bench` or `python -m bench`."""

@@ -1,0 +1,28 @@
+"""`python -m bench [scenario] [options]`: run the load benchmarks.
+
+Without a scenario, every scenario runs with its default (a few minutes in
+all on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# scenario name -> module under bench/ exposing main(argv)
+SCENARIOS = {"servers": "bench.servers"}
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    if argv and argv[0] in SCENARIOS:
+        importlib.import_module(SCENARIOS[argv[0]]).main(argv[1:])
+        return
+    if argv and not argv[0].startswith("-"):
+        raise SystemExit(f"unknown scenario {argv[0]!r}; choose from {', '.join(SCENARIOS)}")
+    for module in SCENARIOS.values():
+        importlib.import_module(module).main(argv)
+
+
+if __name__ == "__main__":
+    main()
