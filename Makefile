@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	@echo "[setup] installing the pinned dependencies into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
