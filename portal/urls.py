@@ -9,6 +9,8 @@ from portal import api, views
 api_v1 = [
     path("me", api.MeView.as_view(), name="api-me"),
     path("units", api.UnitListView.as_view(), name="api-units"),
+    path("", include("cases.api_urls")),
+    path("appeals/", include("appeals.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +20,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("cases.urls")),
+    path("appeals/", include("appeals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

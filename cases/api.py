@@ -1,0 +1,342 @@
+"""The case registry's API (/api/v1/): campaigns and the board for everyone,
+entries for unit staff, screening for organisers. Same services as the pages."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import selectors, services
+from cases.enums import SCREENING_ACTIONS, BoardSort
+from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track
+from portal import selectors as portal_selectors
+from portal.models import Unit
+
+
+class PhaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Phase
+        fields = ["kind", "starts_at", "ends_at"]
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Track
+        fields = ["id", "kind", "name", "description"]
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Domain
+        fields = ["id", "name"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    phases = serializers.SerializerMethodField()
+    tracks = TrackSerializer(many=True, read_only=True)
+    domains = DomainSerializer(many=True, read_only=True)
+    current_phase = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = ["slug", "title", "year", "description", "entry_limit_per_track", "current_phase", "phases", "tracks", "domains"]
+
+    def get_phases(self, campaign) -> list[dict]:
+        return PhaseSerializer(selectors.phases_of(campaign), many=True).data
+
+    def get_current_phase(self, campaign) -> str | None:
+        found = selectors.current_phase(campaign)
+        return found.kind if found else None
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EntryImage
+        fields = ["id", "position", "image", "thumbnail", "width", "height", "caption"]
+
+
+class BoardCaseSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.name")
+    unit_level = serializers.CharField(source="unit.level")
+    domain = serializers.CharField(source="domain.name")
+    track = serializers.CharField(source="track.name")
+    cover = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEntry
+        fields = ["id", "title", "summary", "unit", "unit_level", "domain", "track", "vote_count", "accepted_at", "cover", "url"]
+
+    def get_cover(self, entry) -> str | None:
+        covers = getattr(entry, "cover_list", None)
+        if covers is None:
+            covers = list(entry.images.all())[:1]
+        return self.context["request"].build_absolute_uri(covers[0].thumbnail.url) if covers else None
+
+    def get_url(self, entry) -> str:
+        return self.context["request"].build_absolute_uri(entry.get_absolute_url())
+
+
+class BoardCaseDetailSerializer(BoardCaseSerializer):
+    images = ImageSerializer(many=True, read_only=True)
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta(BoardCaseSerializer.Meta):
+        fields = [*BoardCaseSerializer.Meta.fields, "campaign", "story", "results", "video_url", "images"]
+
+
+class CampaignListView(generics.ListAPIView):
+    serializer_class = CampaignSerializer
+
+    def get_queryset(self):
+        return Campaign.objects.prefetch_related("phases", "tracks", "domains").order_by("-year", "-pk")
+
+
+class CampaignDetailView(generics.RetrieveAPIView):
+    serializer_class = CampaignSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Campaign.objects.prefetch_related("phases", "tracks", "domains")
+
+
+class BoardListView(generics.ListAPIView):
+    """Accepted cases of a campaign: ?domain=<id>&level=<unit level>&q=<words>&sort=newest|votes"""
+
+    serializer_class = BoardCaseSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("domain", int),
+            OpenApiParameter("level", str),
+            OpenApiParameter("q", str),
+            OpenApiParameter("sort", str, enum=BoardSort.values),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        campaign = get_object_or_404(Campaign, slug=self.kwargs["slug"])
+        params = self.request.query_params
+        domain = params.get("domain")
+        return selectors.board_entries(
+            campaign,
+            domain_id=int(domain) if domain and domain.isdigit() else None,
+            level=params.get("level") or None,
+            q=params.get("q", ""),
+            sort=params.get("sort") if params.get("sort") in BoardSort.values else BoardSort.NEWEST,
+        )
+
+
+class BoardCaseView(generics.RetrieveAPIView):
+    serializer_class = BoardCaseDetailSerializer
+
+    def get_queryset(self):
+        return selectors.board_entries_all()
+
+
+# --- Unit staff: their own entries ---------------------------------------------
+
+
+class EntryEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EntryEvent
+        fields = ["action", "from_state", "to_state", "reason", "deadline", "at"]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    """A unit's entry as its own staff (and organisers) see it."""
+
+    campaign = serializers.SlugRelatedField(slug_field="slug", queryset=Campaign.objects.all())
+    track = serializers.PrimaryKeyRelatedField(queryset=Track.objects.all())
+    domain = serializers.PrimaryKeyRelatedField(queryset=Domain.objects.all())
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False)
+    images = ImageSerializer(many=True, read_only=True)
+    upload_images = serializers.ListField(child=serializers.FileField(), required=False, write_only=True, max_length=9)
+    remove_images = serializers.ListField(child=serializers.IntegerField(), required=False, write_only=True)
+    submit = serializers.BooleanField(required=False, default=False, write_only=True)
+    events = EntryEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CaseEntry
+        fields = [
+            "id", "campaign", "track", "domain", "unit", "title", "summary", "story", "results", "video_url",
+            "contact_name", "contact_phone", "state", "changes_deadline", "screening_note", "submitted_at",
+            "accepted_at", "images", "upload_images", "remove_images", "submit", "events",
+        ]
+        read_only_fields = ["state", "changes_deadline", "screening_note", "submitted_at", "accepted_at"]
+        extra_kwargs = {"summary": {"max_length": None}, "title": {"max_length": None}}
+
+
+CONTENT_FIELDS = ("track", "domain", "title", "summary", "story", "results", "video_url", "contact_name", "contact_phone")
+
+
+def _staff_unit(request):
+    if not request.user.has_perm("cases.enter_cases"):
+        raise PermissionDenied("只有单位工作人员可以管理本单位的案例。")
+    return portal_selectors.staff_unit_of(request.user)
+
+
+class EntryListCreateView(generics.ListCreateAPIView):
+    serializer_class = EntrySerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.entries_of_unit(_staff_unit(self.request)).prefetch_related("images", "events")
+
+    def create(self, request, *args, **kwargs):
+        _staff_unit(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = services.create_entry(
+            actor=request.user,
+            campaign=data["campaign"],
+            unit=data.get("unit"),
+            images=data.get("upload_images", []),
+            submit=data.get("submit", False),
+            **{field: data.get(field, "") for field in CONTENT_FIELDS},
+        )
+        return Response(EntrySerializer(entry, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class EntryDetailView(generics.RetrieveUpdateAPIView):
+    serializer_class = EntrySerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        entry = get_object_or_404(CaseEntry.objects.prefetch_related("images", "events"), pk=self.kwargs["pk"])
+        if not self.request.user.has_perm("cases.view_entry_history", entry):
+            raise PermissionDenied("只能查看本单位的案例。")
+        return entry
+
+    def update(self, request, *args, **kwargs):
+        entry = self.get_object()
+        serializer = self.get_serializer(entry, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = services.update_entry(
+            actor=request.user,
+            entry=entry,
+            changes={field: data[field] for field in CONTENT_FIELDS if field in data},
+            new_images=data.get("upload_images", []),
+            remove_image_ids=data.get("remove_images", []),
+            unit=data.get("unit"),
+            submit=data.get("submit", False),
+        )
+        entry = CaseEntry.objects.prefetch_related("images", "events").get(pk=entry.pk)
+        return Response(EntrySerializer(entry, context={"request": request}).data)
+
+
+class EntryActionView(APIView):
+    permission_classes = [IsAuthenticated]
+    action = ""
+
+    @extend_schema(request=None, responses=EntrySerializer)
+    def post(self, request, pk: int):
+        entry = get_object_or_404(CaseEntry, pk=pk)
+        if self.action == "submit":
+            entry = services.submit_entry(actor=request.user, entry=entry)
+        else:
+            entry = services.withdraw_entry(actor=request.user, entry=entry, reason=request.data.get("reason", ""))
+        entry = CaseEntry.objects.prefetch_related("images", "events").get(pk=entry.pk)
+        return Response(EntrySerializer(entry, context={"request": request}).data)
+
+
+# --- Organisers: screening ------------------------------------------------------
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[a.value for a in SCREENING_ACTIONS])
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class BulkDecisionSerializer(DecisionSerializer):
+    entries = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class ScreeningEntrySerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.name")
+    domain = serializers.CharField(source="domain.name")
+    track = serializers.CharField(source="track.name")
+
+    class Meta:
+        model = CaseEntry
+        fields = ["id", "title", "unit", "domain", "track", "state", "submitted_at", "changes_deadline", "screening_note"]
+
+
+def _require_organiser(request):
+    if not request.user.has_perm("cases.view_screening"):
+        raise PermissionDenied("只有主办方可以筛选案例。")
+
+
+class ScreeningListView(generics.ListAPIView):
+    """Entries to screen with ?state=&domain=&unit=&track=&q=; the response
+    carries the count per state."""
+
+    serializer_class = ScreeningEntrySerializer
+    permission_classes = [IsAuthenticated]
+
+    def list(self, request, *args, **kwargs):
+        _require_organiser(request)
+        campaign = get_object_or_404(Campaign, slug=kwargs["slug"])
+        params = request.query_params
+
+        def number(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        base = selectors.screening_entries(
+            campaign, domain_id=number("domain"), unit_id=number("unit"), track_id=number("track"), q=params.get("q", "")
+        )
+        entries = base.filter(state=params["state"]) if params.get("state") else base
+        page = self.paginate_queryset(entries)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["counts"] = {value: n for value, _label, n in selectors.state_counts(base)}
+        return response
+
+
+class ScreenEntryView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DecisionSerializer, responses=ScreeningEntrySerializer)
+    def post(self, request, pk: int):
+        _require_organiser(request)
+        entry = get_object_or_404(CaseEntry, pk=pk)
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.screen_entry(actor=request.user, entry=entry, **serializer.validated_data)
+        return Response(ScreeningEntrySerializer(CaseEntry.objects.select_related("unit", "domain", "track").get(pk=entry.pk)).data)
+
+
+class BulkScreenView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=BulkDecisionSerializer, responses=ScreeningEntrySerializer(many=True))
+    def post(self, request, slug: str):
+        _require_organiser(request)
+        campaign = get_object_or_404(Campaign, slug=slug)
+        serializer = BulkDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        done = services.screen_entries(
+            actor=request.user,
+            campaign=campaign,
+            entry_ids=data["entries"],
+            decision=data["decision"],
+            reason=data["reason"],
+            deadline=data["deadline"],
+        )
+        rows = CaseEntry.objects.select_related("unit", "domain", "track").filter(pk__in=[e.pk for e in done]).order_by("pk")
+        return Response(ScreeningEntrySerializer(rows, many=True).data)

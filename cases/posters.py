@@ -1,0 +1,109 @@
+"""Share posters: a PNG per case with its title, unit and a QR code to its
+page, sized for WeChat Moments (750 × 1334)."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import qrcode
+from django.conf import settings
+from PIL import Image, ImageDraw, ImageFont
+
+from cases.models import CaseEntry
+
+WIDTH, HEIGHT = 750, 1334
+RED = (164, 22, 26)
+INK = (31, 31, 31)
+MUTED = (85, 85, 85)
+FONT_CANDIDATES = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+]
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A CJK font when one is installed; otherwise Pillow's own (which draws
+    Latin text only, but the poster is still made and the QR code works)."""
+    configured = getattr(settings, "CASES_POSTER_FONT", "")
+    for candidate in [configured, *FONT_CANDIDATES]:
+        if candidate and Path(candidate).exists():
+            return ImageFont.truetype(candidate, size)
+    return ImageFont.load_default(size=size)
+
+
+def wrap(draw: ImageDraw.ImageDraw, text: str, face, max_width: int, max_lines: int) -> list[str]:
+    """Break text by width, character by character (Chinese has no spaces)."""
+    lines: list[str] = []
+    current = ""
+    for char in text:
+        if draw.textlength(current + char, font=face) > max_width and current:
+            lines.append(current)
+            current = char
+            if len(lines) == max_lines:
+                break
+        else:
+            current += char
+    else:
+        if current:
+            lines.append(current)
+        return lines
+    last = lines[-1]
+    while last and draw.textlength(last + "…", font=face) > max_width:
+        last = last[:-1]
+    lines[-1] = last + "…"
+    return lines
+
+
+def qr_image(url: str, size: int) -> Image.Image:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=10)
+    code.add_data(url)
+    code.make(fit=True)
+    return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB").resize((size, size))
+
+
+def render_poster(entry: CaseEntry, *, url: str, cover: Image.Image | None = None) -> bytes:
+    canvas = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    # Header band with the edition's name.
+    draw.rectangle((0, 0, WIDTH, 150), fill=RED)
+    draw.text((48, 40), entry.campaign.title, font=font(40), fill=(255, 255, 255))
+    draw.text((48, 98), "我为群众办实事 · 优秀案例", font=font(26), fill=(255, 235, 235))
+
+    top = 190
+    if cover is not None:
+        picture = cover.convert("RGB")
+        ratio = min((WIDTH - 96) / picture.width, 420 / picture.height)
+        picture = picture.resize((max(1, int(picture.width * ratio)), max(1, int(picture.height * ratio))))
+        canvas.paste(picture, ((WIDTH - picture.width) // 2, top))
+        top += picture.height + 36
+    else:
+        draw.rectangle((48, top, WIDTH - 48, top + 12), fill=RED)
+        top += 48
+
+    domain = f"#{entry.domain.name}"
+    draw.rounded_rectangle((48, top, 48 + draw.textlength(domain, font=font(26)) + 28, top + 44), 10, fill=(253, 236, 236))
+    draw.text((62, top + 6), domain, font=font(26), fill=RED)
+    top += 70
+    for line in wrap(draw, entry.title, font(46), WIDTH - 96, 3):
+        draw.text((48, top), line, font=font(46), fill=INK)
+        top += 62
+    top += 10
+    for line in wrap(draw, entry.unit.name, font(30), WIDTH - 96, 2):
+        draw.text((48, top), line, font=font(30), fill=MUTED)
+        top += 42
+
+    qr_size = 260
+    qr_top = HEIGHT - qr_size - 120
+    canvas.paste(qr_image(url, qr_size), (48, qr_top))
+    draw.text((48 + qr_size + 32, qr_top + 60), "长按识别二维码", font=font(32), fill=INK)
+    draw.text((48 + qr_size + 32, qr_top + 110), "查看案例，为TA点赞", font=font(30), fill=RED)
+    draw.text((48, HEIGHT - 80), "民心榜 · 市民点赞榜", font=font(26), fill=MUTED)
+
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

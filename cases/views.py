@@ -1,0 +1,359 @@
+"""Pages of the case registry: the public board and case pages, the units'
+entry pages and the organisers' screening list. Thin: parse, call a service
+or selector, render."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from PIL import Image
+
+from cases import posters, selectors, services
+from cases.enums import BoardSort, EntryAction, EntryState, PhaseKind
+from cases.exceptions import CaseError
+from cases.forms import BoardFilterForm, DecisionForm, EntryForm, ScreeningFilterForm
+from cases.models import Campaign, CaseEntry
+from cases.richtext import plain_text
+from portal import selectors as portal_selectors
+from portal.exceptions import PermissionDeniedError
+
+POSTER_CACHE_SECONDS = 24 * 3600
+
+
+def permission_required(permission: str):
+    """Signed-in users holding `permission` (no object); others get 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _fail(request: HttpRequest, error: CaseError) -> None:
+    if isinstance(error, PermissionDeniedError):
+        raise PermissionDenied(str(error.message))
+    messages.error(request, error.message)
+
+
+# --- The public board ---------------------------------------------------------
+
+
+def board(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug) if slug else selectors.current_campaign()
+    if campaign is None:
+        return render(request, "cases/board_empty.html")
+    allow_votes = selectors.phase_has_started(campaign, PhaseKind.VOTING)
+    form = BoardFilterForm(request.GET or None, campaign=campaign, allow_votes=allow_votes)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = filters.get("sort") or BoardSort.NEWEST
+    domain = filters.get("domain")
+    entries = selectors.board_entries(
+        campaign,
+        domain_id=domain.pk if domain else None,
+        level=filters.get("level") or None,
+        q=filters.get("q") or "",
+        sort=sort,
+    )
+    page = Paginator(entries, selectors.BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "page": page,
+        "entries": page.object_list,
+        "query": query.urlencode(),
+        "show_votes": allow_votes,
+        "filtered": any(filters.get(key) for key in ("q", "domain", "level")),
+        "timeline": selectors.timeline(campaign),
+        "current_phase": selectors.current_phase(campaign),
+    }
+    template = "cases/_board_results.html" if request.htmx and request.htmx.target == "board-results" else "cases/board.html"
+    return render(request, template, context)
+
+
+def _visible_entry(request: HttpRequest, pk: int) -> CaseEntry:
+    try:
+        entry = selectors.board_case(pk)
+    except CaseEntry.DoesNotExist as exc:
+        raise Http404 from exc
+    if not request.user.has_perm("cases.view_entry", entry):
+        # Entries not on the board do not exist for the public.
+        raise Http404
+    return entry
+
+
+def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _visible_entry(request, pk)
+    images = list(entry.images.all())
+    share_image = images[0].image.url if images else reverse("cases:poster", kwargs={"pk": entry.pk})
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "entry": entry,
+            "campaign": entry.campaign,
+            "images": images,
+            "share_url": request.build_absolute_uri(entry.get_absolute_url()),
+            "share_image": request.build_absolute_uri(share_image),
+            "share_description": (entry.summary or plain_text(entry.story))[:120],
+            "poster_url": reverse("cases:poster", kwargs={"pk": entry.pk}),
+            "show_contact": request.user.has_perm("cases.view_entry_contact", entry),
+            "current_phase": selectors.current_phase(entry.campaign),
+        },
+    )
+
+
+def case_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The share poster (PNG): title, unit and a QR code to the case page."""
+    entry = _visible_entry(request, pk)
+    url = request.build_absolute_uri(entry.get_absolute_url())
+    key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{url}"
+    png = cache.get(key)
+    if png is None:
+        cover = None
+        first = next(iter(entry.images.all()), None)
+        if first is not None:
+            with first.image.open("rb") as handle:
+                cover = Image.open(handle)
+                cover.load()
+        png = posters.render_poster(entry, url=url, cover=cover)
+        cache.set(key, png, POSTER_CACHE_SECONDS)
+    response = HttpResponse(png, content_type="image/png")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="case-{entry.pk}-poster.png"'
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# --- Units' entries -----------------------------------------------------------
+
+
+@permission_required("cases.enter_cases")
+def my_entries(request: HttpRequest) -> HttpResponse:
+    unit = portal_selectors.staff_unit_of(request.user)
+    calls = selectors.open_calls()
+    for campaign in calls:
+        counts = selectors.live_entry_counts(campaign, unit)
+        campaign.track_usage = [(track, counts.get(track.pk, 0)) for track in campaign.tracks.all()]
+    return render(
+        request,
+        "cases/mine.html",
+        {"unit": unit, "entries": selectors.entries_of_unit(unit), "open_calls": calls},
+    )
+
+
+def _submitted(request: HttpRequest) -> bool:
+    return request.POST.get("action") == "submit"
+
+
+@permission_required("cases.enter_cases")
+def entry_new(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    unit = portal_selectors.staff_unit_of(request.user)
+    if not selectors.phase_is_open(campaign, PhaseKind.CALL):
+        messages.error(request, services.call_closed_error(campaign, _("新建案例")).message)
+        return redirect("cases:mine")
+    form = EntryForm(request.POST or None, request.FILES or None, campaign=campaign, initial={"unit": unit})
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.create_entry(
+                actor=request.user,
+                campaign=campaign,
+                unit=form.cleaned_data.get("unit"),
+                images=form.cleaned_data["images"],
+                submit=_submitted(request),
+                **form.content(),
+            )
+        except CaseError as error:
+            _fail(request, error)
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+        else:
+            messages.success(
+                request, _("案例已提交，等待主办方筛选。") if entry.state == EntryState.SUBMITTED else _("草稿已保存。")
+            )
+            return redirect("cases:entry", pk=entry.pk)
+    return render(request, "cases/entry_form.html", {"form": form, "campaign": campaign, "unit": unit, "entry": None})
+
+
+def _own_entry(request: HttpRequest, pk: int, permission: str) -> CaseEntry:
+    entry = get_object_or_404(CaseEntry.objects.select_related("campaign", "unit", "domain", "track"), pk=pk)
+    if not request.user.has_perm(permission, entry):
+        raise PermissionDenied(_("只能查看和修改本单位的案例。"))
+    return entry
+
+
+@login_required
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _own_entry(request, pk, "cases.view_entry_history")
+    return render(
+        request,
+        "cases/entry.html",
+        {
+            "entry": entry,
+            "images": list(entry.images.all()),
+            "history": selectors.history(entry),
+            "can_change": request.user.has_perm("cases.change_entry", entry),
+        },
+    )
+
+
+@login_required
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _own_entry(request, pk, "cases.change_entry")
+    images = list(entry.images.all())
+    initial = {field: getattr(entry, field) for field in ("title", "summary", "results", "video_url", "contact_name", "contact_phone")}
+    initial |= {"track": entry.track, "domain": entry.domain, "story": entry.story, "unit": entry.unit}
+    form = EntryForm(request.POST or None, request.FILES or None, campaign=entry.campaign, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_entry(
+                actor=request.user,
+                entry=entry,
+                changes=form.content(),
+                new_images=form.cleaned_data["images"],
+                remove_image_ids=[pk for pk in request.POST.getlist("remove_image") if pk.isdigit()],
+                unit=form.cleaned_data.get("unit"),
+                submit=_submitted(request),
+            )
+        except CaseError as error:
+            _fail(request, error)
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("修改已保存。") if not _submitted(request) else _("案例已提交，等待主办方筛选。"))
+            return redirect("cases:entry", pk=entry.pk)
+    return render(
+        request,
+        "cases/entry_form.html",
+        {"form": form, "campaign": entry.campaign, "unit": entry.unit, "entry": entry, "images": images},
+    )
+
+
+@require_POST
+@login_required
+def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    entry = _own_entry(request, pk, "cases.change_entry")
+    try:
+        if action == EntryAction.SUBMIT:
+            services.submit_entry(actor=request.user, entry=entry)
+            messages.success(request, _("案例已提交，等待主办方筛选。"))
+        elif action == EntryAction.WITHDRAW:
+            services.withdraw_entry(actor=request.user, entry=entry, reason=request.POST.get("reason", ""))
+            messages.success(request, _("案例已撤回，名额已释放。"))
+        else:
+            raise Http404
+    except CaseError as error:
+        _fail(request, error)
+    return redirect("cases:entry", pk=entry.pk)
+
+
+# --- Screening by organisers ---------------------------------------------------
+
+
+@permission_required("cases.view_screening")
+def screening(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    units = selectors.units_with_entries(campaign)
+    filters_form = ScreeningFilterForm(request.GET or None, campaign=campaign, units=units)
+    filters = filters_form.cleaned_data if filters_form.is_valid() else {}
+    base = selectors.screening_entries(
+        campaign,
+        domain_id=filters["domain"].pk if filters.get("domain") else None,
+        unit_id=filters["unit"].pk if filters.get("unit") else None,
+        track_id=filters["track"].pk if filters.get("track") else None,
+        q=filters.get("q") or "",
+    )
+    state = filters.get("state") or ""
+    entries = base.filter(state=state) if state else base
+    decision_form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        ids = request.POST.getlist("entries")
+        if decision_form.is_valid():
+            try:
+                if not all(pk.isdigit() for pk in ids):
+                    raise CaseError(_("所选案例编号无效。"), field="entries")
+                done = services.screen_entries(
+                    actor=request.user,
+                    campaign=campaign,
+                    entry_ids=[int(pk) for pk in ids],
+                    decision=decision_form.cleaned_data["decision"],
+                    reason=decision_form.cleaned_data["reason"],
+                    deadline=decision_form.cleaned_data["deadline"],
+                )
+            except CaseError as error:
+                _fail(request, error)
+            else:
+                messages.success(
+                    request,
+                    _("已对 %(n)d 个案例执行“%(action)s”。")
+                    % {"n": len(done), "action": EntryAction(decision_form.cleaned_data["decision"]).label},
+                )
+                return redirect(request.get_full_path())
+        else:
+            messages.error(request, _("请选择筛选结果。"))
+    counts = selectors.state_counts(base)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/screening.html",
+        {
+            "campaign": campaign,
+            "filters_form": filters_form,
+            "decision_form": decision_form,
+            "page": page,
+            "entries": page.object_list,
+            "counts": counts,
+            "total": sum(n for _s, _l, n in counts),
+            "state": state,
+            "query": query.urlencode(),
+            "current_phase": selectors.current_phase(campaign),
+        },
+    )
+
+
+@permission_required("cases.view_screening")
+def screen_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(CaseEntry.objects.select_related("campaign", "unit", "domain", "track"), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screen_entry(
+                actor=request.user,
+                entry=entry,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                deadline=form.cleaned_data["deadline"],
+            )
+        except CaseError as error:
+            _fail(request, error)
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("筛选结果已记录。"))
+            return redirect(reverse("cases:screening", kwargs={"slug": entry.campaign.slug}))
+    return render(
+        request,
+        "cases/screen_entry.html",
+        {"entry": entry, "images": list(entry.images.all()), "history": selectors.history(entry), "form": form},
+    )
