@@ -9,6 +9,7 @@ from portal import api, views
 api_v1 = [
     path("me", api.MeView.as_view(), name="api-me"),
     path("units", api.UnitListView.as_view(), name="api-units"),
+    path("appeals/", include("appeals.api_urls")),
     path("", include("cases.api_urls")),
     path("appeals/", include("appeals.api_urls")),
 ]
@@ -20,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("appeals/", include("appeals.urls")),
     path("", include("cases.urls")),
     path("appeals/", include("appeals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

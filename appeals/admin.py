@@ -1,0 +1,178 @@
+"""Admin: organisers maintain the catalogue, areas, responsibility list and
+holidays, with XLSX/CSV import (all-or-nothing) and export; appeals are read-only here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from appeals.exceptions import CatalogueImportError
+from appeals.models import (
+    Appeal,
+    Area,
+    Category,
+    ContactView,
+    Escalation,
+    Holiday,
+    Item,
+    OnlineClue,
+    Responsibility,
+)
+from appeals.services import catalogue_io
+from portal.admin import PortalModelAdmin
+from portal.exports import csv_response, xlsx_response
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+
+
+class ImportExportMixin:
+    """Adds import/ and export/ views to a changelist."""
+
+    change_list_template = "appeals/admin/change_list_io.html"
+    io_header: list[str] = []
+    io_sheet = ""
+
+    def io_import(self, *, actor, upload):
+        raise NotImplementedError
+
+    def io_rows(self):
+        raise NotImplementedError
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name=f"{name}_import"),
+            path("export/", self.admin_site.admin_view(self.export_view), name=f"{name}_export"),
+        ] + super().get_urls()
+
+    def import_view(self, request):
+        if not request.user.has_perm("appeals.import_catalogue"):
+            return redirect("admin:index")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = self.io_import(actor=request.user, upload=form.cleaned_data["file"])
+            except CatalogueImportError as exc:
+                messages.error(request, exc.message)
+                errors = exc.errors
+            else:
+                messages.success(request, _("导入完成：新增 %(c)d 行，更新 %(u)d 行。") % {"c": result.created, "u": result.updated})
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "errors": errors,
+            "header": self.io_header, "title": _("导入%(name)s") % {"name": self.opts.verbose_name_plural},
+        }
+        return TemplateResponse(request, "appeals/admin/import.html", context, status=400 if errors else 200)
+
+    def export_view(self, request):
+        if not request.user.has_perm("appeals.export_catalogue"):
+            return redirect("admin:index")
+        if request.GET.get("format") == "csv":
+            return csv_response(filename=self.io_sheet, header=self.io_header, rows=self.io_rows())
+        return xlsx_response(filename=self.io_sheet, sheet=self.io_sheet, header=self.io_header, rows=self.io_rows())
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    extra = 0
+    fields = ["code", "name", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active"]
+
+
+@admin.register(Category)
+class CategoryAdmin(PortalModelAdmin):
+    list_display = ["code", "name", "position"]
+    search_fields = ["code", "name"]
+    inlines = [ItemInline]
+
+
+@admin.register(Item)
+class ItemAdmin(ImportExportMixin, PortalModelAdmin):
+    list_display = ["code", "name", "category", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active"]
+    list_filter = ["category", "default_urgency", "deadline_unit", "publishable", "active"]
+    search_fields = ["code", "name", "keywords"]
+    list_select_related = ["category"]
+    io_header = catalogue_io.ITEM_HEADER
+    io_sheet = "catalogue"
+
+    def io_import(self, *, actor, upload):
+        return catalogue_io.import_items(actor=actor, upload=upload)
+
+    def io_rows(self):
+        return catalogue_io.item_rows()
+
+
+@admin.register(Area)
+class AreaAdmin(PortalModelAdmin):
+    list_display = ["code", "name", "unit", "position"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(ImportExportMixin, PortalModelAdmin):
+    list_display = ["item", "area", "primary_unit", "auto_dispatch"]
+    list_filter = ["auto_dispatch", "item__category", "area"]
+    search_fields = ["item__name", "item__code", "primary_unit__name"]
+    autocomplete_fields = ["item", "area", "primary_unit", "co_units"]
+    list_select_related = ["item__category", "area", "primary_unit"]
+    io_header = catalogue_io.RESPONSIBILITY_HEADER
+    io_sheet = "responsibility"
+
+    def io_import(self, *, actor, upload):
+        return catalogue_io.import_responsibilities(actor=actor, upload=upload)
+
+    def io_rows(self):
+        return catalogue_io.responsibility_rows()
+
+
+@admin.register(Holiday)
+class HolidayAdmin(PortalModelAdmin):
+    list_display = ["date", "name", "kind"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(PortalModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["tracking_number", "title", "state", "channel", "area", "primary_unit", "submitted_at"]
+    list_filter = ["state", "channel", "urgency"]
+    search_fields = ["tracking_number", "title"]
+    list_select_related = ["area", "primary_unit"]
+    # Contact details and the exact address stay out of the admin (organisers are not on the work order).
+    exclude = ["contact_name", "contact_phone", "address", "latitude", "longitude", "idempotency_key"]
+
+
+@admin.register(OnlineClue)
+class OnlineClueAdmin(ReadOnlyAdmin):
+    list_display = ["platform", "summary", "state", "captured_at"]
+    list_filter = ["state"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "kind", "recipient", "recipient_unit", "deadline", "created_at"]
+    list_filter = ["kind", "recipient"]
+
+
+@admin.register(ContactView)
+class ContactViewAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "viewer", "viewer_unit", "via", "viewed_at"]
+    list_filter = ["via"]

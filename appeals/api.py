@@ -1,0 +1,437 @@
+"""The appeals API (/api/v1/appeals/...): intake, owner tracking, unit work
+and dispatch. Thin views over the same services and selectors as the pages."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appeals import selectors, services
+from appeals.enums import Channel, InboxBucket, Urgency
+from appeals.models import Appeal, AppealEvent, Assignment
+from portal import selectors as portal_selectors
+
+
+def _require(request, permission: str, obj=None) -> None:
+    if not request.user.has_perm(permission, obj):
+        raise PermissionDenied()
+
+
+class ItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    default_urgency = serializers.CharField()
+    deadline_value = serializers.IntegerField()
+    deadline_unit = serializers.CharField()
+    publishable = serializers.BooleanField()
+
+
+class CategorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    items = ItemSerializer(many=True, source="items.all")
+
+
+class AreaSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PublicEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="created_at")
+    by = serializers.CharField(source="actor_label")
+    kind = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    text = serializers.CharField(source="public_text")
+
+
+class StaffEventSerializer(PublicEventSerializer):
+    actor = serializers.SerializerMethodField()
+    unit = serializers.CharField(source="actor_unit.name", default=None)
+    reason = serializers.CharField()
+    public = serializers.BooleanField()
+
+    def get_actor(self, event: AppealEvent) -> str | None:
+        return str(event.actor) if event.actor_id else None
+
+
+class PhotoSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    url = serializers.FileField(source="image", use_url=True)
+    thumbnail = serializers.FileField(use_url=True)
+
+
+class OwnerAppealSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.name", default=None)
+    area = serializers.CharField(source="area.name")
+    primary_unit = serializers.CharField(source="primary_unit.name", default=None)
+    state_label = serializers.CharField(source="get_state_display")
+    timeline = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, source="photos.all")
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "tracking_number", "channel", "state", "state_label", "title", "description", "item", "area", "address",
+            "latitude", "longitude", "contact_name", "contact_phone", "publish_consent", "urgency", "submitted_at",
+            "primary_unit", "handling_due_at", "resolved_at", "resolution", "timeline", "photos",
+        ]
+
+    def get_timeline(self, appeal) -> list[dict]:
+        return PublicEventSerializer(selectors.public_timeline(appeal), many=True).data
+
+
+class OwnerAppealListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display")
+
+    class Meta:
+        model = Appeal
+        fields = ["tracking_number", "title", "state", "state_label", "submitted_at"]
+
+
+class PartSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.name")
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "unit", "role", "state", "instructions", "dispatched_at", "return_until", "due_soon_at", "due_at",
+                  "accepted_at", "replied_at", "finished_at", "return_reason"]
+
+
+class StaffAppealSerializer(serializers.ModelSerializer):
+    """Staff view: full timeline, masked contact (the real one is /contact, logged)."""
+
+    item = serializers.CharField(source="item.name", default=None)
+    item_id = serializers.IntegerField(allow_null=True)
+    area = serializers.CharField(source="area.name")
+    primary_unit = serializers.CharField(source="primary_unit.name", default=None)
+    contact = serializers.SerializerMethodField()
+    parts = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "id", "tracking_number", "channel", "state", "urgency", "title", "description", "item", "item_id", "area",
+            "contact", "submitted_at", "dispatch_due_at", "dispatched_at", "primary_unit", "handling_due_at",
+            "resolved_at", "resolution", "return_count", "parts", "timeline",
+        ]
+
+    def get_contact(self, appeal) -> dict:
+        return {"name": appeal.masked_contact_name, "phone": appeal.masked_contact_phone}
+
+    def get_parts(self, appeal) -> list[dict]:
+        return PartSerializer(selectors.parts_of(appeal), many=True).data
+
+    def get_timeline(self, appeal) -> list[dict]:
+        return StaffEventSerializer(selectors.staff_timeline(appeal), many=True).data
+
+
+class InboxPartSerializer(serializers.ModelSerializer):
+    appeal_id = serializers.IntegerField()
+    tracking_number = serializers.CharField(source="appeal.tracking_number")
+    title = serializers.CharField(source="appeal.title")
+    area = serializers.CharField(source="appeal.area.name")
+    item = serializers.CharField(source="appeal.item.name", default=None)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "appeal_id", "tracking_number", "title", "area", "item", "role", "state", "due_soon_at", "due_at"]
+
+
+class QueueSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.name", default=None)
+    area = serializers.CharField(source="area.name")
+
+    class Meta:
+        model = Appeal
+        fields = ["id", "tracking_number", "channel", "state", "urgency", "title", "item", "area", "submitted_at", "dispatch_due_at"]
+
+
+class IntakeSerializer(serializers.Serializer):
+    item = serializers.IntegerField(required=False, allow_null=True, help_text="Catalogue item id; null = not sure")
+    area = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000)
+    address = serializers.CharField(max_length=500)
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
+    contact_name = serializers.CharField(max_length=100)
+    contact_phone = serializers.CharField(max_length=40)
+    publish_consent = serializers.BooleanField(default=False)
+    idempotency_key = serializers.CharField(required=False, max_length=64, help_text="Or the Idempotency-Key header")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
+
+
+class CatalogueView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=CategorySerializer(many=True))
+    def get(self, request):
+        return Response(CategorySerializer(selectors.catalogue(), many=True).data)
+
+
+class AreaListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=AreaSerializer(many=True))
+    def get(self, request):
+        return Response(AreaSerializer(selectors.areas(), many=True).data)
+
+
+class AppealCollectionView(APIView):
+    """GET: the signed-in resident's appeals. POST: file one (idempotent)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses=OwnerAppealListSerializer(many=True))
+    def get(self, request):
+        appeals = selectors.appeals_of_resident(request.user)[:100]
+        return Response(OwnerAppealListSerializer(appeals, many=True).data)
+
+    @extend_schema(request=IntakeSerializer, responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer})
+    def post(self, request):
+        serializer = IntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.file_appeal(
+            resident=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key") or data.get("idempotency_key", ""),
+            item_id=data.get("item"), area_id=data["area"], title=data["title"], description=data["description"],
+            address=data["address"], latitude=data.get("latitude"), longitude=data.get("longitude"),
+            contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+            publish_consent=data["publish_consent"], photos=request.FILES.getlist("photos"), channel=Channel.API,
+        )
+        return Response(
+            OwnerAppealSerializer(result.appeal, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class TrackView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OwnerAppealSerializer)
+    def get(self, request, tracking_number: str):
+        appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        return Response(OwnerAppealSerializer(appeal, context={"request": request}).data)
+
+
+class InboxView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=InboxPartSerializer(many=True))
+    def get(self, request):
+        _require(request, "appeals.view_unit_inbox")
+        bucket = request.query_params.get("bucket", InboxBucket.NEW)
+        if bucket not in InboxBucket.values:
+            raise serializers.ValidationError({"bucket": [f"one of {', '.join(InboxBucket.values)}"]})
+        unit = portal_selectors.staff_unit_of(request.user)
+        now = timezone.now()
+        queryset = selectors.unit_inbox(unit=unit, bucket=bucket, now=now)
+        from rest_framework.pagination import LimitOffsetPagination
+
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        response = paginator.get_paginated_response(InboxPartSerializer(page, many=True).data)
+        response.data["counts"] = selectors.unit_inbox_counts(unit=unit, now=now)
+        return response
+
+
+class PartActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    extra_working_days = serializers.IntegerField(required=False)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
+
+
+class PartActionView(APIView):
+    """POST accept | return | reply | resolve | extension on the unit's part."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=PartActionSerializer, responses=PartSerializer)
+    def post(self, request, assignment_id: int, action: str):
+        serializer = PartActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = request.user
+        if action == "accept":
+            services.accept_part(actor=user, assignment_id=assignment_id)
+        elif action == "return":
+            services.return_part(actor=user, assignment_id=assignment_id, reason=data.get("reason", ""))
+        elif action == "reply":
+            services.reply_to_appeal(actor=user, assignment_id=assignment_id, body=data.get("body", ""))
+        elif action == "resolve":
+            services.resolve_appeal(actor=user, assignment_id=assignment_id, summary=data.get("summary", ""),
+                                    photos=request.FILES.getlist("photos"))
+        elif action == "extension":
+            services.request_extension(actor=user, assignment_id=assignment_id,
+                                       extra_working_days=data.get("extra_working_days"), reason=data.get("reason", ""))
+        else:
+            raise Http404
+        return Response(PartSerializer(Assignment.objects.select_related("unit").get(pk=assignment_id)).data)
+
+
+class QueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=QueueSerializer(many=True))
+    def get(self, request):
+        _require(request, "appeals.use_dispatch_centre")
+        from rest_framework.pagination import LimitOffsetPagination
+
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(selectors.dispatch_queue(), request, view=self)
+        return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
+
+
+def _staff_appeal(request, appeal_id: int) -> Appeal:
+    appeal = Appeal.objects.filter(pk=appeal_id).select_related("item", "area", "primary_unit").first()
+    if appeal is None or not request.user.has_perm("appeals.view_staff_appeal", appeal):
+        raise Http404
+    return appeal
+
+
+class StaffAppealView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=StaffAppealSerializer)
+    def get(self, request, appeal_id: int):
+        return Response(StaffAppealSerializer(_staff_appeal(request, appeal_id)).data)
+
+
+class SuggestionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, appeal_id: int):
+        _require(request, "appeals.dispatch_appeal")
+        appeal = _staff_appeal(request, appeal_id)
+        route = selectors.suggest_route(item=appeal.item, area=appeal.area)
+        if route is None:
+            return Response({"suggestion": None})
+        return Response({"suggestion": {
+            "primary_unit": {"id": route.primary_unit.pk, "name": route.primary_unit.name},
+            "co_units": [{"id": u.pk, "name": u.name} for u in route.co_units],
+            "area_specific": route.area_specific,
+            "auto_dispatch": route.auto_dispatch,
+        }})
+
+
+class DispatchSerializer(serializers.Serializer):
+    primary_unit = serializers.IntegerField()
+    co_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    item = serializers.IntegerField(required=False, allow_null=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    instructions = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DispatchView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DispatchSerializer, responses=StaffAppealSerializer)
+    def post(self, request, appeal_id: int):
+        serializer = DispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        appeal = services.dispatch_appeal(
+            actor=request.user, appeal_id=appeal_id, primary_unit_id=data["primary_unit"], co_unit_ids=data["co_units"],
+            item_id=data.get("item"), urgency=data.get("urgency"), instructions=data["instructions"], reason=data["reason"],
+        )
+        return Response(StaffAppealSerializer(appeal).data)
+
+
+class NoteSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+
+
+class NoteView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=NoteSerializer, responses={201: None})
+    def post(self, request, appeal_id: int):
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.add_internal_note(actor=request.user, appeal_id=appeal_id, body=serializer.validated_data["body"])
+        return Response({"id": note.pk}, status=status.HTTP_201_CREATED)
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+
+
+class ContactDetailView(APIView):
+    """The resident's contact details and exact location; every call is logged."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ContactSerializer)
+    def get(self, request, appeal_id: int):
+        contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id, via="api")
+        return Response(ContactSerializer(contact).data)
+
+
+class HotlineSerializer(serializers.Serializer):
+    item = serializers.IntegerField(required=False, allow_null=True)
+    area = serializers.IntegerField()
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000)
+    address = serializers.CharField(max_length=500)
+    caller_name = serializers.CharField(max_length=100)
+    caller_phone = serializers.CharField(max_length=40)
+    publish_consent = serializers.BooleanField(default=False)
+    idempotency_key = serializers.CharField(required=False, max_length=64)
+
+
+class HotlineView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=HotlineSerializer, responses={201: StaffAppealSerializer})
+    def post(self, request):
+        serializer = HotlineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.file_for_caller(
+            actor=request.user, idempotency_key=request.headers.get("Idempotency-Key") or data.get("idempotency_key", ""),
+            item_id=data.get("item"), area_id=data["area"], urgency=data.get("urgency"), title=data["title"],
+            description=data["description"], address=data["address"], caller_name=data["caller_name"],
+            caller_phone=data["caller_phone"], publish_consent=data["publish_consent"],
+        )
+        return Response(StaffAppealSerializer(result.appeal).data,
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class DecisionSerializer(serializers.Serializer):
+    grant = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionDecisionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DecisionSerializer, responses={200: None})
+    def post(self, request, extension_id: int):
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        extension = services.decide_extension(actor=request.user, extension_id=extension_id, **serializer.validated_data)
+        return Response({"id": extension.pk, "state": extension.state, "new_due_at": extension.new_due_at})

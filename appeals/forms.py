@@ -1,0 +1,143 @@
+"""Forms of the appeals pages: they parse; the services decide."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from appeals.enums import Urgency
+from appeals.models import Area, Item
+from portal.models import Unit
+
+
+class PhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos (validated by the image pipeline in the service)."""
+
+    widget = PhotoInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def _photo_widget():
+    # `capture` opens the phone camera straight from the form (随手拍).
+    return PhotoInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True})
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+class ReportFields(forms.Form):
+    item = forms.ModelChoiceField(
+        label=_("问题分类"), queryset=Item.objects.filter(active=True), required=False,
+        empty_label=_("不确定，由派单中心判断"),
+    )
+    area = forms.ModelChoiceField(label=_("所在镇街"), queryset=Area.objects.all(), empty_label=_("请选择"))
+    title = forms.CharField(label=_("标题"), max_length=80, help_text=_("一句话说清是什么问题，如“某路口井盖缺失”。"))
+    description = forms.CharField(
+        label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("时间、地点、经过、你希望怎样解决。至少10个字。"),
+    )
+    address = forms.CharField(label=_("详细地址"), max_length=200, help_text=_("只有派单中心和承办单位能看到。"))
+
+
+class AppealForm(ReportFields):
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=12, decimal_places=8)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=12, decimal_places=8)
+    photos = PhotosField(label=_("照片（最多9张）"), required=False, widget=_photo_widget())
+    contact_name = forms.CharField(label=_("联系人"), max_length=40)
+    contact_phone = forms.CharField(
+        label=_("联系电话"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("不公开，仅用于承办单位联系你。"),
+    )
+    publish_consent = forms.BooleanField(
+        label=_("同意在隐去个人信息后公开我的诉求和答复"), required=False
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_name"].widget.attrs["autocomplete"] = "name"
+        self.fields["address"].widget.attrs["autocomplete"] = "street-address"
+
+
+class CallerForm(ReportFields):
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=[("", _("按事项默认"))] + list(Urgency.choices), required=False)
+    caller_name = forms.CharField(label=_("来电人"), max_length=40)
+    caller_phone = forms.CharField(label=_("来电号码"), max_length=20)
+    publish_consent = forms.BooleanField(label=_("来电人同意公开"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class DispatchForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("事项分类"), queryset=Item.objects.filter(active=True).select_related("category"))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices)
+    primary_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.order_by("name"))
+    primary_instructions = forms.CharField(
+        label=_("主办分工说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"), queryset=Unit.objects.order_by("name"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("可多选（按住 Ctrl 或长按）。"),
+    )
+    co_instructions = forms.CharField(
+        label=_("协办分工说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(label=_("派单意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("退回理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("答复内容（公开给市民）"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ResolveForm(forms.Form):
+    summary = forms.CharField(label=_("办理结果"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    photos = PhotosField(label=_("办理后照片（最多9张）"), required=False, widget=_photo_widget())
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("内部备注（市民看不到）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionForm(forms.Form):
+    extra_working_days = forms.IntegerField(label=_("延长工作日"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("延期理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionDecisionForm(forms.Form):
+    grant = forms.TypedChoiceField(
+        label=_("决定"), choices=[("1", _("同意")), ("0", _("不同意"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=1000)
+
+
+class ClueForm(forms.Form):
+    platform = forms.CharField(label=_("平台"), max_length=40, help_text=_("如 微博、抖音、本地论坛"))
+    url = forms.URLField(label=_("链接"), max_length=500)
+    summary = forms.CharField(label=_("内容摘要"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    area = forms.ModelChoiceField(label=_("涉及镇街"), queryset=Area.objects.all(), required=False)
+
+
+class ClueVerifyForm(forms.Form):
+    genuine = forms.TypedChoiceField(
+        label=_("核实结果"), choices=[("1", _("属实")), ("0", _("不属实/不予受理"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClueConvertForm(ReportFields):
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=[("", _("按事项默认"))] + list(Urgency.choices), required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=40, initial=_("网络线索"))
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, help_text=_("核实时联系到的电话，如社区网格员。"))

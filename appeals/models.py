@@ -1,0 +1,496 @@
+"""Appeals (市民诉求): the catalogue and responsibility list that route them,
+the appeals, each unit's part of the work order, the append-only timeline,
+deadlines, escalations and the log of who looked at private details."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appeals.enums import (
+    PART_OPEN_STATES,
+    AppealState,
+    Channel,
+    ClueState,
+    DeadlineUnit,
+    EscalationKind,
+    EventKind,
+    ExtensionState,
+    HolidayKind,
+    PartRole,
+    PartState,
+    PhotoKind,
+    Recipient,
+    Urgency,
+)
+
+
+class Holiday(models.Model):
+    """A public holiday, or a weekend day that is worked (调休上班)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    kind = models.CharField(_("类型"), max_length=16, choices=HolidayKind.choices, default=HolidayKind.HOLIDAY)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
+
+
+class Category(models.Model):
+    """A major category of the catalogue (目录清单大类)."""
+
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("诉求大类")
+        verbose_name_plural = _("诉求大类")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Item(models.Model):
+    """An item of the catalogue: what a resident can report, how urgent it is
+    by default, and how long the unit has to handle it."""
+
+    category = models.ForeignKey(Category, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="items")
+    code = models.CharField(_("编码"), max_length=24, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    keywords = models.CharField(_("检索词"), max_length=200, blank=True)
+    default_urgency = models.CharField(_("默认紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
+    deadline_value = models.PositiveIntegerField(_("办理时限"), default=5)
+    deadline_unit = models.CharField(
+        _("时限单位"), max_length=16, choices=DeadlineUnit.choices, default=DeadlineUnit.WORKING_DAYS
+    )
+    publishable = models.BooleanField(_("可公开"), default=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求事项")
+        verbose_name_plural = _("诉求事项")
+        ordering = ["category__position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="appeals_item_unique_name"),
+            models.CheckConstraint(condition=Q(deadline_value__gte=1), name="appeals_item_deadline_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.name} › {self.name}"
+
+    @property
+    def deadline_label(self) -> str:
+        return f"{self.deadline_value} {self.get_deadline_unit_display()}"
+
+
+class Area(models.Model):
+    """A district or town (镇街) used by routing; optionally its government unit."""
+
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    unit = models.ForeignKey(
+        "portal.Unit", verbose_name=_("对应单位"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("区域（镇街）")
+        verbose_name_plural = _("区域（镇街）")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Responsibility(models.Model):
+    """Responsibility list (责任清单): item × area → primary unit and
+    co-handlers. A row without an area applies city-wide unless a row for
+    the appeal's own area exists."""
+
+    item = models.ForeignKey(Item, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="responsibilities")
+    area = models.ForeignKey(
+        Area, verbose_name=_("区域"), on_delete=models.CASCADE, null=True, blank=True, related_name="responsibilities",
+        help_text=_("留空表示全市通用"),
+    )
+    primary_unit = models.ForeignKey(
+        "portal.Unit", verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="primary_responsibilities"
+    )
+    co_units = models.ManyToManyField(
+        "portal.Unit", verbose_name=_("协办单位"), blank=True, related_name="co_responsibilities"
+    )
+    auto_dispatch = models.BooleanField(_("允许自动派单"), default=True)
+
+    class Meta:
+        verbose_name = _("责任清单")
+        verbose_name_plural = _("责任清单")
+        ordering = ["item__code", "area__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "area"], nulls_distinct=False, name="appeals_responsibility_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} · {self.area or _('全市')} → {self.primary_unit}"
+
+
+class Appeal(models.Model):
+    """One appeal and its work order, from intake to the end."""
+
+    tracking_number = models.CharField(_("诉求编号"), max_length=24, unique=True)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.WEB)
+    state = models.CharField(_("状态"), max_length=16, choices=AppealState.choices, default=AppealState.SUBMITTED)
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("市民"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="appeals",
+    )
+    # Who pressed submit: the resident, or the dispatcher for a caller or a clue.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(_("提交令牌"), max_length=64)
+    item = models.ForeignKey(
+        Item, verbose_name=_("事项"), on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="appeals")
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
+    title = models.CharField(_("标题"), max_length=80)
+    description = models.TextField(_("问题描述"), max_length=2000)
+    # Private: only the dispatch centre and the units on the work order.
+    address = models.CharField(_("详细地址"), max_length=200)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=40)
+    contact_phone = models.CharField(_("联系电话"), max_length=20)
+    publish_consent = models.BooleanField(_("同意公开"), default=False)
+    source_url = models.URLField(_("线索来源"), max_length=500, blank=True)
+
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    dispatch_due_at = models.DateTimeField(_("派单时限"))
+    first_dispatched_at = models.DateTimeField(_("首次派单时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    primary_unit = models.ForeignKey(
+        "portal.Unit", verbose_name=_("主办单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handling_due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    first_reply_at = models.DateTimeField(_("首次答复时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    resolution = models.TextField(_("办理结果"), blank=True)
+    return_count = models.PositiveIntegerField(_("退回次数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            # Two taps, a retry or a replayed API call create one appeal.
+            models.UniqueConstraint(fields=["submitted_by", "idempotency_key"], name="appeals_appeal_idempotent"),
+            models.CheckConstraint(
+                condition=~Q(channel__in=[Channel.WEB, Channel.API]) | Q(resident__isnull=False),
+                name="appeals_appeal_online_has_resident",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="appeals_appeal_coordinates_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(state__in=["resolved", "rated", "closed", "reopened"]),
+                name="appeals_appeal_resolved_state",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "dispatch_due_at"], name="appeals_appeal_queue"),
+            models.Index(fields=["resident", "-submitted_at"], name="appeals_appeal_resident"),
+            models.Index(fields=["primary_unit", "state"], name="appeals_appeal_unit_state"),
+            models.Index(fields=["item", "area", "submitted_at"], name="appeals_appeal_item_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} {self.title}"
+
+    @property
+    def is_awaiting_dispatch(self) -> bool:
+        return self.state in (AppealState.SUBMITTED, AppealState.RETURNED, AppealState.REOPENED)
+
+    @property
+    def masked_contact_name(self) -> str:
+        return (self.contact_name[:1] + "*" * max(len(self.contact_name) - 1, 1)) if self.contact_name else ""
+
+    @property
+    def masked_contact_phone(self) -> str:
+        phone = self.contact_phone
+        return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+class Assignment(models.Model):
+    """One unit's part of the appeal's work order (主办 or 协办)."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("portal.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="appeal_assignments")
+    role = models.CharField(_("角色"), max_length=16, choices=PartRole.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=PartState.choices, default=PartState.DISPATCHED)
+    instructions = models.TextField(_("分工说明"), blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("派单人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    return_until = models.DateTimeField(_("可退回截止"))
+    due_soon_at = models.DateTimeField(_("临期提醒时间"))
+    due_at = models.DateTimeField(_("办理时限"))
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("工单分项")
+        verbose_name_plural = _("工单分项")
+        ordering = ["appeal", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"], condition=Q(role=PartRole.PRIMARY, state__in=PART_OPEN_STATES),
+                name="appeals_assignment_one_primary",
+            ),
+            models.UniqueConstraint(
+                fields=["appeal", "unit"], condition=Q(state__in=PART_OPEN_STATES),
+                name="appeals_assignment_unit_once",
+            ),
+            models.CheckConstraint(condition=Q(due_at__gt=F("dispatched_at")), name="appeals_assignment_due_after"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "state", "due_at"], name="appeals_assignment_inbox"),
+            models.Index(fields=["state", "due_soon_at"], name="appeals_assignment_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal.tracking_number} · {self.unit} · {self.get_role_display()}"
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role == PartRole.PRIMARY
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in PART_OPEN_STATES
+
+
+class Reply(models.Model):
+    """A public reply from a unit on the work order (primary or co-handler)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="replies")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("答复内容"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["created_at", "pk"]
+
+
+def photo_path(instance, filename: str) -> str:
+    return f"appeals/{timezone.now():%Y/%m}/{filename}"
+
+
+class AppealPhoto(models.Model):
+    """A photo of the problem (随手拍) or of the result, re-encoded without EXIF."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=16, choices=PhotoKind.choices, default=PhotoKind.REPORT)
+    position = models.PositiveSmallIntegerField()
+    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["kind", "position"]
+        constraints = [
+            # Positions 0–8 and unique per kind: at most nine photos, in the database too.
+            models.UniqueConstraint(fields=["appeal", "kind", "position"], name="appeals_photo_position_unique"),
+            models.CheckConstraint(condition=Q(position__lte=8), name="appeals_photo_at_most_nine"),
+        ]
+
+
+def _state_label(value: str) -> str:
+    if not value:
+        return ""
+    for choices in (AppealState, PartState):
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
+
+
+class AppealEvent(models.Model):
+    """The append-only timeline: who, when, from → to, why. Residents see
+    the public rows (``public_text``) without staff names; staff see all."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=40, help_text=_("对市民显示的身份：市民、派单中心、单位名称或系统"))
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+    public_text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["appeal", "created_at"], name="appeals_event_timeline")]
+
+    @property
+    def to_state_label(self) -> str:
+        return _state_label(self.to_state)
+
+    @property
+    def from_state_label(self) -> str:
+        return _state_label(self.from_state)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("AppealEvent rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("AppealEvent rows are append-only.")
+
+
+class InternalNote(models.Model):
+    """A staff-only note on the appeal (never shown to the resident)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    body = models.TextField(_("备注"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("内部备注")
+        verbose_name_plural = _("内部备注")
+        ordering = ["created_at", "pk"]
+
+
+class ExtensionRequest(models.Model):
+    """A unit asks for more time on its part; a dispatcher decides."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    extra_working_days = models.PositiveSmallIntegerField(_("延长工作日"))
+    reason = models.TextField(_("理由"))
+    state = models.CharField(max_length=16, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    previous_due_at = models.DateTimeField(null=True, blank=True)
+    new_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(state=ExtensionState.PENDING), name="appeals_extension_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_working_days__gte=1, extra_working_days__lte=30), name="appeals_extension_days_range"
+            ),
+        ]
+
+
+class Escalation(models.Model):
+    """One notice of the deadline sweep. The unique key is what keeps two
+    workers (or a restart) from notifying twice about the same deadline."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="escalations")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="escalations")
+    kind = models.CharField(max_length=24, choices=EscalationKind.choices)
+    recipient = models.CharField(max_length=24, choices=Recipient.choices)
+    recipient_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("督办提醒")
+        verbose_name_plural = _("督办提醒")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal", "assignment", "kind", "recipient", "deadline"],
+                nulls_distinct=False,
+                name="appeals_escalation_once",
+            ),
+        ]
+
+
+class OnlineClue(models.Model):
+    """An online clue (先诉后办): a public post that the centre verifies
+    before it becomes an appeal."""
+
+    platform = models.CharField(_("平台"), max_length=40)
+    url = models.URLField(_("链接"), max_length=500)
+    summary = models.TextField(_("摘要"), max_length=2000)
+    area = models.ForeignKey(Area, verbose_name=_("区域"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    state = models.CharField(_("状态"), max_length=16, choices=ClueState.choices, default=ClueState.NEW)
+    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    captured_at = models.DateTimeField(default=timezone.now)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(_("核实情况"), blank=True)
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, null=True, blank=True, related_name="clue")
+
+    class Meta:
+        verbose_name = _("网络线索")
+        verbose_name_plural = _("网络线索")
+        ordering = ["-captured_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], name="appeals_clue_url_unique"),
+            models.CheckConstraint(
+                condition=~Q(state=ClueState.CONVERTED) | Q(appeal__isnull=False), name="appeals_clue_converted_has_appeal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} · {self.summary[:30]}"
+
+
+class ContactView(models.Model):
+    """Log row: a staff member looked at an appeal's contact details and exact location."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="contact_views")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    viewer_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    via = models.CharField(max_length=16)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("联系方式查看记录")
+        verbose_name_plural = _("联系方式查看记录")
+        ordering = ["-viewed_at", "-pk"]

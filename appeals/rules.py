@@ -1,0 +1,77 @@
+"""Who may do what with appeals: object predicates and named permissions.
+
+Views, the API and templates ask ``user.has_perm("appeals.<name>", obj)``;
+services ask again before they write.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from appeals.enums import PART_ACTIVE_STATES
+from portal import selectors as portal_selectors
+from portal.rules import is_dispatcher, is_organiser, is_unit_staff, is_verified
+
+
+def _unit_id(user) -> int | None:
+    unit = portal_selectors.staff_unit_of(user)
+    return unit.pk if unit else None
+
+
+@rules.predicate
+def owns_appeal(user, appeal) -> bool:
+    return appeal is not None and user.is_authenticated and appeal.resident_id == user.pk
+
+
+@rules.predicate
+def unit_on_work_order(user, appeal) -> bool:
+    """The user's unit holds an active part of the appeal's work order."""
+    unit_id = _unit_id(user)
+    if appeal is None or unit_id is None:
+        return False
+    return appeal.assignments.filter(unit_id=unit_id, state__in=PART_ACTIVE_STATES).exists()
+
+
+@rules.predicate
+def unit_was_on_work_order(user, appeal) -> bool:
+    """The user's unit holds or held a part (it keeps read access to the history)."""
+    unit_id = _unit_id(user)
+    if appeal is None or unit_id is None:
+        return False
+    return appeal.assignments.filter(unit_id=unit_id).exists()
+
+
+@rules.predicate
+def works_on_part(user, assignment) -> bool:
+    unit_id = _unit_id(user)
+    return assignment is not None and unit_id is not None and assignment.unit_id == unit_id
+
+
+CATALOGUE_MODELS = ("category", "item", "area", "responsibility", "holiday")
+
+PERMISSIONS = {
+    "appeals.file_appeal": is_verified,
+    "appeals.track_appeal": owns_appeal,
+    "appeals.view_staff_appeal": is_dispatcher | is_organiser | (is_unit_staff & unit_was_on_work_order),
+    # Contact details and exact location: dispatch centre and units on the work order only.
+    "appeals.view_contact": is_dispatcher | (is_unit_staff & unit_on_work_order),
+    "appeals.use_dispatch_centre": is_dispatcher,
+    "appeals.dispatch_appeal": is_dispatcher,
+    "appeals.file_for_caller": is_dispatcher,
+    "appeals.manage_clues": is_dispatcher,
+    "appeals.decide_extension": is_dispatcher,
+    "appeals.view_unit_inbox": is_unit_staff,
+    "appeals.work_on_part": is_unit_staff & works_on_part,
+    "appeals.add_note": is_dispatcher | (is_unit_staff & unit_on_work_order),
+    "appeals.import_catalogue": is_organiser,
+    "appeals.export_catalogue": is_organiser | is_dispatcher,
+    # Admin: organisers maintain the catalogue and read the rest.
+    **{f"appeals.{action}_{model}": is_organiser for model in CATALOGUE_MODELS for action in ("view", "add", "change", "delete")},
+    **{
+        f"appeals.view_{model}": is_organiser
+        for model in ("appeal", "onlineclue", "escalation", "contactview", "extensionrequest")
+    },
+}
+
+for name, predicate in PERMISSIONS.items():
+    rules.add_perm(name, predicate)

@@ -1,0 +1,222 @@
+"""Read side of appeals: routing, the catalogue, inboxes, queues, timelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from appeals.enums import (
+    APPEAL_DISPATCH_STATES,
+    APPEAL_HANDLING_STATES,
+    PART_OPEN_STATES,
+    ClueState,
+    ExtensionState,
+    InboxBucket,
+    PartRole,
+    PartState,
+)
+from appeals.models import (
+    Appeal,
+    AppealEvent,
+    Area,
+    Assignment,
+    Category,
+    Escalation,
+    ExtensionRequest,
+    Item,
+    OnlineClue,
+    Responsibility,
+)
+from portal.models import Unit
+
+
+@dataclass(frozen=True)
+class Route:
+    """A routing suggestion from the responsibility list."""
+
+    primary_unit: Unit
+    co_units: list[Unit] = field(default_factory=list)
+    area_specific: bool = True
+    auto_dispatch: bool = True
+
+    @property
+    def unambiguous(self) -> bool:
+        return self.auto_dispatch
+
+
+def suggest_route(*, item: Item | None, area: Area | None) -> Route | None:
+    """Item + area → unit: the row for the appeal's own area wins over the
+    city-wide row (area left empty); no item or no row means the dispatch
+    centre decides."""
+    if item is None:
+        return None
+    rows = list(
+        Responsibility.objects.filter(Q(area=area) | Q(area__isnull=True), item=item)
+        .select_related("primary_unit")
+        .prefetch_related(Prefetch("co_units", queryset=Unit.objects.order_by("name")))
+    )
+    if not rows:
+        return None
+    row = next((r for r in rows if r.area_id is not None), rows[0])
+    return Route(
+        primary_unit=row.primary_unit,
+        co_units=list(row.co_units.all()),
+        area_specific=row.area_id is not None,
+        auto_dispatch=row.auto_dispatch,
+    )
+
+
+def catalogue() -> list[Category]:
+    items = Prefetch("items", queryset=Item.objects.filter(active=True).order_by("code"))
+    return list(Category.objects.prefetch_related(items).order_by("position", "code"))
+
+
+def search_items(query: str, *, limit: int = 30) -> list[Item]:
+    query = query.strip()
+    qs = Item.objects.filter(active=True).select_related("category")
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(keywords__icontains=query) | Q(category__name__icontains=query))
+    return list(qs.order_by("category__position", "code")[:limit])
+
+
+def areas() -> QuerySet[Area]:
+    return Area.objects.order_by("position", "code")
+
+
+def appeals_of_resident(user) -> QuerySet[Appeal]:
+    return (
+        Appeal.objects.filter(resident=user)
+        .select_related("item", "area", "primary_unit")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def appeal_for_owner(user, tracking_number: str) -> Appeal:
+    """The resident's own appeal; anybody else's is 'not found'."""
+    appeal = (
+        Appeal.objects.select_related("item__category", "area", "primary_unit")
+        .filter(tracking_number=tracking_number, resident_id=getattr(user, "pk", None))
+        .first()
+    )
+    if appeal is None:
+        raise Http404
+    return appeal
+
+
+def appeal_for_staff(appeal_id) -> Appeal:
+    appeal = (
+        Appeal.objects.select_related("item__category", "area", "primary_unit", "resident", "submitted_by")
+        .filter(pk=appeal_id)
+        .first()
+    )
+    if appeal is None:
+        raise Http404
+    return appeal
+
+
+def public_timeline(appeal: Appeal) -> list[AppealEvent]:
+    """What the resident sees: public rows only, labelled by role or unit,
+    never by a staff member's name, never an internal note."""
+    return list(appeal.events.filter(public=True).only(
+        "kind", "actor_label", "from_state", "to_state", "public_text", "created_at", "appeal_id"
+    ).order_by("created_at", "pk"))
+
+
+def staff_timeline(appeal: Appeal) -> list[AppealEvent]:
+    return list(appeal.events.select_related("actor", "actor_unit").order_by("created_at", "pk"))
+
+
+def parts_of(appeal: Appeal) -> list[Assignment]:
+    return list(appeal.assignments.select_related("unit").order_by("-pk"))
+
+
+def photos_of(appeal: Appeal) -> dict[str, list]:
+    photos = {"report": [], "after": []}
+    for photo in appeal.photos.order_by("kind", "position"):
+        photos[photo.kind].append(photo)
+    return photos
+
+
+def _open_for_unit() -> Q:
+    """A part still has work: the primary until it resolves, a co-handler until it replies."""
+    return Q(role=PartRole.PRIMARY, state__in=PART_OPEN_STATES) | Q(
+        role=PartRole.CO_HANDLER, state__in=[PartState.DISPATCHED, PartState.ACCEPTED]
+    )
+
+
+def bucket_filter(bucket: str, now: dt.datetime) -> Q:
+    open_q = _open_for_unit() & Q(appeal__state__in=APPEAL_HANDLING_STATES)
+    if bucket == InboxBucket.NEW:
+        return Q(state=PartState.DISPATCHED) & open_q
+    if bucket == InboxBucket.IN_PROGRESS:
+        return Q(state__in=[PartState.ACCEPTED, PartState.REPLIED]) & open_q
+    if bucket == InboxBucket.DUE_SOON:
+        return open_q & Q(due_soon_at__lte=now, due_at__gt=now)
+    if bucket == InboxBucket.OVERDUE:
+        return open_q & Q(due_at__lte=now)
+    raise ValueError(bucket)
+
+
+def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(bucket_filter(bucket, now), unit=unit)
+        .select_related("appeal__item", "appeal__area")
+        .order_by("due_at", "pk")
+    )
+
+
+def unit_inbox_counts(*, unit: Unit, now: dt.datetime) -> dict[str, int]:
+    """All four bucket sizes in one query."""
+    aggregates = {b.value: Count("pk", filter=bucket_filter(b.value, now)) for b in InboxBucket}
+    return Assignment.objects.filter(unit=unit).aggregate(**aggregates)
+
+
+def escalations_for_parent(*, unit: Unit, limit: int = 20) -> list[Escalation]:
+    """Overdue work of the unit's subordinate units, escalated to it."""
+    return list(
+        Escalation.objects.filter(recipient_unit=unit, recipient="parent_unit")
+        .select_related("appeal", "assignment__unit")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def dispatch_queue() -> QuerySet[Appeal]:
+    return (
+        Appeal.objects.filter(state__in=APPEAL_DISPATCH_STATES)
+        .select_related("item__category", "area")
+        .order_by("dispatch_due_at", "pk")
+    )
+
+
+def overdue_parts(now: dt.datetime) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(_open_for_unit(), appeal__state__in=APPEAL_HANDLING_STATES, due_at__lte=now)
+        .select_related("appeal", "unit")
+        .order_by("due_at", "pk")
+    )
+
+
+def pending_extensions() -> QuerySet[ExtensionRequest]:
+    return (
+        ExtensionRequest.objects.filter(state=ExtensionState.PENDING)
+        .select_related("assignment__appeal", "assignment__unit", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def open_clues() -> QuerySet[OnlineClue]:
+    return OnlineClue.objects.filter(state__in=[ClueState.NEW, ClueState.VERIFIED]).select_related("area")
+
+
+def part_of_unit(appeal: Appeal, unit: Unit | None) -> Assignment | None:
+    """The unit's current part of the appeal (open first, else the latest)."""
+    if unit is None:
+        return None
+    parts = list(appeal.assignments.filter(unit=unit).order_by("-pk"))
+    for part in parts:
+        if part.state in PART_OPEN_STATES or part.state == PartState.RESOLVED:
+            return part
+    return parts[0] if parts else None

@@ -1,0 +1,408 @@
+"""Intake: residents online, dispatchers for hotline callers and online clues."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appeals import deadlines, selectors
+from appeals.enums import AppealState, Channel, ClueState, EventKind, PhotoKind, Urgency
+from appeals.exceptions import AppealError
+from appeals.models import Appeal, AppealPhoto, Area, Item, OnlineClue
+from appeals.services.common import lock_appeal, notify_dispatch_centre, record_event, require, transition_event
+from portal.images import ImageRejected, process_upload
+from portal.models import User
+from portal.timeutils import local_day
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    appeal: Appeal
+    created: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    """The validated fields of a report (whichever channel brought it)."""
+
+    item: Item | None
+    area: Area
+    title: str
+    description: str
+    address: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    contact_name: str
+    contact_phone: str
+    publish_consent: bool
+
+
+def _text(value, *, field: str, label: str, minimum: int, maximum: int) -> str:
+    text = (value or "").strip()
+    if len(text) < minimum:
+        raise AppealError(
+            _("请填写%(label)s（至少 %(n)d 个字）。") % {"label": label, "n": minimum}, code="required", field=field
+        )
+    if len(text) > maximum:
+        raise AppealError(
+            _("%(label)s太长了，最多 %(n)d 个字。") % {"label": label, "n": maximum}, code="too_long", field=field
+        )
+    return text
+
+
+def normalise_phone(value: str) -> str:
+    phone = re.sub(r"[\s()]", "", value or "")
+    phone = phone.removeprefix("+86")
+    if not (MOBILE.match(phone) or LANDLINE.match(phone)):
+        raise AppealError(
+            _("请填写有效的手机号（11位）或固定电话（如 0769-22223333）。"), code="invalid_phone", field="contact_phone"
+        )
+    return phone
+
+
+def _coordinate(value, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise AppealError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field) from None
+    if not number.is_finite():
+        raise AppealError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field)
+    return number.quantize(Decimal("0.000001"))
+
+
+def check_coordinates(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
+    """Both or neither; inside Dongguan's bounding box."""
+    lat, lng = _coordinate(latitude, "latitude"), _coordinate(longitude, "longitude")
+    if (lat is None) != (lng is None):
+        raise AppealError(_("位置坐标不完整，请重新定位或清除定位。"), code="invalid_coordinates", field="latitude")
+    if lat is None:
+        return None, None
+    south, west, north, east = settings.APPEALS_CITY_BBOX
+    if not (Decimal(str(south)) <= lat <= Decimal(str(north)) and Decimal(str(west)) <= lng <= Decimal(str(east))):
+        raise AppealError(
+            _("定位不在东莞市范围内。请在现场重新定位，或清除定位只填写地址。"),
+            code="outside_city",
+            field="latitude",
+        )
+    return lat, lng
+
+
+def find_item(item_id) -> Item | None:
+    if item_id in (None, ""):
+        return None
+    try:
+        item = Item.objects.select_related("category").filter(pk=int(item_id), active=True).first()
+    except (TypeError, ValueError):
+        item = None
+    if item is None:
+        raise AppealError(_("所选的诉求分类不存在或已停用，请重新选择，或选“不确定”。"), code="unknown_item", field="item")
+    return item
+
+
+def find_area(area_id) -> Area:
+    try:
+        area = Area.objects.filter(pk=int(area_id)).first()
+    except (TypeError, ValueError):
+        area = None
+    if area is None:
+        raise AppealError(_("请选择问题所在的镇街。"), code="unknown_area", field="area")
+    return area
+
+
+def validate_report(
+    *, item_id, area_id, title, description, address, latitude=None, longitude=None,
+    contact_name, contact_phone, publish_consent=False,
+) -> Report:
+    item = find_item(item_id)
+    area = find_area(area_id)
+    lat, lng = check_coordinates(latitude, longitude)
+    return Report(
+        item=item,
+        area=area,
+        title=_text(title, field="title", label=_("标题"), minimum=4, maximum=80),
+        description=_text(description, field="description", label=_("问题描述"), minimum=10, maximum=2000),
+        address=_text(address, field="address", label=_("详细地址"), minimum=4, maximum=200),
+        latitude=lat,
+        longitude=lng,
+        contact_name=_text(contact_name, field="contact_name", label=_("联系人"), minimum=1, maximum=40),
+        contact_phone=normalise_phone(contact_phone),
+        publish_consent=bool(publish_consent),
+    )
+
+
+def check_token(idempotency_key: str) -> str:
+    key = (idempotency_key or "").strip()
+    if not TOKEN.match(key):
+        raise AppealError(
+            _("提交令牌无效，请刷新页面后重新提交。"), code="invalid_idempotency_key", field="idempotency_key"
+        )
+    return key
+
+
+def process_photos(photos, *, field: str = "photos") -> list:
+    photos = [p for p in (photos or []) if p]
+    if len(photos) > settings.APPEALS_MAX_PHOTOS:
+        raise AppealError(
+            _("最多上传 %(n)d 张照片。") % {"n": settings.APPEALS_MAX_PHOTOS}, code="too_many_photos", field=field
+        )
+    processed = []
+    for number, upload in enumerate(photos, start=1):
+        try:
+            processed.append(process_upload(upload))
+        except ImageRejected as exc:
+            raise AppealError(
+                _("第 %(n)d 张照片：%(message)s") % {"n": number, "message": exc.message}, code=exc.code, field=field
+            ) from exc
+    return processed
+
+
+def save_photos(*, appeal: Appeal, processed: list, kind: str, user: User) -> None:
+    start = appeal.photos.filter(kind=kind).count()
+    for offset, picture in enumerate(processed):
+        photo = AppealPhoto(appeal=appeal, kind=kind, position=start + offset, uploaded_by=user,
+                            width=picture.width, height=picture.height)
+        photo.image.save(picture.image.name, picture.image, save=False)
+        photo.thumbnail.save(picture.thumbnail.name, picture.thumbnail, save=False)
+        photo.save()
+
+
+def next_tracking_number(moment) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('appeals_tracking_seq')")
+        (number,) = cursor.fetchone()
+    return f"{settings.APPEALS_TRACKING_PREFIX}-{local_day(moment).year}-{number:06d}"
+
+
+def _existing(submitted_by: User, key: str) -> Appeal | None:
+    return Appeal.objects.filter(submitted_by=submitted_by, idempotency_key=key).first()
+
+
+def _create(
+    *, report: Report, submitted_by: User, resident: User | None, key: str, channel: str,
+    urgency: str | None = None, source_url: str = "", photos=(), event_text: str = "",
+) -> IntakeResult:
+    """Inserts the appeal once per (submitter, token): a concurrent duplicate
+    waits on the unique index and then gets the first one back."""
+    now = timezone.now()
+    urgency = urgency or (report.item.default_urgency if report.item else Urgency.GENERAL)
+    try:
+        with transaction.atomic():
+            appeal = Appeal.objects.create(
+                tracking_number=next_tracking_number(now),
+                channel=channel,
+                resident=resident,
+                submitted_by=submitted_by,
+                idempotency_key=key,
+                item=report.item,
+                area=report.area,
+                urgency=urgency,
+                title=report.title,
+                description=report.description,
+                address=report.address,
+                latitude=report.latitude,
+                longitude=report.longitude,
+                contact_name=report.contact_name,
+                contact_phone=report.contact_phone,
+                publish_consent=report.publish_consent,
+                source_url=source_url,
+                submitted_at=now,
+                dispatch_due_at=deadlines.dispatch_due(now, urgency),
+            )
+    except IntegrityError:
+        existing = _existing(submitted_by, key)
+        if existing is None:
+            raise
+        return IntakeResult(appeal=existing, created=False)
+    if photos:
+        save_photos(appeal=appeal, processed=photos, kind=PhotoKind.REPORT, user=submitted_by)
+    transition_event(
+        appeal=appeal, actor=submitted_by, unit=None, from_state="", to_state=AppealState.SUBMITTED,
+        reason=event_text, public_text=_("诉求已提交，编号 %(number)s。") % {"number": appeal.tracking_number},
+        at=now,
+    )
+    _auto_dispatch(appeal)
+    if appeal.state == AppealState.SUBMITTED:
+        notify_dispatch_centre(
+            _("新诉求待派单：%(number)s") % {"number": appeal.tracking_number},
+            f"{appeal.title}\n{appeal.area} · {appeal.item or _('分类不确定')}",
+        )
+    return IntakeResult(appeal=appeal, created=True)
+
+
+def _auto_dispatch(appeal: Appeal) -> None:
+    """Routes straight to the unit when the list leaves no doubt (setting)."""
+    if not settings.APPEALS_AUTO_DISPATCH or appeal.item is None:
+        return
+    route = selectors.suggest_route(item=appeal.item, area=appeal.area)
+    if route is None or not route.unambiguous:
+        return
+    from appeals.services.dispatch import dispatch_locked
+
+    dispatch_locked(
+        appeal=lock_appeal(appeal.pk), actor=None, item=appeal.item, urgency=appeal.urgency,
+        primary=route.primary_unit, co_units=route.co_units, instructions={},
+        reason=_("按责任清单自动派单"),
+    )
+
+
+def file_appeal(
+    *,
+    resident: User,
+    idempotency_key: str,
+    item_id: int | None,
+    area_id: int,
+    title: str,
+    description: str,
+    address: str,
+    latitude=None,
+    longitude=None,
+    contact_name: str,
+    contact_phone: str,
+    publish_consent: bool = False,
+    photos=(),
+    channel: str = Channel.WEB,
+) -> IntakeResult:
+    """A verified resident reports a problem. The same token twice (two taps,
+    a retry) returns the first appeal; photos are re-encoded without EXIF;
+    coordinates must lie in the city. Routed at once when unambiguous."""
+    require(resident, "appeals.file_appeal", message=_("请先登录并完成邮箱或手机号验证，再提交诉求。"))
+    if resident is None:
+        raise AppealError(_("请先登录。"), code="permission_denied", status=403)
+    if channel not in (Channel.WEB, Channel.API):
+        raise AppealError(_("渠道无效。"), code="invalid_channel", field="channel")
+    key = check_token(idempotency_key)
+    existing = _existing(resident, key)
+    if existing is not None:
+        return IntakeResult(appeal=existing, created=False)
+    report = validate_report(
+        item_id=item_id, area_id=area_id, title=title, description=description, address=address,
+        latitude=latitude, longitude=longitude, contact_name=contact_name, contact_phone=contact_phone,
+        publish_consent=publish_consent,
+    )
+    processed = process_photos(photos)
+    with transaction.atomic():
+        return _create(report=report, submitted_by=resident, resident=resident, key=key, channel=channel, photos=processed)
+
+
+def _resident_by_phone(phone: str) -> User | None:
+    if not MOBILE.match(phone):
+        return None
+    return User.objects.filter(phone__in=[phone, f"+86{phone}"], is_active=True).first()
+
+
+def file_for_caller(
+    *,
+    actor: User,
+    idempotency_key: str,
+    item_id: int | None,
+    area_id: int,
+    urgency: str | None,
+    title: str,
+    description: str,
+    address: str,
+    caller_name: str,
+    caller_phone: str,
+    publish_consent: bool = False,
+) -> IntakeResult:
+    """A dispatcher records a hotline call (channel 12345热线). If the
+    caller's phone belongs to an account, the resident can follow it online."""
+    require(actor, "appeals.file_for_caller")
+    key = check_token(idempotency_key)
+    existing = _existing(actor, key)
+    if existing is not None:
+        return IntakeResult(appeal=existing, created=False)
+    if urgency not in (None, "", *Urgency.values):
+        raise AppealError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
+    report = validate_report(
+        item_id=item_id, area_id=area_id, title=title, description=description, address=address,
+        contact_name=caller_name, contact_phone=caller_phone, publish_consent=publish_consent,
+    )
+    with transaction.atomic():
+        return _create(
+            report=report, submitted_by=actor, resident=_resident_by_phone(report.contact_phone), key=key,
+            channel=Channel.HOTLINE, urgency=urgency or None, event_text=_("热线来电登记"),
+        )
+
+
+@transaction.atomic
+def capture_clue(*, actor: User, platform: str, url: str, summary: str, area_id=None) -> OnlineClue:
+    """Records an online clue (先诉后办) for verification; one row per link."""
+    require(actor, "appeals.manage_clues")
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    try:
+        URLValidator(schemes=["http", "https"])(url or "")
+    except ValidationError:
+        raise AppealError(_("请填写线索的有效链接（http/https）。"), code="invalid_url", field="url") from None
+    platform = _text(platform, field="platform", label=_("平台"), minimum=1, maximum=40)
+    summary = _text(summary, field="summary", label=_("摘要"), minimum=10, maximum=2000)
+    area = find_area(area_id) if area_id not in (None, "") else None
+    if OnlineClue.objects.filter(url=url).exists():
+        raise AppealError(_("这条线索已登记过。"), code="duplicate_clue", field="url", status=409)
+    try:
+        with transaction.atomic():
+            return OnlineClue.objects.create(platform=platform, url=url, summary=summary, area=area, captured_by=actor)
+    except IntegrityError:
+        raise AppealError(_("这条线索已登记过。"), code="duplicate_clue", field="url", status=409) from None
+
+
+@transaction.atomic
+def verify_clue(*, actor: User, clue_id: int, genuine: bool, note: str) -> OnlineClue:
+    """A dispatcher checks a clue (called the community, looked on site...)."""
+    require(actor, "appeals.manage_clues")
+    clue = OnlineClue.objects.select_for_update(no_key=True).filter(pk=clue_id).first()
+    if clue is None:
+        raise AppealError(_("线索不存在。"), code="not_found", status=404)
+    if clue.state != ClueState.NEW:
+        raise AppealError(_("这条线索已核实过。"), code="transition_not_allowed", status=409)
+    clue.verification_note = _text(note, field="note", label=_("核实情况"), minimum=4, maximum=2000)
+    clue.state = ClueState.VERIFIED if genuine else ClueState.REJECTED
+    clue.verified_by = actor
+    clue.verified_at = timezone.now()
+    clue.save(update_fields=["verification_note", "state", "verified_by", "verified_at"])
+    return clue
+
+
+def convert_clue(
+    *, actor: User, clue_id: int, item_id, area_id, urgency: str | None, title: str, description: str,
+    address: str, contact_name: str, contact_phone: str,
+) -> IntakeResult:
+    """Turns a verified clue into an appeal (channel 网络线索), once."""
+    require(actor, "appeals.manage_clues")
+    if urgency not in (None, "", *Urgency.values):
+        raise AppealError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
+    report = validate_report(
+        item_id=item_id, area_id=area_id, title=title, description=description, address=address,
+        contact_name=contact_name, contact_phone=contact_phone, publish_consent=True,
+    )
+    with transaction.atomic():
+        clue = OnlineClue.objects.select_for_update(no_key=True).filter(pk=clue_id).first()
+        if clue is None:
+            raise AppealError(_("线索不存在。"), code="not_found", status=404)
+        if clue.state != ClueState.VERIFIED:
+            raise AppealError(_("只有核实属实的线索才能转为工单。"), code="clue_not_verified", status=409)
+        result = _create(
+            report=report, submitted_by=actor, resident=None, key=f"clue-{clue.pk:08d}",
+            channel=Channel.ONLINE_CLUE, urgency=urgency or None, source_url=clue.url,
+            event_text=_("网络线索核实后转办：%(note)s") % {"note": clue.verification_note},
+        )
+        clue.state = ClueState.CONVERTED
+        clue.appeal = result.appeal
+        clue.save(update_fields=["state", "appeal"])
+        return result
+
+
+__all__ = ["IntakeResult", "file_appeal", "file_for_caller", "capture_clue", "verify_clue", "convert_clue", "EventKind"]
