@@ -1,10 +1,73 @@
-"""Forms of the core."""
+"""Forms of the core: allauth's account forms with the portal's labels.
+
+allauth stays in charge of every flow; these subclasses only change what a
+resident sees (one "邮箱或手机号" field, Chinese labels, numeric code inputs)
+and keep the password field for staff who sign in with one.
+"""
 
 from __future__ import annotations
 
-from allauth.account.forms import SignupForm
+from allauth.account.forms import (
+    ConfirmEmailVerificationCodeForm,
+    ConfirmLoginCodeForm,
+    LoginForm,
+    RequestLoginCodeForm,
+    SignupForm,
+    VerifyPhoneForm,
+)
+from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+
+from portal.fields import normalise_mobile
+
+CODE_WIDGET_ATTRS = {
+    "autocomplete": "one-time-code",
+    "inputmode": "numeric",
+    "pattern": "[0-9]*",
+    "maxlength": "6",
+    "placeholder": "",
+    "class": "code-input",
+}
+
+
+def contact_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("邮箱或手机号"),
+        max_length=320,
+        help_text=_("如 name@example.com 或 13800138000"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+def split_contact(value: str) -> tuple[str | None, str | None]:
+    """'a@b.cn' → (email, None); '138 0013 8000' → (None, '+8613800138000')."""
+    value = (value or "").strip()
+    if "@" in value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(_("邮箱地址格式不对，请检查后重新输入。"), code="invalid_email") from None
+        return value.lower(), None
+    return None, normalise_mobile(value)
+
+
+class _CodeLabelMixin:
+    """A six-digit code box with a visible label, the phone's numeric keypad
+    and the OS offering the code from the SMS or email (one-time-code)."""
+
+    code_label = _("6位验证码")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = self.code_label
+        code.widget.attrs.update(CODE_WIDGET_ATTRS)
 
 
 class ResidentSignupForm(SignupForm):
@@ -16,11 +79,86 @@ class ResidentSignupForm(SignupForm):
         if "email" in self.fields:
             self.fields["email"].label = _("邮箱")
             self.fields["email"].help_text = _("填写邮箱或手机号其中一项即可，我们会发送6位验证码。")
+            self.fields["email"].widget.attrs["placeholder"] = "name@example.com"
         if "phone" in self.fields:
             self.fields["phone"].label = _("手机号")
+            self.fields["phone"].help_text = _("中国大陆手机号填11位即可，境外号码请带国家码。")
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("email") and not cleaned.get("phone") and not self.errors:
             raise forms.ValidationError(_("请填写邮箱或手机号，用于接收验证码。"), code="contact_required")
         return cleaned
+
+
+class PortalLoginForm(LoginForm):
+    """One field, 邮箱或手机号: without a password it sends a one-time code
+    (allauth's login by code); staff may add their password instead
+    (the form posts ``method=password`` and then the password is required)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = contact_field()
+        self.fields["password"].label = _("密码")
+        self.fields["password"].help_text = ""
+        self.fields["password"].widget.attrs["placeholder"] = ""
+        self.fields["password"].required = self.wants_password
+        self.order_fields(["login", "password"])
+
+    @property
+    def wants_password(self) -> bool:
+        return self.data.get("method") == "password"
+
+    def _setup_password_field(self) -> None:
+        # allauth drops the password field when sign-up has none; staff keep it.
+        return None
+
+    def clean_login(self) -> str:
+        email, phone = split_contact(self.cleaned_data["login"])
+        return email or phone
+
+
+class PortalRequestLoginCodeForm(RequestLoginCodeForm):
+    """allauth's request-a-code form with one 邮箱或手机号 field."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("email", None)
+        self.fields.pop("phone", None)
+        self.fields["login"] = contact_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if "login" not in cleaned:
+            return cleaned
+        try:
+            email, phone = split_contact(cleaned["login"])
+            if email:
+                cleaned["email"] = email
+                cleaned["email"] = self.clean_email()
+            else:
+                cleaned["phone"] = phone
+                cleaned["phone"] = self.clean_phone()
+        except ValidationError as error:
+            self.add_error("login", error)
+        return cleaned
+
+
+class PortalConfirmLoginCodeForm(_CodeLabelMixin, ConfirmLoginCodeForm):
+    pass
+
+
+class PortalConfirmEmailCodeForm(_CodeLabelMixin, ConfirmEmailVerificationCodeForm):
+    pass
+
+
+class PortalVerifyPhoneForm(_CodeLabelMixin, VerifyPhoneForm):
+    pass
+
+
+class TotpAuthenticateForm(_CodeLabelMixin, AuthenticateForm):
+    code_label = _("动态口令（身份验证器App上的6位数字）")
+
+
+class ActivateTotpForm(_CodeLabelMixin, ActivateTOTPForm):
+    code_label = _("身份验证器App上显示的6位数字")
