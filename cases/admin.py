@@ -104,10 +104,6 @@ class PhaseAdmin(PortalModelAdmin):
         )
         obj.pk = saved.pk
 
-    def save_related(self, request, form, formsets, change):
-        # Change records are written by the service only.
-        return None
-
 
 class EntryImageInline(admin.TabularInline):
     model = EntryImage

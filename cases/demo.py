@@ -242,7 +242,10 @@ def _add_images(entry: CaseEntry, domain: str, count: int) -> None:
     for index in range(count):
         upload = SimpleUploadedFile(f"demo-{entry.pk}-{index}.jpg", demo_jpeg(domain, entry.title, index), "image/jpeg")
         processed = process_upload(upload)
-        EntryImage.objects.create(entry=entry, position=index, image=processed.image, thumbnail=processed.thumbnail)
+        EntryImage.objects.create(
+            entry=entry, position=index, image=processed.image, thumbnail=processed.thumbnail,
+            width=processed.width, height=processed.height,
+        )
 
 
 @transaction.atomic

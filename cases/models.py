@@ -226,7 +226,7 @@ class EntryImage(models.Model):
 
     entry = models.ForeignKey(CaseEntry, on_delete=models.CASCADE, related_name="images", verbose_name=_("案例"))
     position = models.PositiveSmallIntegerField(_("顺序"))
-    image = models.ImageField(_("图片"), upload_to="cases/%Y/%m/", width_field="width", height_field="height")
+    image = models.ImageField(_("图片"), upload_to="cases/%Y/%m/")
     thumbnail = models.ImageField(_("缩略图"), upload_to="cases/%Y/%m/")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

@@ -312,7 +312,9 @@ def _store_images(entry: CaseEntry, processed: list[ProcessedImage]) -> None:
     used = set(entry.images.values_list("position", flat=True))
     free = (position for position in range(MAX_IMAGES_PER_ENTRY) if position not in used)
     for item, position in zip(processed, free):
-        EntryImage.objects.create(entry=entry, position=position, image=item.image, thumbnail=item.thumbnail)
+        EntryImage.objects.create(
+            entry=entry, position=position, image=item.image, thumbnail=item.thumbnail, width=item.width, height=item.height
+        )
 
 
 def _free_slot(campaign: Campaign, track: Track, unit: Unit) -> int:

@@ -114,3 +114,219 @@ class StaffFactory(ResidentFactory):
         yes_declaration=factory.RelatedFactory(AuthenticatorFactory, factory_related_name="user"),
         no_declaration=None,
     )
+
+
+# --- cases ---
+import datetime as _dt  # noqa: E402
+
+from cases.enums import EntryState, PhaseKind  # noqa: E402
+from cases.models import Campaign, CaseEntry, Domain, EntryEvent, Phase, Track  # noqa: E402
+
+
+def campaign_timeline(now=None, *, open_phase: str = "call") -> dict:
+    """Five back-to-back phases of 10 days with `open_phase` running now."""
+    from cases.enums import PHASE_ORDER
+
+    now = now or timezone.now()
+    index = PHASE_ORDER.index(open_phase)
+    start = now - _dt.timedelta(days=5) - _dt.timedelta(days=10) * index
+    spans = {}
+    for kind in PHASE_ORDER:
+        spans[kind] = (start, start + _dt.timedelta(days=10))
+        start += _dt.timedelta(days=10)
+    return spans
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A campaign with the 9 domains, a typical-case track and its call for
+    entries open now (``timeline=campaign_timeline(open_phase="voting")`` for
+    another phase, ``timeline={}`` for none)."""
+
+    class Meta:
+        model = Campaign
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"edition-{n}")
+    title = factory.Sequence(lambda n: f"第{n}届市民点赞榜")
+    year = 2021
+
+    @factory.post_generation
+    def timeline(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from cases.services import DEFAULT_DOMAINS
+
+        spans = campaign_timeline() if extracted is None else extracted
+        Phase.objects.bulk_create(Phase(campaign=obj, kind=k, starts_at=s, ends_at=e) for k, (s, e) in spans.items())
+        Track.objects.create(campaign=obj, name="典型案例", position=0)
+        Domain.objects.bulk_create(Domain(campaign=obj, name=name, position=i) for i, name in enumerate(DEFAULT_DOMAINS))
+
+
+class PhaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Phase
+
+    campaign = factory.SubFactory(CampaignFactory, timeline={})
+    kind = PhaseKind.CALL
+    starts_at = factory.LazyFunction(lambda: timezone.now() - _dt.timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + _dt.timedelta(days=1))
+
+
+class TrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Track
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"奖项{n}")
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Domain
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"领域{n}")
+
+
+class CaseEntryFactory(factory.django.DjangoModelFactory):
+    """An entry written straight to the table (tests of services go through
+    the services); ``state`` defaults to accepted, i.e. on the board."""
+
+    class Meta:
+        model = CaseEntry
+
+    campaign = factory.SubFactory(CampaignFactory)
+    track = factory.LazyAttribute(lambda o: o.campaign.tracks.first())
+    domain = factory.LazyAttribute(lambda o: o.campaign.domains.first())
+    unit = factory.SubFactory(UnitFactory)
+    slot = factory.Sequence(lambda n: n % 20 + 1)
+    title = factory.Sequence(lambda n: f"为群众办实事案例{n}")
+    summary = "摘要"
+    story = "<p>正文</p>"
+    results = "惠及居民 1,000 户"
+    contact_name = "王工"
+    contact_phone = "0769-22830000"
+    state = EntryState.ACCEPTED
+    submitted_at = factory.LazyFunction(timezone.now)
+    accepted_at = factory.LazyAttribute(lambda o: timezone.now() if o.state == EntryState.ACCEPTED else None)
+    changes_deadline = factory.LazyAttribute(
+        lambda o: timezone.now() + _dt.timedelta(days=2) if o.state == EntryState.CHANGES_REQUESTED else None
+    )
+    created_by = factory.SubFactory(UserFactory)
+
+
+class EntryEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EntryEvent
+
+    entry = factory.SubFactory(CaseEntryFactory)
+    action = "create"
+    to_state = EntryState.DRAFT
+
+
+# --- appeals ---
+import datetime as _appeals_dt  # noqa: E402
+
+from appeals import deadlines as _appeals_deadlines  # noqa: E402
+from appeals.enums import AppealState as _AppealState  # noqa: E402
+from appeals.models import (  # noqa: E402
+    Appeal as _Appeal,
+    Area as _Area,
+    Category as _Category,
+    Holiday as _Holiday,
+    Item as _Item,
+    OnlineClue as _OnlineClue,
+    Responsibility as _Responsibility,
+)
+
+
+class AppealCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"C{n:03d}")
+    name = factory.Sequence(lambda n: f"大类{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class AppealItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Item
+        django_get_or_create = ("code",)
+
+    category = factory.SubFactory(AppealCategoryFactory)
+    code = factory.Sequence(lambda n: f"I{n:04d}")
+    name = factory.Sequence(lambda n: f"事项{n}")
+    default_urgency = "general"
+    deadline_value = 5
+    deadline_unit = "working_days"
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Area
+        django_get_or_create = ("name",)
+
+    code = factory.Sequence(lambda n: f"A{n:03d}")
+    name = factory.Sequence(lambda n: f"测试镇{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class ResponsibilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Responsibility
+        skip_postgeneration_save = True
+
+    item = factory.SubFactory(AppealItemFactory)
+    area = None
+    primary_unit = factory.SubFactory(UnitFactory)
+    auto_dispatch = True
+
+    @factory.post_generation
+    def co_units(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.co_units.set(extracted)
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Holiday
+        django_get_or_create = ("date",)
+
+    date = factory.Sequence(lambda n: _appeals_dt.date(2030, 1, 1) + _appeals_dt.timedelta(days=n))
+    name = "节假日"
+    kind = "holiday"
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    """A submitted appeal written straight to the table (lists, bulk data);
+    flows go through appeals.services."""
+
+    class Meta:
+        model = _Appeal
+
+    tracking_number = factory.Sequence(lambda n: f"DG-2026-9{n:05d}")
+    resident = factory.SubFactory(ResidentFactory)
+    submitted_by = factory.LazyAttribute(lambda o: o.resident)
+    idempotency_key = factory.Sequence(lambda n: f"factory-key-{n:06d}")
+    item = factory.SubFactory(AppealItemFactory)
+    area = factory.SubFactory(AreaFactory)
+    title = factory.Sequence(lambda n: f"测试诉求{n}")
+    description = "路灯坏了好几天了，晚上很黑，请尽快修理。"
+    address = "东莞市南城街道测试路1号"
+    contact_name = "陈女士"
+    contact_phone = "13800138000"
+    state = _AppealState.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+    dispatch_due_at = factory.LazyAttribute(lambda o: _appeals_deadlines.dispatch_due(o.submitted_at, "general"))
+
+
+class OnlineClueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _OnlineClue
+
+    platform = "微博"
+    url = factory.Sequence(lambda n: f"https://weibo.example.cn/post/{n}")
+    summary = "网友反映某路段井盖缺失多日，晚上很危险。"
+    captured_by = factory.SubFactory(UserFactory)

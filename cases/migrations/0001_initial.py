@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('position', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('image', models.ImageField(height_field='height', upload_to='cases/%Y/%m/', verbose_name='图片', width_field='width')),
+                ('image', models.ImageField(upload_to='cases/%Y/%m/', verbose_name='图片')),
                 ('thumbnail', models.ImageField(upload_to='cases/%Y/%m/', verbose_name='缩略图')),
                 ('width', models.PositiveIntegerField(default=0)),
                 ('height', models.PositiveIntegerField(default=0)),
