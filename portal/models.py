@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -44,6 +45,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(_("称呼"), max_length=64, blank=True)
     # Set once the resident confirms a one-time code (email or SMS).
     verified_at = models.DateTimeField(_("验证时间"), null=True, blank=True)
+    # The roles of the user's memberships, kept in step by services.grant_role
+    # and revoke_role in the same transaction: every request already loads the
+    # user row, so permission checks need no further query.
+    roles = ArrayField(models.CharField(max_length=16, choices=Role.choices), default=list, blank=True, verbose_name=_("角色"))
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)

@@ -27,7 +27,10 @@ def forget_memberships(user) -> None:
 
 
 def roles_of(user) -> frozenset[str]:
-    return frozenset(m.role for m in memberships_of(user))
+    """The user's roles, from the user row itself (no query)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(user.roles)
 
 
 def staff_unit_of(user) -> Unit | None:

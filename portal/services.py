@@ -36,8 +36,16 @@ def grant_role(*, actor: User | None, user: User, role: str, unit: Unit | None =
     if role == Role.ORGANISER and not user.is_staff:
         User.objects.filter(pk=user.pk).update(is_staff=True)
         user.is_staff = True
-    selectors.forget_memberships(user)
+    _sync_roles(user)
     return membership
+
+
+def _sync_roles(user: User) -> None:
+    """Copy the memberships' roles onto the user row (same transaction)."""
+    roles = sorted(set(Membership.objects.filter(user=user).values_list("role", flat=True)))
+    User.objects.filter(pk=user.pk).update(roles=roles)
+    user.roles = roles
+    selectors.forget_memberships(user)
 
 
 @transaction.atomic
@@ -46,7 +54,7 @@ def revoke_role(*, actor: User | None, user: User, role: str, unit: Unit | None 
     deleted, _detail = Membership.objects.filter(user=user, role=role, unit=unit).delete()
     if role == Role.ORGANISER and not Membership.objects.filter(user=user, role=Role.ORGANISER).exists():
         User.objects.filter(pk=user.pk, is_superuser=False).update(is_staff=False)
-    selectors.forget_memberships(user)
+    _sync_roles(user)
     return deleted
 
 

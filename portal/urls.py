@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from portal import api, views
+
+# Staff sign in through allauth (codes, TOTP), never through the admin's own form.
+admin.site.login = login_required(admin.site.login)
 
 api_v1 = [
     path("me", api.MeView.as_view(), name="api-me"),
