@@ -140,10 +140,16 @@ CACHES = {
         },
     }
 }
+# Rate-limit counters: the same Redis, but errors are raised, not ignored, so
+# that a guarded path (voting) can fail closed when Redis is down.
+CACHES["ratelimit"] = {
+    **CACHES["default"],
+    "OPTIONS": {**CACHES["default"]["OPTIONS"], "IGNORE_EXCEPTIONS": False},
+}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "default"
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "portal.views.rate_limited"
 
 # --- Passwords and authentication --------------------------------------------

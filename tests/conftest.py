@@ -23,11 +23,11 @@ def _clean_redis(settings):
     """Tests share one Redis server: give each run its own key prefix and
     empty it around each test (rate-limit counters, cached sessions)."""
     prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-    configured = {**settings.CACHES["default"], "KEY_PREFIX": prefix}
-    settings.CACHES = {**settings.CACHES, "default": configured}
+    configured = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}
+    settings.CACHES = configured
     cache.delete_pattern("*")
     yield
-    if settings.CACHES["default"] == configured:  # a test may point the cache elsewhere
+    if settings.CACHES["default"] == configured["default"]:  # a test may point the cache elsewhere
         cache.delete_pattern("*")
 
 
