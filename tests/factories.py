@@ -330,3 +330,111 @@ class OnlineClueFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://weibo.example.cn/post/{n}")
     summary = "网友反映某路段井盖缺失多日，晚上很危险。"
     captured_by = factory.SubFactory(UserFactory)
+
+
+# --- appeals ---
+import datetime as _appeals_dt  # noqa: E402
+
+from appeals import deadlines as _appeals_deadlines  # noqa: E402
+from appeals.enums import AppealState as _AppealState  # noqa: E402
+from appeals.models import (  # noqa: E402
+    Appeal as _Appeal,
+    Area as _Area,
+    Category as _Category,
+    Holiday as _Holiday,
+    Item as _Item,
+    OnlineClue as _OnlineClue,
+    Responsibility as _Responsibility,
+)
+
+
+class AppealCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"C{n:03d}")
+    name = factory.Sequence(lambda n: f"大类{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class AppealItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Item
+        django_get_or_create = ("code",)
+
+    category = factory.SubFactory(AppealCategoryFactory)
+    code = factory.Sequence(lambda n: f"I{n:04d}")
+    name = factory.Sequence(lambda n: f"事项{n}")
+    default_urgency = "general"
+    deadline_value = 5
+    deadline_unit = "working_days"
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Area
+        django_get_or_create = ("name",)
+
+    code = factory.Sequence(lambda n: f"A{n:03d}")
+    name = factory.Sequence(lambda n: f"测试镇{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class ResponsibilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Responsibility
+        skip_postgeneration_save = True
+
+    item = factory.SubFactory(AppealItemFactory)
+    area = None
+    primary_unit = factory.SubFactory(UnitFactory)
+    auto_dispatch = True
+
+    @factory.post_generation
+    def co_units(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.co_units.set(extracted)
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Holiday
+        django_get_or_create = ("date",)
+
+    date = factory.Sequence(lambda n: _appeals_dt.date(2030, 1, 1) + _appeals_dt.timedelta(days=n))
+    name = "节假日"
+    kind = "holiday"
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    """A submitted appeal written straight to the table (lists, bulk data);
+    flows go through appeals.services."""
+
+    class Meta:
+        model = _Appeal
+
+    tracking_number = factory.Sequence(lambda n: f"DG-2026-9{n:05d}")
+    resident = factory.SubFactory(ResidentFactory)
+    submitted_by = factory.LazyAttribute(lambda o: o.resident)
+    idempotency_key = factory.Sequence(lambda n: f"factory-key-{n:06d}")
+    item = factory.SubFactory(AppealItemFactory)
+    area = factory.SubFactory(AreaFactory)
+    title = factory.Sequence(lambda n: f"测试诉求{n}")
+    description = "路灯坏了好几天了，晚上很黑，请尽快修理。"
+    address = "东莞市南城街道测试路1号"
+    contact_name = "陈女士"
+    contact_phone = "13800138000"
+    state = _AppealState.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+    dispatch_due_at = factory.LazyAttribute(lambda o: _appeals_deadlines.dispatch_due(o.submitted_at, "general"))
+
+
+class OnlineClueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _OnlineClue
+
+    platform = "微博"
+    url = factory.Sequence(lambda n: f"https://weibo.example.cn/post/{n}")
+    summary = "网友反映某路段井盖缺失多日，晚上很危险。"
+    captured_by = factory.SubFactory(UserFactory)

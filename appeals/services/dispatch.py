@@ -111,8 +111,12 @@ def dispatch_locked(
     appeal.first_dispatched_at = appeal.first_dispatched_at or now
     appeal.primary_unit = primary
     appeal.handling_due_at = due
+    # A reopened appeal starts over; its earlier result stays on the timeline.
+    appeal.resolved_at = None
+    appeal.resolution = ""
     appeal.save(update_fields=[
-        "state", "item", "urgency", "dispatched_at", "first_dispatched_at", "primary_unit", "handling_due_at", "updated_at",
+        "state", "item", "urgency", "dispatched_at", "first_dispatched_at", "primary_unit", "handling_due_at",
+        "resolved_at", "resolution", "updated_at",
     ])
     public_text = _("已派单至 %(unit)s 办理，办理时限 %(due)s。") % {"unit": primary.name, "due": _local(due)}
     if co_units:

@@ -232,7 +232,7 @@ def _create(
         reason=event_text, public_text=_("诉求已提交，编号 %(number)s。") % {"number": appeal.tracking_number},
         at=now,
     )
-    _auto_dispatch(appeal)
+    appeal = _auto_dispatch(appeal)
     if appeal.state == AppealState.SUBMITTED:
         notify_dispatch_centre(
             _("新诉求待派单：%(number)s") % {"number": appeal.tracking_number},
@@ -241,16 +241,16 @@ def _create(
     return IntakeResult(appeal=appeal, created=True)
 
 
-def _auto_dispatch(appeal: Appeal) -> None:
+def _auto_dispatch(appeal: Appeal) -> Appeal:
     """Routes straight to the unit when the list leaves no doubt (setting)."""
     if not settings.APPEALS_AUTO_DISPATCH or appeal.item is None:
-        return
+        return appeal
     route = selectors.suggest_route(item=appeal.item, area=appeal.area)
     if route is None or not route.unambiguous:
-        return
+        return appeal
     from appeals.services.dispatch import dispatch_locked
 
-    dispatch_locked(
+    return dispatch_locked(
         appeal=lock_appeal(appeal.pk), actor=None, item=appeal.item, urgency=appeal.urgency,
         primary=route.primary_unit, co_units=route.co_units, instructions={},
         reason=_("按责任清单自动派单"),
