@@ -8,6 +8,7 @@ and keep the password field for staff who sign in with one.
 from __future__ import annotations
 
 from allauth.account.forms import (
+    AddEmailForm,
     ConfirmEmailVerificationCodeForm,
     ConfirmLoginCodeForm,
     LoginForm,
@@ -142,6 +143,13 @@ class PortalRequestLoginCodeForm(RequestLoginCodeForm):
         except ValidationError as error:
             self.add_error("login", error)
         return cleaned
+
+
+class PortalAddEmailForm(AddEmailForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("邮箱")
+        self.fields["email"].widget.attrs["placeholder"] = "name@example.com"
 
 
 class PortalConfirmLoginCodeForm(_CodeLabelMixin, ConfirmLoginCodeForm):
