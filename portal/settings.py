@@ -351,6 +351,7 @@ ACCOUNT_FORMS = {
     "confirm_login_code": "portal.forms.PortalConfirmLoginCodeForm",
     "confirm_email_verification_code": "portal.forms.PortalConfirmEmailCodeForm",
     "verify_phone": "portal.forms.PortalVerifyPhoneForm",
+    "add_email": "portal.forms.PortalAddEmailForm",
 }
 MFA_ADAPTER = "portal.adapters.PortalMFAAdapter"
 MFA_FORMS = {
