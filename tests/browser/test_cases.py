@@ -6,38 +6,15 @@ import io
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
 from cases.enums import EntryState
 from cases.models import CaseEntry
 from tests import factories
-from tests.browser.conftest import AXE_JS, BLOCKING_IMPACTS, screenshot
+from tests.browser.conftest import check_a11y, screenshot, sign_in_with_cookie
 
 TITLE = "推进老旧小区加装电梯惠民工程"
-
-
-# base.html's brand link (not this app's) has an aria-label that does not
-# contain its visible text; reported to the layout's owner. Only that one
-# node is let through; anything else serious or critical fails the test.
-KNOWN_LAYOUT_ISSUES = {("label-content-name-mismatch", ".brand")}
-
-
-def check_a11y(page, *, context: str):
-    page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-    )
-    blocking = [
-        (v["id"], node["target"][0])
-        for v in result["violations"]
-        if v.get("impact") in BLOCKING_IMPACTS
-        for node in v["nodes"]
-        if (v["id"], node["target"][0]) not in KNOWN_LAYOUT_ISSUES
-    ]
-    assert not blocking, f"axe-core found serious/critical violations on {context}: {blocking}"
 
 
 def photo(path, colour):
@@ -45,13 +22,6 @@ def photo(path, colour):
     Image.new("RGB", (1200, 900), colour).save(buffer, format="JPEG")
     path.write_bytes(buffer.getvalue())
     return str(path)
-
-
-def sign_in_with_cookie(page, user, live_server):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
 
 
 @pytest.mark.django_db(transaction=True)
