@@ -125,7 +125,7 @@ class ExtensionDecisionForm(forms.Form):
 
 class ClueForm(forms.Form):
     platform = forms.CharField(label=_("平台"), max_length=40, help_text=_("如 微博、抖音、本地论坛"))
-    url = forms.URLField(label=_("链接"), max_length=500)
+    url = forms.URLField(label=_("链接"), max_length=500, assume_scheme="https")
     summary = forms.CharField(label=_("内容摘要"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     area = forms.ModelChoiceField(label=_("涉及镇街"), queryset=Area.objects.all(), required=False)
 

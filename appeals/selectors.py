@@ -163,7 +163,7 @@ def bucket_filter(bucket: str, now: dt.datetime) -> Q:
 def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(bucket_filter(bucket, now), unit=unit)
-        .select_related("appeal__item", "appeal__area")
+        .select_related("appeal__item__category", "appeal__area")
         .order_by("due_at", "pk")
     )
 
