@@ -300,11 +300,11 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     )
     if created:
         services.verify_clue(actor=dispatcher, clue_id=clue.pk, genuine=True, note="已电话联系社区网格员，现场确认井盖缺失。")
-        services.convert_clue(
+        made += services.convert_clue(
             actor=dispatcher, clue_id=clue.pk, item_id=items["SW-04"].pk, area_id=clue.area_id, urgency=Urgency.URGENT,
             title="东城某路段井盖缺失", description=clue.summary, address="东城街道某路与某街交叉口东侧",
             contact_name="社区网格员", contact_phone="13900139000",
-        )
+        ).created
     OnlineClue.objects.get_or_create(
         url="https://forum.example.cn/thread/88812",
         defaults={"platform": "本地论坛", "summary": "网友反映万江某小区附近垃圾站夏天异味很大，希望调整清运时间。",
