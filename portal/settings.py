@@ -368,3 +368,11 @@ ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
 ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+
+# --- Public voting (voting app) ----------------------------------------------
+# django-ratelimit rates on the vote path ("N/s|m|h"; empty turns one off).
+# Per IP is generous: many residents share a carrier-grade NAT address.
+VOTING_RATE_PER_USER = os.environ.get("VOTING_RATE_PER_USER", "30/m")
+VOTING_RATE_PER_IP = os.environ.get("VOTING_RATE_PER_IP", "600/m")
+# The leaderboard page refreshes its figures this often while voting is open.
+VOTING_LEADERBOARD_REFRESH_SECONDS = int(os.environ.get("VOTING_LEADERBOARD_REFRESH_SECONDS", "5"))

@@ -15,6 +15,7 @@ api_v1 = [
     path("units", api.UnitListView.as_view(), name="api-units"),
     path("appeals/", include("appeals.api_urls")),
     path("", include("cases.api_urls")),
+    path("", include("voting.api_urls")),
     path("appeals/", include("appeals.api_urls")),
 ]
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("appeals/", include("appeals.urls")),
     path("", include("cases.urls")),
+    path("", include("voting.urls")),
     path("appeals/", include("appeals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,29 @@
+"""Public voting's domain error."""
+
+from __future__ import annotations
+
+from portal.exceptions import PermissionDeniedError, PortalError
+from voting.enums import REFUSAL_STATUS
+
+
+class VotingError(PortalError):
+    """A voting rule refused an action. Refusals of a vote carry their
+    code's status (voting.enums.REFUSAL_STATUS) and, when known, what the
+    voter has left today."""
+
+    def __init__(self, message, *, code: str = "invalid", status: int | None = None, field: str | None = None,
+                 votes_left: int | None = None, retry_after: int | None = None, case_id: int | None = None,
+                 count: int | None = None, replayed: bool = False):
+        super().__init__(message, code=code, status=status or REFUSAL_STATUS.get(code), field=field)
+        self.votes_left = votes_left
+        self.retry_after = retry_after
+        self.case_id = case_id
+        self.count = count
+        self.replayed = replayed
+
+
+class VotingPermissionError(VotingError, PermissionDeniedError):
+    status = 403
+
+    def __init__(self, message, *, code: str = "permission_denied", **kwargs):
+        super().__init__(message, code=code, **kwargs)

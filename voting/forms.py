@@ -1,0 +1,62 @@
+"""Forms of the organisers' fraud review."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from voting.enums import VoidRule
+
+
+class ReviewFilterForm(forms.Form):
+    ip = forms.GenericIPAddressField(label=_("IP 地址"), required=False)
+    subnet = forms.CharField(label=_("网段（/24）"), required=False, max_length=43,
+                             widget=forms.TextInput(attrs={"placeholder": "10.1.2.0/24"}))
+    voter_id = forms.IntegerField(label=_("账号编号"), required=False, min_value=1)
+    user_agent = forms.CharField(label=_("浏览器标识"), required=False, max_length=300)
+    starts_at = forms.DateTimeField(label=_("开始时间"), required=False,
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("结束时间"), required=False,
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    show_void = forms.BooleanField(label=_("包括已作废的选票"), required=False, initial=True)
+
+    def clean_subnet(self):
+        import ipaddress
+
+        value = self.cleaned_data.get("subnet", "").strip()
+        if not value:
+            return ""
+        try:
+            return str(ipaddress.ip_network(f"{value.split('/')[0]}/24", strict=False))
+        except ValueError as exc:
+            raise forms.ValidationError(_("请填写有效的网段，如 10.1.2.0/24。")) from exc
+
+
+class VoidForm(forms.Form):
+    rule = forms.ChoiceField(label=_("作废方式"), choices=VoidRule.choices)
+    ballot_ids = forms.CharField(required=False, widget=forms.MultipleHiddenInput)
+    ip = forms.GenericIPAddressField(label=_("IP 地址"), required=False)
+    subnet = forms.CharField(label=_("网段（/24）"), required=False, max_length=43)
+    voter_id = forms.IntegerField(label=_("账号编号"), required=False, min_value=1)
+    user_agent = forms.CharField(label=_("浏览器标识"), required=False, max_length=300)
+    starts_at = forms.DateTimeField(label=_("开始时间"), required=False,
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("结束时间"), required=False,
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(label=_("作废原因（必填，将记录在案）"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请写明作废原因，它会和作废记录一起保存。")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.selected_ids = [int(v) for v in (self.data.getlist("ballot_ids") if hasattr(self.data, "getlist") else [])
+                             if str(v).isdigit()]
+
+    def rule_params(self) -> dict:
+        data = self.cleaned_data
+        rule = data["rule"]
+        if rule == VoidRule.SELECTION:
+            return {"ballot_ids": self.selected_ids}
+        field = {VoidRule.IP: ["ip"], VoidRule.SUBNET: ["subnet"], VoidRule.ACCOUNT: ["voter_id"],
+                 VoidRule.USER_AGENT: ["user_agent"], VoidRule.TIME_RANGE: ["starts_at", "ends_at"]}[rule]
+        return {name: data.get(name) for name in field}

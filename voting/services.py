@@ -1,0 +1,456 @@
+"""Writes of public voting: casting a vote, voiding ballots, the campaign's
+rules, tallies and snapshots. Why the data is shaped as it is: see the
+docstring of voting/models.py.
+
+``cast_vote`` is the one way a vote is counted (pages and API call it). It
+never reads and then writes: the per-case quota is the ballot's unique key,
+the daily quota an atomic upsert on the voter's day row, the tally a sharded
+counter bumped in the same statement, all in one transaction that commits
+before the caller is told "accepted".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q
+from psycopg.types.json import Jsonb
+from django.utils.translation import gettext as _
+
+from cases.enums import EntryState, PhaseKind
+from cases.models import Campaign
+from portal import timeutils
+from portal.models import User
+from voting.enums import REFUSAL_STATUS, Refusal, VoidRule
+from voting.exceptions import VotingError, VotingPermissionError
+from voting.models import TALLY_SHARDS, Ballot, VoidBatch, VoteRequest, VoteSnapshot, VotingRules
+
+# CaseEntry.vote_count follows the tallies at most this often while votes arrive.
+ROLLUP_EVERY_SECONDS = 2
+IDEMPOTENCY_KEY_MAX = 64
+
+
+def refusal_message(code: str, *, per_day: int | None = None) -> str:
+    """The sentence a voter reads for each refusal (what happened, what to do)."""
+    messages = {
+        Refusal.WINDOW_CLOSED: _("现在不在投票时间内，投票开放期间再来吧。"),
+        Refusal.NOT_SIGNED_IN: _("请先登录，再为喜欢的案例投票。"),
+        Refusal.NOT_VERIFIED: _("请先验证你的手机号或邮箱，验证后即可投票。"),
+        Refusal.DAILY_QUOTA_USED: _("你今天的 %(n)s 票已经投完了，明天 0 点（北京时间）后可以再投。")
+        % {"n": per_day or ""},
+        Refusal.ALREADY_VOTED_TODAY: _("你今天已经为这个案例投过票了，明天可以再投。"),
+        Refusal.NOT_ON_BOARD: _("这个案例不在本届点赞榜上，不能投票。"),
+        Refusal.RATE_LIMITED: _("操作太频繁，请稍后再试。"),
+        Refusal.UNAVAILABLE: _("投票服务暂时不可用，你的票没有计入，请稍后再试。"),
+    }
+    return messages[code]
+
+
+def refuse(code: str, **extra) -> VotingError:
+    per_day = extra.pop("per_day", None)
+    return VotingError(refusal_message(code, per_day=per_day), code=code, status=REFUSAL_STATUS[code], **extra)
+
+
+@dataclass(frozen=True)
+class VoteAccepted:
+    case_id: int
+    count: int  # the case's non-void ballots right after this one
+    votes_left: int  # the voter's votes left today in this campaign
+    per_day: int
+    replayed: bool = False
+
+
+def client_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def shard_of(voter_id: int) -> int:
+    return voter_id % TALLY_SHARDS
+
+
+# One statement per vote: the daily counter, then (only if the counter
+# moved) the ballot, then (only if the ballot went in) the tally shard. It
+# answers used / ballot id / the case's count including this ballot.
+_VOTE_SQL = """
+WITH q AS (
+    INSERT INTO voting_voterday (voter_id, campaign_id, day, used)
+    VALUES (%(voter)s, %(campaign)s, %(day)s, 1)
+    ON CONFLICT (voter_id, campaign_id, day)
+    DO UPDATE SET used = voting_voterday.used + 1 WHERE voting_voterday.used < %(per_day)s
+    RETURNING used
+), b AS (
+    INSERT INTO voting_ballot (campaign_id, case_id, voter_id, day, slot, cast_at, ip, user_agent, void_reason)
+    SELECT %(campaign)s, %(case)s, %(voter)s, %(day)s, %(slot)s, %(now)s, %(ip)s, %(ua)s, '' FROM q
+    ON CONFLICT (voter_id, case_id, day, slot) DO NOTHING
+    RETURNING id
+), t AS (
+    INSERT INTO voting_casetally (case_id, campaign_id, shard, votes)
+    SELECT %(case)s, %(campaign)s, %(shard)s, 1 FROM b
+    ON CONFLICT (case_id, shard) DO UPDATE SET votes = voting_casetally.votes + 1
+    RETURNING shard, votes
+)
+SELECT (SELECT used FROM q), (SELECT id FROM b),
+       (SELECT t.votes + COALESCE((SELECT SUM(x.votes) FROM voting_casetally x
+                                   WHERE x.case_id = %(case)s AND x.shard <> t.shard), 0) FROM t)
+"""
+
+# A further slot when a campaign allows k > 1 votes per case per day.
+_BALLOT_SQL = """
+WITH b AS (
+    INSERT INTO voting_ballot (campaign_id, case_id, voter_id, day, slot, cast_at, ip, user_agent, void_reason)
+    VALUES (%(campaign)s, %(case)s, %(voter)s, %(day)s, %(slot)s, %(now)s, %(ip)s, %(ua)s, '')
+    ON CONFLICT (voter_id, case_id, day, slot) DO NOTHING
+    RETURNING id
+), t AS (
+    INSERT INTO voting_casetally (case_id, campaign_id, shard, votes)
+    SELECT %(case)s, %(campaign)s, %(shard)s, 1 FROM b
+    ON CONFLICT (case_id, shard) DO UPDATE SET votes = voting_casetally.votes + 1
+    RETURNING shard, votes
+)
+SELECT (SELECT id FROM b),
+       (SELECT t.votes + COALESCE((SELECT SUM(x.votes) FROM voting_casetally x
+                                   WHERE x.case_id = %(case)s AND x.shard <> t.shard), 0) FROM t)
+"""
+
+# Everything the rules need about a case in one round trip.
+_CONTEXT_SQL = """
+SELECT e.state, p.starts_at, p.ends_at,
+       COALESCE(r.votes_per_day, 10), COALESCE(r.votes_per_case_per_day, 1), COALESCE(r.allow_unverified, false)
+FROM cases_caseentry e
+LEFT JOIN cases_phase p ON p.campaign_id = e.campaign_id AND p.kind = %(voting)s
+LEFT JOIN voting_votingrules r ON r.campaign_id = e.campaign_id
+WHERE e.id = %(case)s AND e.campaign_id = %(campaign)s
+"""
+
+
+def _answer(outcome: VoteAccepted | VotingError) -> tuple[int, dict]:
+    if isinstance(outcome, VoteAccepted):
+        return 201, {"accepted": True, "case_id": outcome.case_id, "count": outcome.count,
+                     "votes_left": outcome.votes_left, "per_day": outcome.per_day}
+    return outcome.status, {"accepted": False, "code": outcome.code, "message": str(outcome.message),
+                            "votes_left": outcome.votes_left, "case_id": outcome.case_id}
+
+
+def _replay(status: int, payload: dict) -> VoteAccepted:
+    if payload.get("accepted"):
+        return VoteAccepted(case_id=payload["case_id"], count=payload["count"], votes_left=payload["votes_left"],
+                            per_day=payload["per_day"], replayed=True)
+    raise VotingError(payload["message"], code=payload["code"], status=status, votes_left=payload.get("votes_left"),
+                      case_id=payload.get("case_id"), replayed=True)
+
+
+def cast_vote(
+    *,
+    voter: User | None,
+    campaign_id: int,
+    case_id: int,
+    ip: str | None = None,
+    user_agent: str = "",
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> VoteAccepted:
+    """Count one vote for a case on the board of a campaign, or refuse it.
+
+    Accepted only inside the campaign's voting phase, for a case on its
+    board, from a signed-in voter who is verified (unless the campaign allows
+    unverified accounts), within the campaign's daily quota and per-case
+    daily quota (local day, Asia/Shanghai). The ballot, the daily counter and
+    the tally commit together before this returns. With an idempotency key
+    the first answer (accepted or refused) is stored with it and a repeat
+    returns that answer without voting again.
+    """
+    if voter is None or not voter.is_authenticated:
+        raise refuse(Refusal.NOT_SIGNED_IN, case_id=case_id)
+    now = now or timeutils.now()
+    key = (idempotency_key or "").strip()[:IDEMPOTENCY_KEY_MAX] or None
+    with transaction.atomic(), connection.cursor() as cursor:
+        request_id = None
+        if key:
+            cursor.execute(
+                "INSERT INTO voting_voterequest (voter_id, key, created_at, status, payload)"
+                " VALUES (%s, %s, %s, 0, '{}') ON CONFLICT (voter_id, key) DO NOTHING RETURNING id",
+                [voter.pk, key, now],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                # The first request with this key has committed (the insert
+                # waited for it): answer what it answered.
+                cursor.execute("SELECT status, payload FROM voting_voterequest WHERE voter_id = %s AND key = %s",
+                               [voter.pk, key])
+                status, payload = cursor.fetchone()
+                return _replay(status, payload)
+            request_id = row[0]
+        outcome = _vote(cursor, voter=voter, campaign_id=campaign_id, case_id=case_id, ip=ip,
+                        user_agent=user_agent, now=now)
+        if request_id is not None:
+            status, payload = _answer(outcome)
+            cursor.execute("UPDATE voting_voterequest SET status = %s, payload = %s WHERE id = %s",
+                           [status, Jsonb(payload), request_id])
+    if isinstance(outcome, VotingError):
+        raise outcome
+    _schedule_rollup(campaign_id)
+    return outcome
+
+
+def _vote(cursor, *, voter: User, campaign_id: int, case_id: int, ip: str | None, user_agent: str,
+          now: dt.datetime) -> VoteAccepted | VotingError:
+    cursor.execute(_CONTEXT_SQL, {"case": case_id, "campaign": campaign_id, "voting": PhaseKind.VOTING})
+    row = cursor.fetchone()
+    if row is None or row[0] != EntryState.ACCEPTED:
+        return refuse(Refusal.NOT_ON_BOARD, case_id=case_id)
+    _state, starts_at, ends_at, per_day, per_case, allow_unverified = row
+    if starts_at is None or not (starts_at <= now < ends_at):
+        return refuse(Refusal.WINDOW_CLOSED, case_id=case_id)
+    if not allow_unverified and voter.verified_at is None:
+        return refuse(Refusal.NOT_VERIFIED, case_id=case_id)
+    params = {
+        "voter": voter.pk, "campaign": campaign_id, "case": case_id, "day": timeutils.local_day(now),
+        "per_day": per_day, "slot": 1, "now": now, "ip": client_ip(ip), "ua": (user_agent or "")[:300],
+        "shard": shard_of(voter.pk),
+    }
+    cursor.execute(_VOTE_SQL, params)
+    used, ballot_id, count = cursor.fetchone()
+    if used is None:
+        return refuse(Refusal.DAILY_QUOTA_USED, per_day=per_day, votes_left=0, case_id=case_id)
+    slot = 1
+    while ballot_id is None and slot < per_case:
+        slot += 1
+        cursor.execute(_BALLOT_SQL, {**params, "slot": slot})
+        ballot_id, count = cursor.fetchone()
+    if ballot_id is None:
+        # The counter moved for a ballot that did not go in: move it back
+        # (same transaction, the row is still locked by us).
+        cursor.execute(
+            "UPDATE voting_voterday SET used = used - 1 WHERE voter_id = %s AND campaign_id = %s AND day = %s"
+            " RETURNING used",
+            [voter.pk, campaign_id, params["day"]],
+        )
+        used = cursor.fetchone()[0]
+        return refuse(Refusal.ALREADY_VOTED_TODAY, votes_left=per_day - used, case_id=case_id)
+    return VoteAccepted(case_id=case_id, count=count, votes_left=per_day - used, per_day=per_day)
+
+
+# --- Tallies -------------------------------------------------------------------
+
+
+def _schedule_rollup(campaign_id: int) -> None:
+    """Bring CaseEntry.vote_count up to the tallies soon: at most once per
+    ROLLUP_EVERY_SECONDS, and a deferred run after the burst catches the
+    votes that came after the last rollup (the periodic job is the backstop)."""
+    if not cache.add(f"voting:rollup:{campaign_id}", 1, timeout=ROLLUP_EVERY_SECONDS):
+        return
+    rollup_vote_counts(campaign_id=campaign_id)
+    from procrastinate import exceptions as procrastinate_exceptions
+
+    from voting import tasks
+
+    try:
+        tasks.rollup_vote_counts.configure(
+            queueing_lock=f"voting-rollup-{campaign_id}", schedule_in={"seconds": ROLLUP_EVERY_SECONDS + 1}
+        ).defer(campaign_id=campaign_id)
+    except procrastinate_exceptions.AlreadyEnqueued:
+        pass
+
+
+def rollup_vote_counts(*, campaign_id: int) -> int:
+    """Copy the tallies' sums into CaseEntry.vote_count (the board sorts on
+    it). Idempotent; returns the number of entries changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE cases_caseentry e SET vote_count = s.n
+            FROM (SELECT e2.id AS case_id, COALESCE(SUM(t.votes), 0) AS n
+                  FROM cases_caseentry e2 LEFT JOIN voting_casetally t ON t.case_id = e2.id
+                  WHERE e2.campaign_id = %s GROUP BY e2.id) s
+            WHERE e.id = s.case_id AND e.vote_count <> s.n
+            """,
+            [campaign_id],
+        )
+        changed = cursor.rowcount
+    cache.delete(f"voting:counts:{campaign_id}")
+    return changed
+
+
+def recount_tallies(*, campaign_id: int) -> None:
+    """Rebuild a campaign's tallies from its non-void ballots (repair after a
+    restore or a manual fix; not needed in normal operation). Locks the
+    campaign's tally rows so no vote lands in between."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE voting_casetally IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute("DELETE FROM voting_casetally WHERE campaign_id = %s", [campaign_id])
+        cursor.execute(
+            f"""
+            INSERT INTO voting_casetally (case_id, campaign_id, shard, votes)
+            SELECT case_id, campaign_id, voter_id %% {TALLY_SHARDS}, COUNT(*)
+            FROM voting_ballot WHERE campaign_id = %s AND voided_at IS NULL
+            GROUP BY case_id, campaign_id, voter_id %% {TALLY_SHARDS}
+            """,
+            [campaign_id],
+        )
+    rollup_vote_counts(campaign_id=campaign_id)
+
+
+# --- Rules -------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_rules(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    votes_per_day: int,
+    votes_per_case_per_day: int,
+    allow_unverified: bool,
+) -> VotingRules:
+    """Set a campaign's quotas. They can change before voting opens; once it
+    has opened they can only grow, so nobody's count today is made invalid."""
+    if actor is not None and not actor.has_perm("voting.manage_rules", campaign):
+        raise VotingPermissionError(_("只有主办方可以设置投票规则。"))
+    if not 1 <= votes_per_day <= 100:
+        raise VotingError(_("每人每天可投票数应在 1 到 100 之间。"), code="invalid_quota", field="votes_per_day")
+    if not 1 <= votes_per_case_per_day <= votes_per_day:
+        raise VotingError(
+            _("每人每天对同一案例的票数应在 1 到每天总票数之间。"), code="invalid_quota", field="votes_per_case_per_day"
+        )
+    rules, _created = VotingRules.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
+    phase = campaign.phases.filter(kind=PhaseKind.VOTING).first()
+    if phase is not None and phase.starts_at <= timeutils.now() and not _created:
+        if votes_per_day < rules.votes_per_day or votes_per_case_per_day < rules.votes_per_case_per_day:
+            raise VotingError(_("投票已经开始，配额只能增加不能减少。"), code="quota_locked", field="votes_per_day")
+    rules.votes_per_day = votes_per_day
+    rules.votes_per_case_per_day = votes_per_case_per_day
+    rules.allow_unverified = allow_unverified
+    rules.save()
+    return rules
+
+
+# --- Voiding -------------------------------------------------------------------
+
+
+def _rule_filter(rule: str, params: dict) -> Q:
+    if rule == VoidRule.SELECTION:
+        ids = [int(i) for i in params.get("ballot_ids") or []]
+        if not ids:
+            raise VotingError(_("请至少勾选一张选票。"), code="nothing_selected", field="ballot_ids")
+        return Q(pk__in=ids)
+    if rule == VoidRule.IP:
+        ip = client_ip(params.get("ip"))
+        if ip is None:
+            raise VotingError(_("请填写有效的 IP 地址。"), code="invalid_ip", field="ip")
+        return Q(ip=ip)
+    if rule == VoidRule.SUBNET:
+        try:
+            network = ipaddress.ip_network(f"{params.get('subnet', '').split('/')[0]}/24", strict=False)
+        except ValueError as exc:
+            raise VotingError(_("请填写有效的网段，如 10.1.2.0/24。"), code="invalid_subnet", field="subnet") from exc
+        return Q(pk__in=Ballot.objects.extra(where=["ip << %s::inet"], params=[str(network)]).values("pk"))
+    if rule == VoidRule.ACCOUNT:
+        voter_id = params.get("voter_id")
+        if not voter_id or not User.objects.filter(pk=voter_id).exists():
+            raise VotingError(_("找不到这个账号。"), code="invalid_account", field="voter_id")
+        return Q(voter_id=int(voter_id))
+    if rule == VoidRule.USER_AGENT:
+        agent = (params.get("user_agent") or "").strip()
+        if not agent:
+            raise VotingError(_("请填写浏览器标识。"), code="invalid_user_agent", field="user_agent")
+        return Q(user_agent=agent)
+    if rule == VoidRule.TIME_RANGE:
+        starts, ends = params.get("starts_at"), params.get("ends_at")
+        if isinstance(starts, str):
+            starts = dt.datetime.fromisoformat(starts)
+        if isinstance(ends, str):
+            ends = dt.datetime.fromisoformat(ends)
+        if not starts or not ends or starts >= ends:
+            raise VotingError(_("请填写开始早于结束的时间段。"), code="invalid_time_range", field="starts_at")
+        return Q(cast_at__gte=starts, cast_at__lt=ends)
+    raise VotingError(_("未知的作废规则。"), code="invalid_rule", field="rule")
+
+
+def _jsonable(params: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in params.items() if v not in (None, "")}
+
+
+def void_ballots(*, actor: User, campaign: Campaign, rule: str, params: dict, reason: str) -> VoidBatch:
+    """Void the campaign's non-void ballots matched by a rule (a selection,
+    an IP, a /24, an account, a user agent, a time range) with a reason.
+    The ballots stay, marked with who, when and why; the tallies drop by
+    exactly the ballots voided, in the same transaction. Nothing is deleted."""
+    if not actor.has_perm("voting.void_ballots", campaign):
+        raise VotingPermissionError(_("只有主办方可以作废选票。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise VotingError(_("请写明作废原因，它会和作废记录一起保存。"), code="reason_required", field="reason")
+    condition = _rule_filter(rule, params)
+    now = timeutils.now()
+    with transaction.atomic():
+        batch = VoidBatch.objects.create(campaign=campaign, actor=actor, rule=rule, params=_jsonable(params),
+                                         reason=reason[:500])
+        # Lock the ballots in pk order, then mark those still valid.
+        targets = (
+            Ballot.objects.filter(condition, campaign=campaign, voided_at__isnull=True)
+            .order_by("pk").select_for_update(no_key=True)
+        )
+        ids = list(targets.values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH v AS (
+                    UPDATE voting_ballot SET voided_at = %s, voided_by_id = %s, void_reason = %s, void_batch_id = %s
+                    WHERE id = ANY(%s) AND voided_at IS NULL
+                    RETURNING case_id, voter_id %% {TALLY_SHARDS} AS shard
+                ), g AS (SELECT case_id, shard, COUNT(*) AS n FROM v GROUP BY case_id, shard)
+                UPDATE voting_casetally t SET votes = t.votes - g.n FROM g
+                WHERE t.case_id = g.case_id AND t.shard = g.shard
+                RETURNING g.n
+                """,
+                [now, actor.pk, reason[:500], batch.pk, ids],
+            )
+            voided = sum(n for (n,) in cursor.fetchall())
+        batch.ballot_count = voided
+        batch.save(update_fields=["ballot_count"])
+    rollup_vote_counts(campaign_id=campaign.pk)
+    take_snapshot(campaign_id=campaign.pk, moment=now, replace=True)
+    return batch
+
+
+# --- Snapshots -----------------------------------------------------------------
+
+
+def take_snapshot(*, campaign_id: int, moment: dt.datetime | None = None, replace: bool = False) -> VoteSnapshot:
+    """The campaign's totals at this minute (idempotent per campaign+minute)."""
+    from voting import selectors
+
+    minute = (moment or timeutils.now()).replace(second=0, microsecond=0)
+    totals = selectors.totals(campaign_id, fresh=True)
+    defaults = {"total_votes": totals.votes, "voided_votes": totals.voided, "voters": totals.voters}
+    if replace:
+        snapshot, _c = VoteSnapshot.objects.update_or_create(campaign_id=campaign_id, minute=minute, defaults=defaults)
+    else:
+        snapshot, _c = VoteSnapshot.objects.get_or_create(campaign_id=campaign_id, minute=minute, defaults=defaults)
+    cache.delete(f"voting:totals:{campaign_id}")
+    return snapshot
+
+
+def voting_open_campaign_ids(moment: dt.datetime | None = None) -> list[int]:
+    moment = moment or timeutils.now()
+    return list(
+        Campaign.objects.filter(
+            phases__kind=PhaseKind.VOTING, phases__starts_at__lte=moment, phases__ends_at__gt=moment
+        ).values_list("pk", flat=True)
+    )
+
+
+def purge_vote_requests(*, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Idempotency answers are kept two days (a retry comes within minutes)."""
+    deleted, _detail = VoteRequest.objects.filter(created_at__lt=timeutils.now() - older_than).delete()
+    return deleted
+

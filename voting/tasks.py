@@ -1,0 +1,32 @@
+"""Background jobs of public voting (procrastinate). Each takes ids, calls a
+service and is idempotent."""
+
+from __future__ import annotations
+
+from procrastinate.contrib.django import app
+
+from portal import timeutils
+from voting import services
+
+
+@app.task(queue="voting", name="voting.rollup_vote_counts")
+def rollup_vote_counts(campaign_id: int) -> None:
+    """CaseEntry.vote_count catches up with the tallies after a burst."""
+    services.rollup_vote_counts(campaign_id=campaign_id)
+
+
+@app.periodic(cron="* * * * *")
+@app.task(queue="voting", name="voting.snapshot_open_votes")
+def snapshot_open_votes(timestamp: int) -> None:
+    """Every minute while a vote is open: one snapshot per campaign+minute
+    (unique in the database) for the chart, and a rollup of vote_count."""
+    moment = timeutils.now()
+    for campaign_id in services.voting_open_campaign_ids(moment):
+        services.rollup_vote_counts(campaign_id=campaign_id)
+        services.take_snapshot(campaign_id=campaign_id, moment=moment)
+
+
+@app.periodic(cron="41 4 * * *")
+@app.task(queue="maintenance", name="voting.purge_vote_requests")
+def purge_vote_requests(timestamp: int) -> None:
+    services.purge_vote_requests()

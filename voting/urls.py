@@ -1,0 +1,13 @@
+from django.urls import path
+
+from voting import views
+
+app_name = "voting"
+
+urlpatterns = [
+    path("voting/vote/<int:campaign_id>/<int:case_id>/", views.vote, name="vote"),
+    path("board/leaderboard/", views.leaderboard, name="leaderboard"),
+    path("board/edition/<slug:slug>/leaderboard/", views.leaderboard, name="campaign-leaderboard"),
+    path("voting/review/<slug:slug>/", views.review, name="review"),
+    path("voting/review/<slug:slug>/void/", views.void, name="void"),
+]

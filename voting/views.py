@@ -1,0 +1,191 @@
+"""Pages of public voting: the vote button's answer (htmx or a plain form
+POST), the leaderboard and the organisers' fraud review. Thin: parse, call a
+service or selector, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import selectors as case_selectors
+from cases.models import Campaign, CaseEntry
+from voting import selectors, services
+from voting.enums import VoidRule
+from voting.exceptions import VotingError
+from voting.forms import ReviewFilterForm, VoidForm
+from voting.ratelimits import check_vote_rate, client_ip
+from voting.templatetags.voting_tags import widget_context
+
+
+def _back(request: HttpRequest, entry: CaseEntry) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return entry.get_absolute_url()
+
+
+@require_POST
+def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
+    """Cast a vote from the board card or the case page. With htmx the
+    widget is swapped in place (its status is the refusal's 4xx, 429 with
+    Retry-After, or 503); without JavaScript the answer is a message on the
+    page the voter came from."""
+    entry = get_object_or_404(CaseEntry.objects.select_related("campaign"), pk=case_id, campaign_id=campaign_id)
+    if not request.user.is_authenticated and not request.htmx:
+        return redirect_to_login(_back(request, entry))
+    outcome: services.VoteAccepted | VotingError
+    try:
+        check_vote_rate(request)
+        outcome = services.cast_vote(
+            voter=request.user if request.user.is_authenticated else None,
+            campaign_id=campaign_id,
+            case_id=case_id,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            idempotency_key=request.POST.get("token") or request.headers.get("Idempotency-Key"),
+        )
+    except VotingError as error:
+        outcome = error
+    if not request.htmx:
+        if isinstance(outcome, VotingError):
+            messages.error(request, outcome.message)
+        else:
+            messages.success(request, widget_answer(outcome))
+        response = redirect(_back(request, entry))
+        if isinstance(outcome, VotingError) and outcome.retry_after:
+            response["Retry-After"] = str(outcome.retry_after)
+        return response
+    context = widget_context(request, entry, compact=request.POST.get("compact") == "1", outcome=outcome,
+                             campaign=entry.campaign)
+    context["oob"] = request.POST.get("oob") == "1"
+    status = 200 if isinstance(outcome, services.VoteAccepted) else outcome.status
+    response = render(request, "voting/_vote_widget.html", context, status=status)
+    if isinstance(outcome, VotingError) and outcome.retry_after:
+        response["Retry-After"] = str(outcome.retry_after)
+    return response
+
+
+def widget_answer(outcome: services.VoteAccepted) -> str:
+    return _("投票成功！这个案例现在有 %(count)s 票，你今天还可以投 %(left)s 票。") % {
+        "count": f"{outcome.count:,}", "left": outcome.votes_left,
+    }
+
+
+# --- Leaderboard ------------------------------------------------------------------
+
+
+def _campaign(slug: str | None) -> Campaign:
+    campaign = get_object_or_404(Campaign, slug=slug) if slug else case_selectors.current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Rank, case, unit, votes and share; totals, distinct voters, voided
+    votes and the votes-over-time chart. While voting is open the figures
+    refresh themselves (htmx polls the fragment)."""
+    campaign = _campaign(slug)
+    started = case_selectors.phase_has_started(campaign, "voting")
+    context = {
+        "campaign": campaign,
+        "started": started,
+        "open": selectors.is_open(campaign),
+        "window": selectors.window(campaign),
+        "refresh_seconds": settings.VOTING_LEADERBOARD_REFRESH_SECONDS,
+        "fragment_url": reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug}),
+    }
+    if started:
+        context.update(rows=selectors.leaderboard(campaign), totals=selectors.totals(campaign.pk),
+                       chart=selectors.chart_svg(campaign))
+    if request.htmx and request.htmx.target == "leaderboard-live":
+        return render(request, "voting/_leaderboard_live.html", context)
+    return render(request, "voting/leaderboard.html", context)
+
+
+# --- Fraud review -------------------------------------------------------------
+
+
+def _organiser_campaign(request: HttpRequest, slug: str) -> Campaign:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if not request.user.has_perm("voting.review_fraud", campaign):
+        raise PermissionDenied
+    return campaign
+
+
+@login_required
+def review(request: HttpRequest, slug: str) -> HttpResponse:
+    """Suspicious patterns with their numbers, the matching ballots, and the
+    voiding form (by selection or by rule, with a reason)."""
+    campaign = _organiser_campaign(request, slug)
+    form = ReviewFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    ballots = selectors.review_ballots(
+        campaign, ip=filters.get("ip") or "", subnet=filters.get("subnet") or "", voter_id=filters.get("voter_id"),
+        user_agent=filters.get("user_agent") or "", starts_at=filters.get("starts_at"), ends_at=filters.get("ends_at"),
+        show_void=filters.get("show_void", True) if filters else True,
+    )
+    page = Paginator(ballots, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "voting/review.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "void_form": VoidForm(initial=_void_initial(filters)),
+            "page": page,
+            "query": query.urlencode(),
+            "ips": selectors.shared_ips(campaign),
+            "subnets": selectors.shared_subnets(campaign),
+            "agents": selectors.shared_user_agents(campaign),
+            "bursts": selectors.new_account_bursts(campaign),
+            "batches": selectors.void_batches(campaign)[:20],
+            "totals": selectors.totals(campaign.pk),
+        },
+    )
+
+
+def _void_initial(filters: dict) -> dict:
+    for rule, field in [(VoidRule.IP, "ip"), (VoidRule.SUBNET, "subnet"), (VoidRule.ACCOUNT, "voter_id"),
+                        (VoidRule.USER_AGENT, "user_agent")]:
+        if filters.get(field):
+            return {"rule": rule, field: filters[field]}
+    if filters.get("starts_at") and filters.get("ends_at"):
+        return {"rule": VoidRule.TIME_RANGE, "starts_at": filters["starts_at"], "ends_at": filters["ends_at"]}
+    return {}
+
+
+@login_required
+@require_POST
+def void(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organiser_campaign(request, slug)
+    form = VoidForm(request.POST)
+    back = request.POST.get("next") or reverse("voting:review", kwargs={"slug": slug})
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("voting:review", kwargs={"slug": slug})
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        batch = services.void_ballots(actor=request.user, campaign=campaign, rule=form.cleaned_data["rule"],
+                                      params=form.rule_params(), reason=form.cleaned_data["reason"])
+    except VotingError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, _("已作废 %(n)s 张选票，票数已同步更新。") % {"n": batch.ballot_count})
+    return redirect(back)
+
