@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -140,6 +141,8 @@ class HolidayAdmin(PortalModelAdmin):
 
 
 class ReadOnlyAdmin(PortalModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_add_permission(self, request) -> bool:
         return False
 

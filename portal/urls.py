@@ -16,7 +16,6 @@ api_v1 = [
     path("appeals/", include("appeals.api_urls")),
     path("", include("cases.api_urls")),
     path("", include("voting.api_urls")),
-    path("appeals/", include("appeals.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,7 +28,6 @@ urlpatterns = [
     path("appeals/", include("appeals.urls")),
     path("", include("cases.urls")),
     path("", include("voting.urls")),
-    path("appeals/", include("appeals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
