@@ -6,6 +6,7 @@ voters from the latest snapshot."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -172,7 +173,9 @@ def chart_svg(campaign: Campaign) -> str:
     )
     chart.title = _("累计有效票数")
     chart.add(_("有效票数"), [(minute, total) for minute, total in points])
-    svg = chart.render(is_unicode=True)
+    # pygal adds a config <script> for its optional tooltips: drop it, the
+    # chart is plain SVG.
+    svg = re.sub(r"<script.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
     cache.set(key, svg, 60)
     return svg
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -187,7 +188,8 @@ def cast_vote(
                 cursor.execute("SELECT status, payload FROM voting_voterequest WHERE voter_id = %s AND key = %s",
                                [voter.pk, key])
                 status, payload = cursor.fetchone()
-                return _replay(status, payload)
+                # Django's connection returns jsonb as text.
+                return _replay(status, json.loads(payload) if isinstance(payload, str) else payload)
             request_id = row[0]
         outcome = _vote(cursor, voter=voter, campaign_id=campaign_id, case_id=case_id, ip=ip,
                         user_agent=user_agent, now=now)
