@@ -330,3 +330,35 @@ class OnlineClueFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://weibo.example.cn/post/{n}")
     summary = "网友反映某路段井盖缺失多日，晚上很危险。"
     captured_by = factory.SubFactory(UserFactory)
+
+
+# --- voting ---
+from voting.models import Ballot as _Ballot, VotingRules as _VotingRules  # noqa: E402
+
+
+class VotingRulesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _VotingRules
+        django_get_or_create = ("campaign",)
+
+    campaign = factory.SubFactory(CampaignFactory, timeline=factory.LazyFunction(lambda: campaign_timeline(open_phase="voting")))
+    votes_per_day = 10
+    votes_per_case_per_day = 1
+    allow_unverified = False
+
+
+class BallotFactory(factory.django.DjangoModelFactory):
+    """A ballot written straight to the table (fraud-review data); votes go
+    through voting.services.cast_vote, which also keeps the tallies."""
+
+    class Meta:
+        model = _Ballot
+
+    case = factory.SubFactory(CaseEntryFactory)
+    campaign = factory.LazyAttribute(lambda o: o.case.campaign)
+    voter = factory.SubFactory(ResidentFactory)
+    day = factory.LazyFunction(lambda: timezone.localdate())
+    slot = 1
+    cast_at = factory.LazyFunction(timezone.now)
+    ip = "113.100.1.1"
+    user_agent = "Mozilla/5.0 (test)"
