@@ -315,9 +315,28 @@ class StaffAppealView(APIView):
         return Response(StaffAppealSerializer(_staff_appeal(request, appeal_id)).data)
 
 
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RouteSerializer(serializers.Serializer):
+    primary_unit = UnitRefSerializer()
+    co_units = UnitRefSerializer(many=True)
+    area_specific = serializers.BooleanField()
+    auto_dispatch = serializers.BooleanField()
+
+
+class SuggestionSerializer(serializers.Serializer):
+    suggestion = RouteSerializer(allow_null=True)
+
+
 class SuggestionView(APIView):
+    """The responsibility list's routing for the appeal (null: the centre decides)."""
+
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=SuggestionSerializer)
     def get(self, request, appeal_id: int):
         _require(request, "appeals.dispatch_appeal")
         appeal = _staff_appeal(request, appeal_id)
@@ -421,7 +440,7 @@ class HotlineView(APIView):
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
-class DecisionSerializer(serializers.Serializer):
+class ExtensionDecisionSerializer(serializers.Serializer):
     grant = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -429,9 +448,9 @@ class DecisionSerializer(serializers.Serializer):
 class ExtensionDecisionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DecisionSerializer, responses={200: None})
+    @extend_schema(request=ExtensionDecisionSerializer, responses={200: None})
     def post(self, request, extension_id: int):
-        serializer = DecisionSerializer(data=request.data)
+        serializer = ExtensionDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         extension = services.decide_extension(actor=request.user, extension_id=extension_id, **serializer.validated_data)
         return Response({"id": extension.pk, "state": extension.state, "new_due_at": extension.new_due_at})

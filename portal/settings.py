@@ -376,3 +376,12 @@ VOTING_RATE_PER_USER = os.environ.get("VOTING_RATE_PER_USER", "30/m")
 VOTING_RATE_PER_IP = os.environ.get("VOTING_RATE_PER_IP", "600/m")
 # The leaderboard page refreshes its figures this often while voting is open.
 VOTING_LEADERBOARD_REFRESH_SECONDS = int(os.environ.get("VOTING_LEADERBOARD_REFRESH_SECONDS", "5"))
+# One OpenAPI enum name per appeals choice set (drf-spectacular).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "AppealStateEnum": "appeals.enums.AppealState",
+    "AppealPartStateEnum": "appeals.enums.PartState",
+    "AppealPartRoleEnum": "appeals.enums.PartRole",
+    "AppealChannelEnum": "appeals.enums.Channel",
+    "AppealUrgencyEnum": "appeals.enums.Urgency",
+}
