@@ -23,3 +23,44 @@ PERMISSIONS = {
 
 for name, predicate in PERMISSIONS.items():
     rules.add_perm(name, predicate)
+
+
+# --- Expert panel (issue 5) ---------------------------------------------------
+
+from portal.rules import is_reviewer  # noqa: E402
+from portal.selectors import affiliated_unit_ids  # noqa: E402
+
+
+@rules.predicate
+def is_assigned_without_conflict(user, case) -> bool:
+    """The case is in the reviewer's assignment and not of a unit they are
+    affiliated with (an assignment never is; this holds even if an
+    affiliation is added later)."""
+    from voting.models import Assignment
+
+    if case is None or not getattr(user, "is_authenticated", False):
+        return False
+    if case.unit_id in affiliated_unit_ids(user):
+        return False
+    return Assignment.objects.filter(case=case, reviewer=user).exists()
+
+
+PANEL_PERMISSIONS = {
+    "voting.manage_panel": is_organiser,
+    "voting.view_standings": is_organiser,
+    "voting.reopen_review": is_organiser,
+    "voting.publish_results": is_organiser,
+    "voting.view_panel": is_reviewer,
+    "voting.score_case": is_reviewer & is_assigned_without_conflict,
+    # Admin: organisers read; writes go through the services.
+    "voting.view_panelsettings": is_organiser,
+    "voting.view_finalistcut": is_organiser,
+    "voting.view_reviewerprofile": is_organiser,
+    "voting.view_criterion": is_organiser,
+    "voting.view_review": is_organiser,
+    "voting.view_panelevent": is_organiser,
+    "voting.view_resultversion": is_organiser,
+}
+
+for name, predicate in PANEL_PERMISSIONS.items():
+    rules.add_perm(name, predicate)

@@ -30,3 +30,21 @@ def snapshot_open_votes(timestamp: int) -> None:
 @app.task(queue="maintenance", name="voting.purge_vote_requests")
 def purge_vote_requests(timestamp: int) -> None:
     services.purge_vote_requests()
+
+
+# --- Expert panel (issue 5) ---------------------------------------------------
+
+
+@app.periodic(cron="* * * * *")
+@app.task(queue="voting", name="voting.select_due_finalists")
+def select_due_finalists(timestamp: int) -> None:
+    """Every minute: campaigns whose voting has closed get their finalists
+    (an existing cut is never replaced by the system)."""
+    from cases.models import Campaign
+    from voting import panel_services
+
+    for campaign in Campaign.objects.filter(pk__in=panel_services.campaigns_due_for_finalists()):
+        try:
+            panel_services.select_finalists(actor=None, campaign=campaign)
+        except panel_services.PanelError:
+            continue  # nothing on the board: nothing to select

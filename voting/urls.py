@@ -11,3 +11,8 @@ urlpatterns = [
     path("voting/review/<slug:slug>/", views.review, name="review"),
     path("voting/review/<slug:slug>/void/", views.void, name="void"),
 ]
+
+# The expert panel's pages (issue 5).
+from voting.panel_urls import urlpatterns as panel_urlpatterns  # noqa: E402
+
+urlpatterns += panel_urlpatterns

@@ -1,0 +1,311 @@
+"""API of the expert panel: the same services and selectors as the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.models import Campaign
+from voting import panel_selectors as selectors
+from voting import panel_services as services
+from voting.models import Criterion, Review
+from voting.panel_enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    return get_object_or_404(Campaign, pk=campaign_id)
+
+
+def _organiser(request, campaign: Campaign) -> None:
+    if not request.user.has_perm("voting.manage_panel", campaign):
+        raise PermissionDenied
+
+
+class SettingsSerializer(serializers.Serializer):
+    finalists = serializers.IntegerField(min_value=1, max_value=500)
+    aggregate = serializers.ChoiceField(choices=Aggregate.choices)
+    vote_method = serializers.ChoiceField(choices=VoteMethod.choices)
+    vote_weight = serializers.DecimalField(max_digits=3, decimal_places=2, min_value=0, max_value=1)
+    panel_weight = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True)
+    assignment = serializers.ChoiceField(choices=AssignmentMode.choices)
+    reviews_per_case = serializers.IntegerField(min_value=1, max_value=100)
+    show_reviewer_names = serializers.BooleanField()
+
+
+class PanelSettingsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=SettingsSerializer, summary="Panel settings of a campaign")
+    def get(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        _organiser(request, campaign)
+        return Response(SettingsSerializer(selectors.settings_of(campaign)).data)
+
+    @extend_schema(request=SettingsSerializer, responses=SettingsSerializer, summary="Set the panel settings")
+    def put(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        serializer = SettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        panel = services.set_panel_settings(actor=request.user, campaign=campaign, **serializer.validated_data)
+        return Response(SettingsSerializer(panel).data)
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["id", "name", "guidance", "weight", "max_mark", "required", "position"]
+        read_only_fields = ["id", "position"]
+
+
+class CriteriaInSerializer(serializers.Serializer):
+    criteria = CriterionSerializer(many=True)
+
+
+class CriteriaView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CriterionSerializer(many=True), summary="Scoring criteria of a campaign")
+    def get(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        if not (request.user.has_perm("voting.manage_panel", campaign) or request.user.has_perm("voting.view_panel")):
+            raise PermissionDenied
+        return Response({"frozen": selectors.criteria_frozen(campaign),
+                         "criteria": CriterionSerializer(selectors.criteria_of(campaign), many=True).data})
+
+    @extend_schema(request=CriteriaInSerializer, responses=CriterionSerializer(many=True), summary="Replace the criteria")
+    def put(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        serializer = CriteriaInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        criteria = services.set_criteria(actor=request.user, campaign=campaign,
+                                         criteria=[dict(c) for c in serializer.validated_data["criteria"]])
+        return Response({"frozen": False, "criteria": CriterionSerializer(criteria, many=True).data})
+
+
+def _cut_data(campaign: Campaign) -> dict:
+    cut = selectors.current_cut(campaign)
+    if cut is None:
+        return {"cut": None, "finalists": []}
+    return {
+        "cut": {"id": cut.pk, "made_at": cut.made_at, "n": cut.n, "cut_votes": cut.cut_votes, "reason": cut.reason,
+                "by_system": cut.actor_id is None, "counts": cut.counts},
+        "finalists": [
+            {"case_id": f.case_id, "title": f.case.title, "unit": f.case.unit.name, "votes": f.votes,
+             "vote_rank": f.vote_rank}
+            for f in selectors.finalists(campaign)
+        ],
+    }
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class FinalistsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The current finalists and the cut they came from")
+    def get(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        _organiser(request, campaign)
+        return Response(_cut_data(campaign))
+
+    @extend_schema(request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
+    def post(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.select_finalists(actor=request.user, campaign=campaign, reason=serializer.validated_data["reason"])
+        return Response(_cut_data(campaign), status=201)
+
+
+class InviteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=40)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=ReviewerCategory.choices)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    unit_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class ReviewersView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The campaign's panel with progress")
+    def get(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        _organiser(request, campaign)
+        return Response([
+            {"user_id": seat.reviewer_id, "name": seat.reviewer.reviewer_profile.name,
+             "title": seat.reviewer.reviewer_profile.title, "category": seat.reviewer.reviewer_profile.category,
+             "unit_ids": sorted(m.unit_id for m in seat.reviewer.memberships.all() if m.unit_id and m.role == "reviewer"),
+             "assigned": seat.assigned, "submitted": seat.submitted}
+            for seat in selectors.seats(campaign)
+        ])
+
+    @extend_schema(request=InviteSerializer, summary="Invite a reviewer by email or phone")
+    def post(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.invite_reviewer(actor=request.user, campaign=campaign, **serializer.validated_data)
+        return Response({"user_id": profile.user_id, "name": profile.name}, status=201)
+
+
+class AssignmentsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, summary="Assign the finalists to the panel (all-to-all or balanced)")
+    def post(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        added = services.assign_finalists(actor=request.user, campaign=campaign)
+        return Response({"added": added}, status=201)
+
+
+class QueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The signed-in reviewer's finalists and progress")
+    def get(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        if not request.user.has_perm("voting.view_panel"):
+            raise PermissionDenied
+        items = selectors.queue(request.user, campaign)
+        return Response({
+            "scored": sum(1 for i in items if i.state == "submitted"), "assigned": len(items),
+            "items": [{"case_id": i.finalist.case_id, "title": i.finalist.case.title,
+                       "unit": i.finalist.case.unit.name, "state": i.state} for i in items],
+        })
+
+
+class MarksSerializer(serializers.Serializer):
+    marks = serializers.DictField(child=serializers.CharField(allow_blank=True, allow_null=True), required=False,
+                                  default=dict)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+def _review_data(user, campaign: Campaign, case_id: int) -> dict:
+    finalist = selectors.case_for_reviewer(user, campaign, case_id)
+    case = finalist.case
+    review = selectors.own_review(user, case)
+    others = selectors.marks_after_submitting(user, case)
+    return {
+        "case": {"id": case.pk, "title": case.title, "unit": case.unit.name, "domain": case.domain.name,
+                 "summary": case.summary, "story": case.story, "results": case.results, "video_url": case.video_url,
+                 "votes": selectors.valid_vote_counts(campaign).get(case.pk, finalist.votes),
+                 "vote_rank": finalist.vote_rank},
+        "criteria": CriterionSerializer(selectors.criteria_of(campaign), many=True).data,
+        "review": None if review is None else {
+            "state": review.state, "submitted_at": review.submitted_at, "comment": review.comment,
+            "marks": {str(m.criterion_id): (None if m.value is None else str(m.value)) for m in review.marks.all()},
+        },
+        "others": None if others is None else [
+            {"reviewer": o.label, "own": o.own, "total": None if o.total is None else str(o.total),
+             "marks": {str(c.pk): (None if v is None else str(v)) for c, v in o.marks}}
+            for o in others
+        ],
+    }
+
+
+class ReviewView(APIView):
+    """GET the assigned finalist and one's own review; PUT saves a draft;
+    POST submits. A case outside the assignment answers 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="An assigned finalist with one's own review (and others' once submitted)")
+    def get(self, request, campaign_id: int, case_id: int):
+        return Response(_review_data(request.user, _campaign(campaign_id), case_id))
+
+    def _save(self, request, campaign_id: int, case_id: int, submit: bool):
+        campaign = _campaign(campaign_id)
+        serializer = MarksSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.save_review(actor=request.user, campaign=campaign, case_id=case_id,
+                             marks=serializer.validated_data["marks"], comment=serializer.validated_data["comment"],
+                             submit=submit)
+        return Response(_review_data(request.user, campaign, case_id))
+
+    @extend_schema(request=MarksSerializer, summary="Save a draft")
+    def put(self, request, campaign_id: int, case_id: int):
+        return self._save(request, campaign_id, case_id, submit=False)
+
+    @extend_schema(request=MarksSerializer, summary="Submit (locks the review)")
+    def post(self, request, campaign_id: int, case_id: int):
+        return self._save(request, campaign_id, case_id, submit=True)
+
+
+class ReopenView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReasonSerializer, summary="Reopen a submitted review (organisers, recorded)")
+    def post(self, request, review_id: int):
+        review = get_object_or_404(Review, pk=review_id)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.reopen_review(actor=request.user, review=review, reason=serializer.validated_data["reason"])
+        return Response({"id": review.pk, "state": review.state})
+
+
+class StandingsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Live standings while scoring runs (organisers)")
+    def get(self, request, campaign_id: int):
+        campaign = _campaign(campaign_id)
+        if not request.user.has_perm("voting.view_standings", campaign):
+            raise PermissionDenied
+        result = selectors.standings(campaign)
+        submitted, assigned = selectors.completeness(campaign)
+        data = services.breakdown(campaign, result)
+        for row, standing in zip(data["rows"], result.rows):
+            row["missing_reviews"] = standing.missing_reviews
+        return Response({
+            "submitted": submitted, "assigned": assigned, **data,
+            "outliers": [
+                {"reviewer_id": h.reviewer_id, "mean_deviation": str(h.mean_deviation), "direction": h.direction,
+                 "far_reviews": [{"case_id": c, "deviation": str(d)} for c, d in h.far_reviews]}
+                for h in selectors.hints(result) if h.flagged
+            ],
+        })
+
+
+class PublishSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    override = serializers.BooleanField(required=False, default=False)
+
+
+def _version_data(version) -> dict:
+    return {"version": version.version, "published_at": version.published_at, "reason": version.reason,
+            "override": version.override, **version.breakdown}
+
+
+class ResultsView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(summary="The latest published results (public), with every earlier version listed")
+    def get(self, request, campaign_id: int, version: int | None = None):
+        campaign = _campaign(campaign_id)
+        published = selectors.published(campaign, version)
+        if published is None:
+            raise Http404
+        return Response({
+            **_version_data(published),
+            "versions": [{"version": v.version, "published_at": v.published_at, "reason": v.reason}
+                         for v in selectors.result_versions(campaign)],
+        })
+
+    @extend_schema(request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
+    def post(self, request, campaign_id: int, version: int | None = None):
+        campaign = _campaign(campaign_id)
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        published = services.publish_results(actor=request.user, campaign=campaign, **serializer.validated_data)
+        return Response(_version_data(published), status=201)

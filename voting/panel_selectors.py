@@ -1,0 +1,281 @@
+"""Read side of the expert panel: vote counts for the cut, the current
+finalists, a reviewer's queue, live standings and published results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404
+
+from cases.enums import EntryState
+from cases.models import Campaign, CaseEntry
+from portal.selectors import affiliated_unit_ids
+from voting.models import (
+    Assignment,
+    CaseTally,
+    Criterion,
+    Finalist,
+    FinalistCut,
+    Mark,
+    PanelEvent,
+    PanelSeat,
+    PanelSettings,
+    ResultVersion,
+    Review,
+    ReviewerProfile,
+)
+from voting.panel_enums import ReviewState
+from voting.standings import (
+    CaseInput,
+    ReviewInput,
+    Standings,
+    StandingsSettings,
+    compute_standings,
+    outlier_hints,
+)
+from voting.standings import Criterion as CriterionSpec
+
+# The defaults of DESIGN.md: name, weight (= maximum mark), guidance.
+DEFAULT_CRITERIA = (
+    ("有效性", Decimal(40), "案例是否切实解决了群众急难愁盼问题，成效是否可衡量、可持续。"),
+    ("创新性", Decimal(30), "做法是否有新思路、新机制、新技术，是否可复制推广。"),
+    ("反响度", Decimal(30), "群众、媒体和社会的评价与参与程度，包括公众投票情况。"),
+)
+
+
+def settings_of(campaign: Campaign) -> PanelSettings:
+    """The campaign's panel settings, or the defaults when none were saved."""
+    cached = getattr(campaign, "_panel_settings", None)
+    if cached is None:
+        cached = PanelSettings.objects.filter(campaign=campaign).first() or PanelSettings(campaign=campaign)
+        campaign._panel_settings = cached
+    return cached
+
+
+def valid_vote_counts(campaign: Campaign) -> dict[int, int]:
+    """Exact non-void ballots per case on the board, read from the voting
+    app's tally shards (which always equal the committed non-void ballots);
+    cases without a vote count 0."""
+    counts = dict(
+        CaseTally.objects.filter(campaign=campaign).values_list("case_id").annotate(n=Sum("votes"))
+    )
+    on_board = CaseEntry.objects.filter(campaign=campaign, state=EntryState.ACCEPTED).values_list("pk", flat=True)
+    return {case_id: counts.get(case_id, 0) for case_id in on_board}
+
+
+def current_cut(campaign: Campaign) -> FinalistCut | None:
+    return FinalistCut.objects.filter(campaign=campaign, is_current=True).first()
+
+
+def cuts(campaign: Campaign):
+    return FinalistCut.objects.filter(campaign=campaign).select_related("actor").order_by("-made_at", "-pk")
+
+
+def finalists(campaign: Campaign) -> list[Finalist]:
+    cut = current_cut(campaign)
+    if cut is None:
+        return []
+    return list(
+        Finalist.objects.filter(cut=cut).select_related("case__unit", "case__domain").order_by("vote_rank", "case__title")
+    )
+
+
+def finalist_ids(campaign: Campaign) -> list[int]:
+    return list(Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True).values_list("case_id", flat=True))
+
+
+def criteria_of(campaign: Campaign) -> list[Criterion]:
+    return list(Criterion.objects.filter(campaign=campaign).order_by("position", "pk"))
+
+
+def criteria_frozen(campaign: Campaign) -> bool:
+    return PanelEvent.objects.filter(campaign=campaign, action="review_submitted").exists()
+
+
+def seats(campaign: Campaign):
+    return (
+        PanelSeat.objects.filter(campaign=campaign)
+        .select_related("reviewer__reviewer_profile")
+        .prefetch_related("reviewer__memberships__unit")
+        .annotate(
+            assigned=Count("reviewer__panel_assignments", filter=Q(reviewer__panel_assignments__campaign=campaign),
+                           distinct=True),
+            submitted=Count("reviewer__panel_reviews", filter=Q(reviewer__panel_reviews__campaign=campaign,
+                                                               reviewer__panel_reviews__state=ReviewState.SUBMITTED),
+                            distinct=True),
+        )
+        .order_by("reviewer__reviewer_profile__category", "reviewer__reviewer_profile__name", "pk")
+    )
+
+
+def panel_campaigns(user) -> list[Campaign]:
+    return list(Campaign.objects.filter(panel_seats__reviewer=user).order_by("-year", "-created_at"))
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    finalist: Finalist
+    review: Review | None
+
+    @property
+    def state(self) -> str:
+        if self.review is None:
+            return "todo"
+        return self.review.state
+
+
+def queue(user, campaign: Campaign) -> list[QueueItem]:
+    """The reviewer's finalists, in vote-rank order, with their own review."""
+    assigned = set(Assignment.objects.filter(campaign=campaign, reviewer=user).values_list("case_id", flat=True))
+    blocked = affiliated_unit_ids(user)
+    items = [f for f in finalists(campaign) if f.case_id in assigned and f.case.unit_id not in blocked]
+    reviews = {r.case_id: r for r in Review.objects.filter(campaign=campaign, reviewer=user)}
+    return [QueueItem(finalist=f, review=reviews.get(f.case_id)) for f in items]
+
+
+def case_for_reviewer(user, campaign: Campaign, case_id: int) -> Finalist:
+    """A finalist the reviewer may open. Anything else — not a finalist, not
+    assigned, a forged id, a conflict of interest — does not exist for them."""
+    finalist = (
+        Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True, case_id=case_id)
+        .select_related("case__unit", "case__domain", "case__track", "case__campaign")
+        .first()
+    )
+    if finalist is None or not user.has_perm("voting.score_case", finalist.case):
+        raise Http404
+    return finalist
+
+
+def own_review(user, case: CaseEntry) -> Review | None:
+    return Review.objects.filter(case=case, reviewer=user).prefetch_related("marks").first()
+
+
+def reviewer_labels(campaign: Campaign) -> dict[int, str]:
+    """How a reviewer is named to other reviewers and in exports: their name
+    when the campaign shows names, otherwise 评委 1, 评委 2… (in seat order)."""
+    show = settings_of(campaign).show_reviewer_names
+    labels = {}
+    for index, seat in enumerate(
+        PanelSeat.objects.filter(campaign=campaign).select_related("reviewer__reviewer_profile").order_by("pk"), start=1
+    ):
+        profile = getattr(seat.reviewer, "reviewer_profile", None)
+        labels[seat.reviewer_id] = profile.name if show and profile else f"评委 {index}"
+    return labels
+
+
+@dataclass(frozen=True)
+class OtherMark:
+    label: str
+    marks: list[tuple[Criterion, Decimal | None]]
+    total: Decimal | None
+    comment: str
+    own: bool
+
+
+def marks_after_submitting(user, case: CaseEntry) -> list[OtherMark] | None:
+    """Every submitted review of the case — only once the reviewer's own is
+    submitted (None before: nobody peeks)."""
+    own = Review.objects.filter(case=case, reviewer=user, state=ReviewState.SUBMITTED).exists()
+    if not own:
+        return None
+    criteria = criteria_of(case.campaign)
+    specs = [_spec(c) for c in criteria]
+    labels = reviewer_labels(case.campaign)
+    from voting.standings import review_total
+
+    result = []
+    for review in Review.objects.filter(case=case, state=ReviewState.SUBMITTED).prefetch_related("marks").order_by("pk"):
+        values = {m.criterion_id: m.value for m in review.marks.all()}
+        total, _missing = review_total({str(k): v for k, v in values.items()}, specs)
+        result.append(OtherMark(
+            label=labels.get(review.reviewer_id, "评委"),
+            marks=[(c, values.get(c.pk)) for c in criteria],
+            total=total.quantize(Decimal("0.01")) if total is not None else None,
+            comment=review.comment,
+            own=review.reviewer_id == user.pk,
+        ))
+    return result
+
+
+def _spec(criterion: Criterion) -> CriterionSpec:
+    return CriterionSpec(
+        key=str(criterion.pk), name=criterion.name, weight=criterion.weight, max_mark=criterion.max_mark,
+        required=criterion.required,
+    )
+
+
+def standings_settings(campaign: Campaign) -> StandingsSettings:
+    s = settings_of(campaign)
+    return StandingsSettings(aggregate=s.aggregate, vote_method=s.vote_method, vote_weight=s.vote_weight,
+                             panel_weight=s.panel_weight)
+
+
+def standings(campaign: Campaign) -> Standings:
+    """The standings of the current finalists from their valid votes now and
+    every submitted review (drafts never count)."""
+    entries = finalists(campaign)
+    counts = valid_vote_counts(campaign)
+    assigned = dict(
+        Assignment.objects.filter(campaign=campaign).values_list("case_id").annotate(n=Count("pk"))
+    )
+    cases = [
+        CaseInput(case_id=f.case_id, votes=counts.get(f.case_id, f.votes), title=f.case.title, unit=f.case.unit.name,
+                  assigned=assigned.get(f.case_id, 0))
+        for f in entries
+    ]
+    ids = {f.case_id for f in entries}
+    criteria = criteria_of(campaign)
+    marks_by_review: dict[int, dict[str, Decimal | None]] = {}
+    for review_id, criterion_id, value in Mark.objects.filter(
+        review__campaign=campaign, review__state=ReviewState.SUBMITTED
+    ).values_list("review_id", "criterion_id", "value"):
+        marks_by_review.setdefault(review_id, {})[str(criterion_id)] = value
+    reviews = [
+        ReviewInput(reviewer_id=reviewer_id, case_id=case_id, marks=marks_by_review.get(pk, {}))
+        for pk, reviewer_id, case_id in Review.objects.filter(
+            campaign=campaign, state=ReviewState.SUBMITTED, case_id__in=ids
+        ).values_list("pk", "reviewer_id", "case_id")
+    ]
+    return compute_standings(cases=cases, reviews=reviews, criteria=[_spec(c) for c in criteria],
+                             settings=standings_settings(campaign))
+
+
+def completeness(campaign: Campaign) -> tuple[int, int]:
+    """(submitted reviews, assigned reviews) over the current finalists."""
+    ids = finalist_ids(campaign)
+    assigned = Assignment.objects.filter(campaign=campaign, case_id__in=ids).count()
+    submitted = Review.objects.filter(campaign=campaign, case_id__in=ids, state=ReviewState.SUBMITTED).count()
+    return submitted, assigned
+
+
+def hints(result: Standings):
+    return outlier_hints(result)
+
+
+def reviews_to_reopen(campaign: Campaign):
+    return (
+        Review.objects.filter(campaign=campaign, state=ReviewState.SUBMITTED)
+        .select_related("case", "reviewer__reviewer_profile")
+        .order_by("case__title", "pk")
+    )
+
+
+def reviewer_profiles() -> list[ReviewerProfile]:
+    return list(ReviewerProfile.objects.select_related("user").order_by("name"))
+
+
+def result_versions(campaign: Campaign):
+    return ResultVersion.objects.filter(campaign=campaign).select_related("published_by").order_by("-version")
+
+
+def published(campaign: Campaign, version: int | None = None) -> ResultVersion | None:
+    versions = ResultVersion.objects.filter(campaign=campaign)
+    if version is not None:
+        return versions.filter(version=version).first()
+    return versions.order_by("-version").first()
+
+
+def seat_prefetch() -> Prefetch:
+    return Prefetch("panel_seats", queryset=PanelSeat.objects.select_related("reviewer__reviewer_profile"))

@@ -1,0 +1,526 @@
+"""Writes of the expert panel: one function per business action, each in one
+transaction with its permission checked inside. The arithmetic of the
+standings is in voting.standings; this module decides *who* and *when*."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cases.enums import PhaseKind
+from cases.models import Campaign, CaseEntry, Phase
+from portal import services as portal_services
+from portal import sms, timeutils
+from portal.enums import Role
+from portal.exceptions import PortalError
+from portal.models import Unit, User
+from portal.selectors import affiliated_unit_ids
+from voting import panel_selectors as selectors
+from voting.models import (
+    Assignment,
+    Criterion,
+    Finalist,
+    FinalistCut,
+    Mark,
+    PanelEvent,
+    PanelSeat,
+    PanelSettings,
+    ResultVersion,
+    Review,
+    ReviewerProfile,
+)
+from voting.panel_enums import Aggregate, AssignmentMode, PanelAction, ReviewerCategory, ReviewState, VoteMethod
+from voting.standings import Standings, select_finalists as cut_finalists
+
+
+class PanelError(PortalError):
+    """A rule of the expert panel refused an action."""
+
+
+def _require(actor: User | None, permission: str, obj=None, message: str | None = None) -> None:
+    if actor is not None and not actor.has_perm(permission, obj):
+        raise PanelError(message or _("只有主办方可以执行此操作。"), code="permission_denied", status=403)
+
+
+# --- settings and criteria ----------------------------------------------------
+
+
+@transaction.atomic
+def set_panel_settings(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    finalists: int,
+    aggregate: str,
+    vote_method: str,
+    vote_weight: Decimal,
+    assignment: str,
+    reviews_per_case: int,
+    show_reviewer_names: bool,
+) -> PanelSettings:
+    """Set how finalists are chosen and scored. Methods and weights are
+    fixed once results have been published (a correction may change them,
+    through a new version)."""
+    _require(actor, "voting.manage_panel", campaign)
+    if not 1 <= finalists <= 500:
+        raise PanelError(_("入围案例数应在 1 到 500 之间。"), code="invalid", field="finalists")
+    if aggregate not in Aggregate.values:
+        raise PanelError(_("未知的专家分计算方法。"), code="invalid", field="aggregate")
+    if vote_method not in VoteMethod.values:
+        raise PanelError(_("未知的票数分计算方法。"), code="invalid", field="vote_method")
+    if assignment not in AssignmentMode.values:
+        raise PanelError(_("未知的分配方式。"), code="invalid", field="assignment")
+    vote_weight = Decimal(vote_weight)
+    if not Decimal(0) <= vote_weight <= Decimal(1) or vote_weight != vote_weight.quantize(Decimal("0.01")):
+        raise PanelError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"), code="invalid",
+                         field="vote_weight")
+    if not 1 <= reviews_per_case <= 100:
+        raise PanelError(_("每个案例至少评审人数应在 1 到 100 之间。"), code="invalid", field="reviews_per_case")
+    panel, _created = PanelSettings.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
+    panel.finalists = finalists
+    panel.aggregate = aggregate
+    panel.vote_method = vote_method
+    panel.vote_weight = vote_weight
+    panel.panel_weight = Decimal(1) - vote_weight
+    panel.assignment = assignment
+    panel.reviews_per_case = reviews_per_case
+    panel.show_reviewer_names = show_reviewer_names
+    panel.save()
+    campaign._panel_settings = panel
+    return panel
+
+
+def ensure_default_criteria(campaign: Campaign) -> list[Criterion]:
+    """有效性 40 / 创新性 30 / 反响度 30 (each marked out of its weight) when
+    the campaign has none yet."""
+    if not Criterion.objects.filter(campaign=campaign).exists():
+        Criterion.objects.bulk_create([
+            Criterion(campaign=campaign, name=name, weight=weight, max_mark=weight, guidance=guidance, position=i)
+            for i, (name, weight, guidance) in enumerate(selectors.DEFAULT_CRITERIA)
+        ], ignore_conflicts=True)
+    return selectors.criteria_of(campaign)
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise PanelError(_("请输入数字。"), code="invalid", field=field) from exc
+    if not number.is_finite():
+        raise PanelError(_("请输入数字。"), code="invalid", field=field)
+    return number
+
+
+@transaction.atomic
+def set_criteria(*, actor: User | None, campaign: Campaign, criteria: list[dict]) -> list[Criterion]:
+    """Replace a campaign's criteria (name, guidance, weight, max mark,
+    required). Refused once the first review has been submitted."""
+    _require(actor, "voting.manage_panel", campaign)
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+    if selectors.criteria_frozen(campaign):
+        raise PanelError(_("已有评委提交评分，评分标准已锁定，不能再修改。"), code="criteria_frozen", status=409)
+    if not criteria:
+        raise PanelError(_("至少需要一项评分标准。"), code="invalid", field="criteria")
+    names = set()
+    cleaned = []
+    for position, item in enumerate(criteria):
+        name = str(item.get("name", "")).strip()
+        if not name or len(name) > 30:
+            raise PanelError(_("每项评分标准都需要名称（不超过 30 字）。"), code="invalid", field="criteria")
+        if name in names:
+            raise PanelError(_("评分标准名称不能重复：%(name)s") % {"name": name}, code="invalid", field="criteria")
+        names.add(name)
+        weight = _decimal(item.get("weight"), "criteria")
+        max_mark = _decimal(item.get("max_mark", weight), "criteria")
+        if not Decimal(0) < weight <= Decimal(1000) or not Decimal(0) < max_mark <= Decimal(1000):
+            raise PanelError(_("权重和满分必须大于 0。"), code="invalid", field="criteria")
+        cleaned.append(Criterion(
+            campaign=campaign, name=name, guidance=str(item.get("guidance", "")).strip(), weight=weight,
+            max_mark=max_mark, required=bool(item.get("required", True)), position=position,
+        ))
+    if not any(c.required for c in cleaned):
+        raise PanelError(_("至少需要一项必评标准。"), code="invalid", field="criteria")
+    # Draft marks point at the old criteria; they were never submitted.
+    Mark.objects.filter(criterion__campaign=campaign).delete()
+    Criterion.objects.filter(campaign=campaign).delete()
+    Criterion.objects.bulk_create(cleaned)
+    return selectors.criteria_of(campaign)
+
+
+# --- finalists ---------------------------------------------------------------
+
+
+@transaction.atomic
+def select_finalists(*, actor: User | None, campaign: Campaign, reason: str = "") -> FinalistCut:
+    """The top N cases by valid votes become finalists, every case tied at the
+    cut included; the cut is stored with the counts it used. Run by the
+    system when voting closes (idempotent: an existing cut stays), or by an
+    organiser, who must give a reason to recompute an existing cut."""
+    _require(actor, "voting.manage_panel", campaign)
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+    existing = selectors.current_cut(campaign)
+    if existing is not None and actor is None:
+        return existing
+    reason = reason.strip()
+    if existing is not None and not reason:
+        raise PanelError(_("重新计算入围名单需要填写原因。"), code="reason_required", field="reason")
+    voting = Phase.objects.filter(campaign=campaign, kind=PhaseKind.VOTING).first()
+    if voting is not None and timeutils.now() < voting.ends_at:
+        raise PanelError(_("公众投票尚未结束，投票结束后才能确定入围名单。"), code="voting_open", status=409)
+    counts = selectors.valid_vote_counts(campaign)
+    if not counts:
+        raise PanelError(_("此活动没有上榜案例。"), code="no_cases", status=409)
+    n = selectors.settings_of(campaign).finalists
+    result = cut_finalists(counts, n)
+    if existing is not None:
+        FinalistCut.objects.filter(pk=existing.pk).update(is_current=False)
+    cut = FinalistCut.objects.create(
+        campaign=campaign, actor=actor, n=n, cut_votes=result.cut_votes,
+        counts={str(k): v for k, v in sorted(counts.items())}, reason=reason,
+    )
+    Finalist.objects.bulk_create([
+        Finalist(cut=cut, case_id=case_id, votes=votes, vote_rank=rank) for case_id, votes, rank in result.finalists
+    ])
+    PanelEvent.objects.create(
+        campaign=campaign, actor=actor, reason=reason,
+        action=PanelAction.FINALISTS_RECOMPUTED if existing else PanelAction.FINALISTS_SELECTED,
+        data={"cut": cut.pk, "n": n, "cut_votes": result.cut_votes, "finalists": result.case_ids,
+              "tied_at_cut": list(result.tied_at_cut)},
+    )
+    ensure_default_criteria(campaign)
+    return cut
+
+
+def campaigns_due_for_finalists() -> list[int]:
+    """Campaigns whose voting has closed and that have no finalists yet."""
+    return list(
+        Campaign.objects.filter(phases__kind=PhaseKind.VOTING, phases__ends_at__lte=timeutils.now())
+        .exclude(finalist_cuts__isnull=False)
+        .values_list("pk", flat=True)
+    )
+
+
+# --- reviewers ---------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_reviewer(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    name: str,
+    category: str,
+    title: str = "",
+    email: str = "",
+    phone: str = "",
+    unit_ids: list[int] | None = None,
+) -> ReviewerProfile:
+    """Put a reviewer on the campaign's panel: the account (found or created
+    by email or phone) gets the reviewer role, one affiliation per unit, and
+    an invitation with a link to sign in with a one-time code."""
+    _require(actor, "voting.manage_panel", campaign)
+    name, email, phone = name.strip(), email.strip().lower(), phone.strip()
+    if not name:
+        raise PanelError(_("请填写评委姓名。"), code="invalid", field="name")
+    if category not in ReviewerCategory.values:
+        raise PanelError(_("请选择评委类别。"), code="invalid", field="category")
+    if bool(email) == bool(phone):
+        raise PanelError(_("请填写邮箱或手机号（二选一）。"), code="invalid", field="email")
+    if phone and not phone.lstrip("+").isdigit():
+        raise PanelError(_("手机号格式不正确。"), code="invalid", field="phone")
+    units = list(Unit.objects.filter(pk__in=unit_ids or []))
+    if len(units) != len(set(unit_ids or [])):
+        raise PanelError(_("所选单位不存在。"), code="invalid", field="unit_ids")
+    user = User.objects.filter(email=email).first() if email else User.objects.filter(phone=phone).first()
+    if user is None:
+        user = User.objects.create_user(email=email or None, display_name=name)
+        if email:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"primary": True, "verified": False})
+        else:
+            portal_services.set_phone(user=user, phone=phone, verified=False)
+    portal_services.grant_role(actor=None, user=user, role=Role.REVIEWER)
+    for unit in units:
+        portal_services.grant_role(actor=None, user=user, role=Role.REVIEWER, unit=unit)
+    profile, _created = ReviewerProfile.objects.update_or_create(
+        user=user, defaults={"name": name, "title": title.strip(), "category": category}
+    )
+    PanelSeat.objects.get_or_create(campaign=campaign, reviewer=user, defaults={"invited_by": actor})
+    # A conflict can appear after assignment: drop assignments of affiliated units
+    # that have no submitted review (submitted ones stay visible to organisers).
+    Assignment.objects.filter(campaign=campaign, reviewer=user, case__unit__in=units).exclude(
+        case__panel_reviews__reviewer=user, case__panel_reviews__state=ReviewState.SUBMITTED
+    ).delete()
+    link = settings.SITE_URL.rstrip("/") + reverse("account_request_login_code")
+    queue = settings.SITE_URL.rstrip("/") + reverse("voting:panel-queue", kwargs={"slug": campaign.slug})
+    text = _(
+        "%(name)s，您好：诚邀您担任“%(campaign)s”专家评审。请打开 %(link)s ，用本%(channel)s获取验证码登录，"
+        "登录后进入评审页 %(queue)s 。"
+    ) % {"name": name, "campaign": campaign.title, "link": link, "queue": queue,
+         "channel": _("邮箱") if email else _("手机号")}
+
+    def send():
+        if email:
+            send_mail(_("专家评审邀请：%(campaign)s") % {"campaign": campaign.title}, text, None, [email])
+        else:
+            sms.send_sms(phone=phone, text=text)
+
+    transaction.on_commit(send)
+    return profile
+
+
+@transaction.atomic
+def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
+    """Give the finalists to the panel: everyone scores every finalist
+    (default), or balanced subsets so each finalist gets at least K reviews
+    from the least-loaded eligible reviewers. Never a case of a reviewer's
+    affiliated unit. Existing assignments stay; returns how many were added."""
+    _require(actor, "voting.manage_panel", campaign)
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+    entries = selectors.finalists(campaign)
+    if not entries:
+        raise PanelError(_("还没有入围名单，请先确定入围案例。"), code="no_finalists", status=409)
+    reviewers = list(
+        User.objects.filter(panel_seats__campaign=campaign, is_active=True).prefetch_related("memberships").order_by("pk")
+    )
+    if not reviewers:
+        raise PanelError(_("评委名单为空，请先邀请评委。"), code="no_reviewers", status=409)
+    panel = selectors.settings_of(campaign)
+    blocked = {r.pk: affiliated_unit_ids(r) for r in reviewers}
+    existing = set(Assignment.objects.filter(campaign=campaign).values_list("case_id", "reviewer_id"))
+    load = {r.pk: 0 for r in reviewers}
+    for _case, reviewer_id in existing:
+        if reviewer_id in load:
+            load[reviewer_id] += 1
+    new = []
+    for finalist in entries:
+        case = finalist.case
+        eligible = [r.pk for r in reviewers if case.unit_id not in blocked[r.pk]]
+        have = [rid for rid in eligible if (case.pk, rid) in existing]
+        if panel.assignment == AssignmentMode.ALL_TO_ALL:
+            chosen = [rid for rid in eligible if (case.pk, rid) not in existing]
+        else:
+            wanted = panel.reviews_per_case - len(have)
+            if len(eligible) < panel.reviews_per_case:
+                raise PanelError(
+                    _("“%(case)s”只有 %(n)s 位没有利益冲突的评委，达不到每案 %(k)s 人，请增加评委或降低人数。")
+                    % {"case": case.title, "n": len(eligible), "k": panel.reviews_per_case},
+                    code="not_enough_reviewers", status=409,
+                )
+            pool = sorted((rid for rid in eligible if (case.pk, rid) not in existing), key=lambda rid: (load[rid], rid))
+            chosen = pool[:max(wanted, 0)]
+        for rid in chosen:
+            load[rid] += 1
+            new.append(Assignment(campaign=campaign, case=case, reviewer_id=rid))
+    Assignment.objects.bulk_create(new)
+    if new:
+        PanelEvent.objects.create(campaign=campaign, actor=actor, action=PanelAction.ASSIGNED,
+                                  data={"added": len(new), "mode": panel.assignment})
+    return len(new)
+
+
+# --- reviews -----------------------------------------------------------------
+
+
+@transaction.atomic
+def save_review(
+    *,
+    actor: User,
+    campaign: Campaign,
+    case_id: int,
+    marks: dict[int, object],
+    comment: str = "",
+    submit: bool = False,
+) -> Review:
+    """Save a reviewer's marks for one assigned finalist as a draft, or submit
+    them. Marks are range-checked against each criterion's maximum; submitting
+    needs every required criterion. A submitted review is locked."""
+    finalist = (
+        Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True, case_id=case_id)
+        .select_related("case").first()
+    )
+    if finalist is None or not actor.has_perm("voting.score_case", finalist.case):
+        raise PanelError(_("找不到这个评审任务。"), code="not_found", status=404)
+    case = finalist.case
+    criteria = {c.pk: c for c in selectors.criteria_of(campaign)}
+    if not criteria:
+        raise PanelError(_("评分标准尚未设置。"), code="no_criteria", status=409)
+    review, _created = Review.objects.get_or_create(
+        case=case, reviewer=actor, defaults={"campaign": campaign}
+    )
+    review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
+    if review.state == ReviewState.SUBMITTED:
+        raise PanelError(_("评分已提交并锁定；如需修改，请联系主办方重新开放。"), code="locked", status=409)
+    cleaned: dict[int, Decimal | None] = {}
+    for key, raw in marks.items():
+        try:
+            criterion = criteria[int(key)]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise PanelError(_("未知的评分标准。"), code="invalid", field="marks") from exc
+        field = f"mark_{criterion.pk}"
+        if raw is None or raw == "":
+            cleaned[criterion.pk] = None
+            continue
+        value = _decimal(raw, field)
+        if value != value.quantize(Decimal("0.1")):
+            raise PanelError(_("“%(name)s”最多保留一位小数。") % {"name": criterion.name}, code="invalid", field=field)
+        if not Decimal(0) <= value <= criterion.max_mark:
+            raise PanelError(
+                _("“%(name)s”的分数应在 0 到 %(max)s 之间。") % {"name": criterion.name, "max": criterion.max_mark.normalize()},
+                code="out_of_range", field=field,
+            )
+        cleaned[criterion.pk] = value
+    if len(comment) > 2000:
+        raise PanelError(_("评语不能超过 2000 字。"), code="invalid", field="comment")
+    current = {m.criterion_id: m for m in Mark.objects.filter(review=review)}
+    for criterion_id, value in cleaned.items():
+        if criterion_id in current:
+            if current[criterion_id].value != value:
+                Mark.objects.filter(pk=current[criterion_id].pk).update(value=value)
+        else:
+            Mark.objects.create(review=review, criterion_id=criterion_id, value=value)
+    values = {c: m.value for c, m in current.items()} | cleaned
+    review.comment = comment.strip()
+    if submit:
+        missing = [c.name for c in criteria.values() if c.required and values.get(c.pk) is None]
+        if missing:
+            raise PanelError(
+                _("提交前请为以下必评标准打分：%(names)s。") % {"names": "、".join(missing)},
+                code="incomplete", field=f"mark_{next(c.pk for c in criteria.values() if c.name == missing[0])}",
+            )
+        review.state = ReviewState.SUBMITTED
+        review.submitted_at = timeutils.now()
+        PanelEvent.objects.create(campaign=campaign, actor=actor, review=review, action=PanelAction.REVIEW_SUBMITTED,
+                                  data={"case": case.pk, "marks": {str(k): str(v) for k, v in values.items()}})
+        PanelSettings.objects.get_or_create(campaign=campaign)
+        PanelSettings.objects.filter(campaign=campaign, criteria_frozen_at__isnull=True).update(
+            criteria_frozen_at=review.submitted_at
+        )
+    review.save()
+    return review
+
+
+@transaction.atomic
+def reopen_review(*, actor: User, review: Review, reason: str) -> Review:
+    """An organiser unlocks a submitted review so its reviewer can change it (recorded)."""
+    _require(actor, "voting.reopen_review", review.campaign if hasattr(review, "campaign") else None)
+    review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
+    if review.state != ReviewState.SUBMITTED:
+        raise PanelError(_("只有已提交的评分可以重新开放。"), code="not_submitted", status=409)
+    reason = reason.strip()
+    if not reason:
+        raise PanelError(_("重新开放评分需要填写原因。"), code="reason_required", field="reason")
+    review.state = ReviewState.DRAFT
+    review.save(update_fields=["state", "updated_at"])
+    PanelEvent.objects.create(campaign_id=review.campaign_id, actor=actor, review=review,
+                              action=PanelAction.REVIEW_REOPENED, reason=reason, data={"case": review.case_id})
+    return review
+
+
+# --- publication -------------------------------------------------------------
+
+
+def breakdown(campaign: Campaign, result: Standings) -> dict:
+    """The full, self-contained published record: settings, criteria, every
+    case's parts raw and normalised, and every reviewer's marks (labelled
+    per the campaign's name setting)."""
+    labels = selectors.reviewer_labels(campaign)
+    criteria = result.criteria
+    s = result.settings
+
+    def num(value):
+        return None if value is None else str(value)
+
+    return {
+        "settings": {
+            "aggregate": s.aggregate, "vote_method": s.vote_method, "vote_weight": str(s.vote_weight),
+            "panel_weight": str(s.panel_weight), "places": s.places,
+            "show_reviewer_names": selectors.settings_of(campaign).show_reviewer_names,
+        },
+        "criteria": [{"key": c.key, "name": c.name, "weight": str(c.weight), "max_mark": str(c.max_mark),
+                      "required": c.required} for c in criteria],
+        "max_votes": result.max_votes,
+        "min_votes": result.min_votes,
+        "rows": [
+            {
+                "rank": row.rank, "case_id": row.case_id, "title": row.title, "unit": row.unit,
+                "votes": row.votes, "vote_rank": row.vote_rank,
+                "vote_score": num(row.vote_score), "vote_score_exact": num(row.vote_score_exact),
+                "panel_score": num(row.panel_score), "panel_score_exact": num(row.panel_score_exact),
+                "vote_part": num(row.vote_part), "panel_part": num(row.panel_part),
+                "final_score": num(row.final_score), "final_score_exact": num(row.final_score_exact),
+                "tie_break": row.tie_break, "countback": list(row.countback),
+                "complete_reviews": row.complete_reviews, "incomplete_reviews": row.incomplete_reviews,
+                "assigned": row.assigned,
+                "criterion_averages": {c.key: num(row.criterion_averages.get(c.key)) for c in criteria},
+                "reviews": [
+                    {"reviewer": labels.get(line.reviewer_id, "评委"),
+                     "marks": {c.key: num(line.marks.get(c.key)) for c in criteria},
+                     "total": num(line.total), "adjusted": num(line.adjusted), "dropped": line.dropped,
+                     "place": line.reviewer_place}
+                    for line in row.reviews
+                ],
+            }
+            for row in result.rows
+        ],
+    }
+
+
+@transaction.atomic
+def publish_results(*, actor: User, campaign: Campaign, reason: str = "", override: bool = False) -> ResultVersion:
+    """Publish the standings as they stand. Needs every assigned review
+    submitted, or an override with a reason. Published results are frozen:
+    publishing again is a correction, a new version with its reason."""
+    _require(actor, "voting.publish_results", campaign)
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+    reason = reason.strip()
+    if selectors.current_cut(campaign) is None:
+        raise PanelError(_("还没有入围名单，无法发布结果。"), code="no_finalists", status=409)
+    submitted, assigned = selectors.completeness(campaign)
+    if assigned == 0:
+        raise PanelError(_("还没有分配评审任务，无法发布结果。"), code="no_assignments", status=409)
+    incomplete = submitted < assigned
+    if incomplete and not override:
+        raise PanelError(
+            _("还有 %(n)s 份评分未提交。请等待全部提交，或勾选“未全部完成时发布”并填写原因。") % {"n": assigned - submitted},
+            code="reviews_missing", status=409,
+        )
+    if incomplete and not reason:
+        raise PanelError(_("评审未全部完成时发布需要填写原因。"), code="reason_required", field="reason")
+    latest = selectors.published(campaign)
+    if latest is not None and not reason:
+        raise PanelError(_("结果已发布；发布更正版本需要填写更正原因。"), code="reason_required", field="reason")
+    result = selectors.standings(campaign)
+    version = (latest.version + 1) if latest else 1
+    try:
+        with transaction.atomic():
+            published = ResultVersion.objects.create(
+                campaign=campaign, version=version, published_by=actor, reason=reason, override=incomplete,
+                breakdown=breakdown(campaign, result),
+            )
+    except IntegrityError as exc:
+        raise PanelError(_("另一位主办方刚刚发布了结果，请刷新后再试。"), code="conflict", status=409) from exc
+    PanelEvent.objects.create(
+        campaign=campaign, actor=actor, reason=reason,
+        action=PanelAction.RESULTS_CORRECTED if latest else PanelAction.RESULTS_PUBLISHED,
+        data={"version": version, "override": incomplete, "submitted": submitted, "assigned": assigned},
+    )
+    return published
+
+
+def review_counts(campaign: Campaign) -> dict[int, int]:
+    return dict(
+        Review.objects.filter(campaign=campaign, state=ReviewState.SUBMITTED)
+        .values_list("case_id").annotate(n=Count("pk"))
+    )
+
+
+def case_of(campaign: Campaign, case_id: int) -> CaseEntry | None:
+    return CaseEntry.objects.filter(campaign=campaign, pk=case_id).first()
