@@ -285,6 +285,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One stable name per choice set shared by several serializers.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseEntryStateEnum": "cases.enums.EntryState",
+        "CaseEntryActionEnum": "cases.enums.EntryAction",
+        "PhaseKindEnum": "cases.enums.PhaseKind",
+        "TrackKindEnum": "cases.enums.TrackKind",
+    },
 }
 
 # --- Background work (procrastinate on PostgreSQL) ----------------------------
