@@ -362,3 +362,48 @@ class BallotFactory(factory.django.DjangoModelFactory):
     cast_at = factory.LazyFunction(timezone.now)
     ip = "113.100.1.1"
     user_agent = "Mozilla/5.0 (test)"
+
+
+# --- voting: expert panel ---
+from voting.models import Assignment, Criterion, PanelSeat, ReviewerProfile  # noqa: E402
+from voting.panel_enums import ReviewerCategory  # noqa: E402
+
+
+class ReviewerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewerProfile
+
+    user = factory.SubFactory(StaffFactory, role=Role.REVIEWER)
+    name = factory.Sequence(lambda n: f"评委{n}")
+    title = "教授"
+    category = ReviewerCategory.DOMAIN_EXPERT
+
+
+class PanelSeatFactory(factory.django.DjangoModelFactory):
+    """A reviewer (with profile) on a campaign's panel."""
+
+    class Meta:
+        model = PanelSeat
+
+    campaign = factory.SubFactory(CampaignFactory)
+    reviewer = factory.LazyAttribute(lambda o: ReviewerProfileFactory().user)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"标准{n}")
+    weight = 40
+    max_mark = 40
+    position = factory.Sequence(int)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    case = factory.SubFactory(CaseEntryFactory)
+    campaign = factory.LazyAttribute(lambda o: o.case.campaign)
+    reviewer = factory.LazyAttribute(lambda o: ReviewerProfileFactory().user)

@@ -239,13 +239,11 @@ def invite_reviewer(
         raise PanelError(_("所选单位不存在。"), code="invalid", field="unit_ids")
     user = User.objects.filter(email=email).first() if email else User.objects.filter(phone=phone).first()
     if user is None:
-        user = User.objects.create_user(email=email or None, display_name=name)
+        user = User.objects.create_user(email=email or None, phone=phone or None, display_name=name)
         if email:
             from allauth.account.models import EmailAddress
 
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"primary": True, "verified": False})
-        else:
-            portal_services.set_phone(user=user, phone=phone, verified=False)
     portal_services.grant_role(actor=None, user=user, role=Role.REVIEWER)
     for unit in units:
         portal_services.grant_role(actor=None, user=user, role=Role.REVIEWER, unit=unit)
