@@ -11,6 +11,11 @@ from portal.models import Unit
 from voting.panel_enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
 
 
+def plain(number: Decimal) -> str:
+    """40.0 → "40", 7.5 → "7.5" (never "4E+1")."""
+    return format(number.normalize(), "f")
+
+
 class PanelSettingsForm(forms.Form):
     finalists = forms.IntegerField(label=_("入围案例数"), min_value=1, max_value=500)
     aggregate = forms.ChoiceField(label=_("专家分计算方法"), choices=Aggregate.choices)
@@ -69,13 +74,13 @@ class ReviewForm(forms.Form):
         fields = {}
         for criterion in criteria:
             fields[f"mark_{criterion.pk}"] = forms.DecimalField(
-                label=f"{criterion.name}（0–{criterion.max_mark.normalize()}）",
+                label=f"{criterion.name}（0–{plain(criterion.max_mark)}）",
                 help_text=criterion.guidance,
                 required=False,
                 min_value=Decimal(0),
                 max_value=criterion.max_mark,
                 decimal_places=1,
-                widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": str(criterion.max_mark.normalize()),
+                widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": plain(criterion.max_mark),
                                                 "inputmode": "decimal"}),
             )
         self.fields = {**fields, "comment": self.fields["comment"]}

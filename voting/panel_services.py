@@ -371,7 +371,7 @@ def save_review(
             raise PanelError(_("“%(name)s”最多保留一位小数。") % {"name": criterion.name}, code="invalid", field=field)
         if not Decimal(0) <= value <= criterion.max_mark:
             raise PanelError(
-                _("“%(name)s”的分数应在 0 到 %(max)s 之间。") % {"name": criterion.name, "max": criterion.max_mark.normalize()},
+                _("“%(name)s”的分数应在 0 到 %(max)s 之间。") % {"name": criterion.name, "max": format(criterion.max_mark.normalize(), "f")},
                 code="out_of_range", field=field,
             )
         cleaned[criterion.pk] = value
