@@ -30,7 +30,7 @@ from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign, CaseEntry
 from portal import timeutils
 from portal.models import User
-from voting import services
+from voting import demo_panel, services
 from voting.models import Ballot, CaseTally, VoidBatch, VoterDay, VoteRequest, VoteSnapshot, VotingRules
 
 VOTERS = 5000
@@ -101,6 +101,7 @@ def _moment(day: dt.date, rng: random.Random, start: dt.datetime, end: dt.dateti
 
 @transaction.atomic
 def seed(*, stdout=None) -> Campaign | None:
+    demo_panel.seed(stdout=stdout)  # the finished 2020 edition with its expert panel (issue 5)
     campaign = Campaign.objects.filter(slug=cases_demo.SLUG).prefetch_related("phases").first()
     if campaign is None:
         return None

@@ -1,0 +1,143 @@
+"""Demo data of the expert panel: a second, finished edition next to the open
+one — 第二届东莞市民点赞榜 (2020): 40 cases on the board with their final valid
+vote counts, 30 finalists chosen when voting closed, a panel of 7 reviewers
+(the demo reviewer, reviewer@demo.minxinbang.cn, is one of them; their
+affiliation with 东莞市教育局 keeps that unit's finalist out of their queue),
+every mark submitted, and the results published.
+
+The archived edition carries its final tallies (valid votes per case), not
+its individual ballots. Re-runnable: nothing changes once the results exist.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+
+from cases import demo as cases_demo
+from cases import services as case_services
+from cases.enums import EntryState, PhaseKind
+from cases.models import Campaign, CaseEntry
+from portal import demo as portal_demo
+from portal import services as portal_services
+from portal import timeutils
+from portal.models import User
+from voting import panel_selectors, panel_services
+from voting.models import CaseTally, ResultVersion
+from voting.panel_enums import ReviewerCategory
+
+SLUG = "dongguan-2020"
+TITLE = "第二届东莞市民点赞榜"
+DESCRIPTION = "2020 年度全市“我为群众办实事”优秀案例评选：公众投票 7 天，得票前 30 名经专家评审后公布最终排名。"
+CASES = 40
+REVIEWERS = [
+    # (email, name, title, category, affiliated unit)
+    ("reviewer@demo.minxinbang.cn", "林志明", "市人大代表、东莞市教育局原副局长", ReviewerCategory.NPC_DEPUTY, "东莞市教育局"),
+    ("npc2@demo.minxinbang.cn", "黄丽华", "市人大代表、社区党委书记", ReviewerCategory.NPC_DEPUTY, None),
+    ("cppcc1@demo.minxinbang.cn", "陈建国", "市政协委员、律师", ReviewerCategory.CPPCC_MEMBER, None),
+    ("cppcc2@demo.minxinbang.cn", "何敏", "市政协委员、东莞理工学院教授", ReviewerCategory.CPPCC_MEMBER, None),
+    ("expert1@demo.minxinbang.cn", "梁文博", "公共管理学者", ReviewerCategory.DOMAIN_EXPERT, None),
+    ("expert2@demo.minxinbang.cn", "周雅琴", "城市规划专家", ReviewerCategory.DOMAIN_EXPERT, "东莞市自然资源局"),
+    ("resident-rep@demo.minxinbang.cn", "刘伟", "市民代表、网约车司机", ReviewerCategory.RESIDENT_REP, None),
+]
+
+
+def _timeline() -> dict[str, tuple]:
+    at = timeutils.local_datetime
+    return {
+        PhaseKind.CALL: (at(2020, 10, 15), at(2020, 11, 4)),
+        PhaseKind.SCREENING: (at(2020, 11, 4), at(2020, 11, 20)),
+        PhaseKind.VOTING: (at(2020, 11, 20), at(2020, 11, 27, 12)),
+        PhaseKind.REVIEW: (at(2020, 11, 27, 12), at(2020, 12, 10)),
+        PhaseKind.RESULTS: (at(2020, 12, 10), at(2020, 12, 31)),
+    }
+
+
+def _cases(campaign: Campaign, rng: random.Random) -> list[CaseEntry]:
+    units = portal_demo.seed_units()
+    pool = [u for name, u in sorted(units.items()) if name != portal_demo.CITY and name != "东莞市教育局"]
+    rng.shuffle(pool)
+    pool.insert(3, units["东莞市教育局"])  # a finalist the demo reviewer must not score
+    track = campaign.tracks.order_by("position", "pk").first()
+    domains = {d.name: d for d in campaign.domains.all()}
+    ideas = [(domain, title, results) for domain, items in cases_demo.CASES_BY_DOMAIN.items()
+             for title, results in items]
+    rng.shuffle(ideas)
+    organiser = User.objects.filter(email="organiser@demo.minxinbang.cn").first() or User.objects.first()
+    moment = timeutils.local_datetime(2020, 11, 18)
+    entries = []
+    for n, (domain, title, results) in enumerate(ideas[:CASES]):
+        unit = pool[n % len(pool)]
+        entries.append(CaseEntry(
+            campaign=campaign, track=track, domain=domains[domain], unit=unit, slot=1 + n // len(pool),
+            title=title, summary=f"{title}：{results}", results=results,
+            story=f"<p>{unit.name}聚焦群众急难愁盼，推出“{title}”。</p><p>{results}</p>",
+            state=EntryState.ACCEPTED, created_by=organiser, submitted_at=moment, accepted_at=moment,
+        ))
+    entries = CaseEntry.objects.bulk_create(entries)
+    # Final valid votes: a long tail under a few clear leaders (top 218,450).
+    for rank, entry in enumerate(entries, start=1):
+        entry.vote_count = int(218_450 / rank ** 0.9) + rng.randrange(0, 900)
+    CaseEntry.objects.bulk_update(entries, ["vote_count"])
+    CaseTally.objects.bulk_create(
+        CaseTally(case=e, campaign=campaign, shard=0, votes=e.vote_count) for e in entries
+    )
+    return entries
+
+
+def _half(value: float, top: Decimal) -> Decimal:
+    mark = (Decimal(str(value)) * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+    return min(max(mark, Decimal(0)), top)
+
+
+@transaction.atomic
+def seed(*, stdout=None) -> Campaign | None:
+    campaign = Campaign.objects.filter(slug=SLUG).first()
+    if campaign is not None and ResultVersion.objects.filter(campaign=campaign).exists():
+        return campaign
+    organiser = User.objects.filter(email="organiser@demo.minxinbang.cn").first()
+    if organiser is None:
+        return None  # portal.demo makes the organiser first
+    rng = random.Random(2020)
+    if campaign is None:
+        campaign = case_services.create_campaign(
+            actor=None, slug=SLUG, title=TITLE, year=2020, description=DESCRIPTION, phases=_timeline()
+        )
+        entries = _cases(campaign, rng)
+    else:
+        entries = list(CaseEntry.objects.filter(campaign=campaign))
+    panel_services.select_finalists(actor=None, campaign=campaign)
+
+    units = portal_demo.seed_units()
+    reviewers = []
+    for email, name, title, category, unit in REVIEWERS:
+        profile = panel_services.invite_reviewer(
+            actor=None, campaign=campaign, name=name, title=title, category=category, email=email,
+            unit_ids=[units[unit].pk] if unit else [],
+        )
+        user = profile.user
+        if not user.has_usable_password():
+            user.set_password(portal_demo.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        portal_services.mark_verified(user=user)
+        reviewers.append(user)
+    panel_services.assign_finalists(actor=None, campaign=campaign)
+
+    quality = {e.pk: rng.uniform(62, 92) for e in entries}
+    leniency = {r.pk: rng.uniform(-5, 5) for r in reviewers}
+    criteria = panel_selectors.criteria_of(campaign)
+    for reviewer in reviewers:
+        for item in panel_selectors.queue(reviewer, campaign):
+            case_id = item.finalist.case_id
+            total = min(max(quality[case_id] + leniency[reviewer.pk] + rng.gauss(0, 4), 30), 99)
+            shares = [rng.uniform(0.9, 1.1) for _c in criteria]
+            marks = {c.pk: _half(total / 100 * float(c.max_mark) * s, c.max_mark) for c, s in zip(criteria, shares)}
+            comment = rng.choice(["", "成效数据扎实，可复制推广。", "群众获得感强。", "建议补充长效机制。", "创新点突出。"])
+            panel_services.save_review(actor=reviewer, campaign=campaign, case_id=case_id, marks=marks,
+                                       comment=comment, submit=True)
+    panel_services.publish_results(actor=organiser, campaign=campaign)
+    if stdout:
+        stdout.write(f"  voting: {TITLE} finished — 30 finalists, {len(reviewers)} reviewers, results published")
+    return campaign
