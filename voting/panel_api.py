@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -42,12 +43,14 @@ class PanelSettingsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=SettingsSerializer, summary="Panel settings of a campaign")
+
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         _organiser(request, campaign)
         return Response(SettingsSerializer(selectors.settings_of(campaign)).data)
 
     @extend_schema(request=SettingsSerializer, responses=SettingsSerializer, summary="Set the panel settings")
+
     def put(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = SettingsSerializer(data=request.data)
@@ -71,6 +74,7 @@ class CriteriaView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=CriterionSerializer(many=True), summary="Scoring criteria of a campaign")
+
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         if not (request.user.has_perm("voting.manage_panel", campaign) or request.user.has_perm("voting.view_panel")):
@@ -79,6 +83,7 @@ class CriteriaView(APIView):
                          "criteria": CriterionSerializer(selectors.criteria_of(campaign), many=True).data})
 
     @extend_schema(request=CriteriaInSerializer, responses=CriterionSerializer(many=True), summary="Replace the criteria")
+
     def put(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = CriteriaInSerializer(data=request.data)
@@ -110,13 +115,13 @@ class ReasonSerializer(serializers.Serializer):
 class FinalistsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The current finalists and the cut they came from")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The current finalists and the cut they came from")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         _organiser(request, campaign)
         return Response(_cut_data(campaign))
 
-    @extend_schema(request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = ReasonSerializer(data=request.data)
@@ -137,7 +142,7 @@ class InviteSerializer(serializers.Serializer):
 class ReviewersView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The campaign's panel with progress")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The campaign's panel with progress")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         _organiser(request, campaign)
@@ -149,7 +154,7 @@ class ReviewersView(APIView):
             for seat in selectors.seats(campaign)
         ])
 
-    @extend_schema(request=InviteSerializer, summary="Invite a reviewer by email or phone")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=InviteSerializer, summary="Invite a reviewer by email or phone")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = InviteSerializer(data=request.data)
@@ -161,7 +166,7 @@ class ReviewersView(APIView):
 class AssignmentsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, summary="Assign the finalists to the panel (all-to-all or balanced)")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=None, summary="Assign the finalists to the panel (all-to-all or balanced)")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         added = services.assign_finalists(actor=request.user, campaign=campaign)
@@ -171,7 +176,7 @@ class AssignmentsView(APIView):
 class QueueView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The signed-in reviewer's finalists and progress")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The signed-in reviewer's finalists and progress")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         if not request.user.has_perm("voting.view_panel"):
@@ -219,7 +224,7 @@ class ReviewView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="An assigned finalist with one's own review (and others' once submitted)")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="An assigned finalist with one's own review (and others' once submitted)")
     def get(self, request, campaign_id: int, case_id: int):
         return Response(_review_data(request.user, _campaign(campaign_id), case_id))
 
@@ -232,11 +237,11 @@ class ReviewView(APIView):
                              submit=submit)
         return Response(_review_data(request.user, campaign, case_id))
 
-    @extend_schema(request=MarksSerializer, summary="Save a draft")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=MarksSerializer, summary="Save a draft")
     def put(self, request, campaign_id: int, case_id: int):
         return self._save(request, campaign_id, case_id, submit=False)
 
-    @extend_schema(request=MarksSerializer, summary="Submit (locks the review)")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=MarksSerializer, summary="Submit (locks the review)")
     def post(self, request, campaign_id: int, case_id: int):
         return self._save(request, campaign_id, case_id, submit=True)
 
@@ -244,7 +249,7 @@ class ReviewView(APIView):
 class ReopenView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonSerializer, summary="Reopen a submitted review (organisers, recorded)")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=ReasonSerializer, summary="Reopen a submitted review (organisers, recorded)")
     def post(self, request, review_id: int):
         review = get_object_or_404(Review, pk=review_id)
         serializer = ReasonSerializer(data=request.data)
@@ -256,7 +261,7 @@ class ReopenView(APIView):
 class StandingsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Live standings while scoring runs (organisers)")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Live standings while scoring runs (organisers)")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         if not request.user.has_perm("voting.view_standings", campaign):
@@ -290,7 +295,7 @@ class ResultsView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(summary="The latest published results (public), with every earlier version listed")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest published results (public), with every earlier version listed")
     def get(self, request, campaign_id: int, version: int | None = None):
         campaign = _campaign(campaign_id)
         published = selectors.published(campaign, version)
@@ -302,7 +307,7 @@ class ResultsView(APIView):
                          for v in selectors.result_versions(campaign)],
         })
 
-    @extend_schema(request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
     def post(self, request, campaign_id: int, version: int | None = None):
         campaign = _campaign(campaign_id)
         serializer = PublishSerializer(data=request.data)
