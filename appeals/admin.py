@@ -179,3 +179,58 @@ class EscalationAdmin(ReadOnlyAdmin):
 class ContactViewAdmin(ReadOnlyAdmin):
     list_display = ["appeal", "viewer", "viewer_unit", "via", "viewed_at"]
     list_filter = ["via"]
+
+
+# --- Issue 7: ratings settings, Open311 keys, award tracks; read-only follow-up rows.
+from appeals.models import AppealSettings, Cluster, Open311Key, Rating, Rectification, UnitRankingAward  # noqa: E402
+
+
+@admin.register(AppealSettings)
+class AppealSettingsAdmin(PortalModelAdmin):
+    list_display = ["__str__", "rating_window_days", "auto_rate_after_window", "auto_rate_score", "rectification_working_days"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not AppealSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Open311Key)
+class Open311KeyAdmin(PortalModelAdmin):
+    list_display = ["name", "account", "active", "created_at"]
+    list_filter = ["active"]
+    readonly_fields = ["key", "created_at"]
+    autocomplete_fields = ["account"]
+    search_fields = ["name"]
+
+
+@admin.register(UnitRankingAward)
+class UnitRankingAwardAdmin(PortalModelAdmin):
+    list_display = ["track", "period_start", "period_end", "min_received", "winners"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "track" and field is not None:
+            from cases.enums import TrackKind
+
+            field.queryset = field.queryset.filter(kind=TrackKind.BEST_UNIT)
+        return field
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "round", "score", "automatic", "unit", "created_at"]
+    list_filter = ["score", "automatic", "round"]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "unit", "state", "due_at", "submitted_at", "checked_at"]
+    list_filter = ["state"]
+
+
+@admin.register(Cluster)
+class ClusterAdmin(ReadOnlyAdmin):
+    list_display = ["label", "item", "area", "state", "size", "me_too_total", "last_at"]
+    list_filter = ["state"]

@@ -454,3 +454,190 @@ class ExtensionDecisionView(APIView):
         serializer.is_valid(raise_exception=True)
         extension = services.decide_extension(actor=request.user, extension_id=extension_id, **serializer.validated_data)
         return Response({"id": extension.pk, "state": extension.state, "new_due_at": extension.new_due_at})
+
+
+# --- Issue 7: statistics, ranking, the public wall, ratings, rectification, "me too" ---------
+
+from appeals.exceptions import AppealError  # noqa: E402
+from appeals.selectors import public as public_selectors  # noqa: E402
+from appeals.selectors import stats as stats_selectors  # noqa: E402
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=["day", "week", "month", "year"], required=False)
+    date = serializers.DateField(required=False)
+    unit = serializers.IntegerField(required=False)
+    area = serializers.IntegerField(required=False)
+    category = serializers.IntegerField(required=False)
+    by = serializers.ChoiceField(choices=["unit", "area", "category"], required=False)
+
+
+def _stats_params(request):
+    from appeals.views_public import stats_params
+
+    query = StatsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return stats_params(request.query_params), query.validated_data
+
+
+def _definitions() -> list[dict]:
+    return [{"key": f.key, "label": str(f.label), "definition": str(f.definition), "kind": f.kind} for f in stats_selectors.FIGURES]
+
+
+class StatsView(APIView):
+    """Figures of one slice (city, or ?unit=, ?area=, ?category=) for a period, with their definitions."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
+    def get(self, request):
+        params, data = _stats_params(request)
+        figures = stats_selectors.figures(start=params.start, end=params.end, unit_id=data.get("unit"),
+                                          area_id=params.area_id, category_id=params.category_id)
+        return Response({"period": params.period, "start": params.start, "end": params.end,
+                         "figures": figures.as_dict(), "definitions": _definitions()})
+
+
+class BreakdownView(APIView):
+    """The same figures per unit, area or category (?by=)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
+    def get(self, request):
+        params, data = _stats_params(request)
+        by = data.get("by", "unit")
+        rows = stats_selectors.breakdown(by=by, start=params.start, end=params.end, unit_id=data.get("unit"),
+                                         area_id=params.area_id, category_id=params.category_id)
+        return Response({"period": params.period, "start": params.start, "end": params.end, "by": by,
+                         "rows": [{"id": getattr(r.key, "pk", None), "name": str(r.key) if r.key else None,
+                                   "figures": r.figures.as_dict()} for r in rows],
+                         "definitions": _definitions()})
+
+
+class RankingView(APIView):
+    """Unit performance ranking by the published formula."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
+    def get(self, request):
+        params, _data = _stats_params(request)
+        rows = stats_selectors.unit_ranking(start=params.start, end=params.end)
+        return Response({"formula": str(stats_selectors.RANKING_FORMULA), "start": params.start, "end": params.end,
+                         "rows": [{"rank": r.rank, "unit_id": r.unit.pk, "unit": r.unit.name, "score": str(r.score),
+                                   "figures": r.figures.as_dict()} for r in rows]})
+
+
+class WallAppealSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    title = serializers.CharField(source="public_title")
+    description = serializers.CharField(source="public_description")
+    state = serializers.CharField()
+    category = serializers.CharField(source="item.category.name", default=None)
+    item = serializers.CharField(source="item.name", default=None)
+    area = serializers.CharField(source="area.name")
+    unit = serializers.CharField(source="primary_unit.name", default=None)
+    submitted_at = serializers.DateTimeField()
+    me_too_count = serializers.IntegerField()
+
+
+class WallView(APIView):
+    """Published appeals (redacted), newest first; ?category= ?area= ?unit= ?state= ?q= ?page=."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=WallAppealSerializer(many=True))
+    def get(self, request):
+        from appeals.views_public import _int
+
+        q = request.query_params
+        filters = public_selectors.WallFilters(
+            category_id=_int(q.get("category")), area_id=_int(q.get("area")), unit_id=_int(q.get("unit")),
+            state=(q.get("state") or "")[:16], q=(q.get("q") or "").strip()[:40],
+        )
+        page = _int(q.get("page")) or 1
+        rows, has_next = public_selectors.wall_page(filters, page=page)
+        return Response({"page": page, "has_next": has_next, "results": WallAppealSerializer(rows, many=True).data})
+
+
+class WallDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=dict)
+    def get(self, request, tracking_number: str):
+        appeal = public_selectors.published_appeal(tracking_number)
+        data = WallAppealSerializer(appeal).data
+        data["replies"] = [{"unit": r.unit, "body": r.body, "at": r.created_at} for r in public_selectors.public_replies(appeal)]
+        data["ratings"] = [{"round": r.round, "score": r.score, "automatic": r.automatic} for r in public_selectors.ratings_of(appeal)]
+        data["timeline"] = PublicEventSerializer(public_selectors.public_wall_timeline(appeal), many=True).data
+        return Response(data)
+
+
+class MeTooView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request, tracking_number: str):
+        appeal = public_selectors.published_appeal(tracking_number)
+        appeal, added = services.add_me_too(user=request.user, appeal_id=appeal.pk)
+        return Response({"added": added, "me_too_count": appeal.me_too_count},
+                        status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
+
+
+class RateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class RateView(APIView):
+    """The owner rates a resolved appeal (the same rules as the page)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RateSerializer, responses=dict)
+    def post(self, request, tracking_number: str):
+        appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        body = RateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rating = services.rate_appeal(resident=request.user, appeal_id=appeal.pk, **body.validated_data)
+        appeal.refresh_from_db(fields=["state"])
+        return Response({"round": rating.round, "score": rating.score, "state": appeal.state,
+                         "rectification": hasattr(rating, "rectification")}, status=status.HTTP_201_CREATED)
+
+
+class RectificationSubmitSerializer(serializers.Serializer):
+    report = serializers.CharField(max_length=4000)
+
+
+class RectificationSubmitView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RectificationSubmitSerializer, responses=dict)
+    def post(self, request, rectification_id: int):
+        body = RectificationSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rectification = services.submit_rectification(actor=request.user, rectification_id=rectification_id,
+                                                      report=body.validated_data["report"])
+        return Response({"id": rectification.pk, "state": rectification.state,
+                         "on_time": rectification.on_time})
+
+
+class RectificationCheckSerializer(serializers.Serializer):
+    verified = serializers.BooleanField()
+    note = serializers.CharField(max_length=2000)
+
+
+class RectificationCheckView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RectificationCheckSerializer, responses=dict)
+    def post(self, request, rectification_id: int):
+        body = RectificationCheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rectification = services.check_rectification(actor=request.user, rectification_id=rectification_id,
+                                                     **body.validated_data)
+        return Response({"id": rectification.pk, "state": rectification.state})
+
+
+__all__ = ["AppealError"]

@@ -313,6 +313,91 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     return made
 
 
+HISTORY_COUNT = 36_000  # about a hundred a day for a year
+HISTORY_RESIDENTS = 400
+
+
+def seed_history(*, count: int = HISTORY_COUNT, stdout=None) -> int:
+    """A year of appeals up to today (bulk, COPY), their figures, clusters,
+    "me too"s and the 最佳回复单位 award track. Skipped when already there."""
+    import time
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+    from django.utils import timezone
+
+    from appeals import history
+    from appeals.services import clusters as cluster_services
+    from appeals.services import stats as stats_services
+    from portal.timeutils import local_day
+
+    if Appeal.objects.filter(idempotency_key__startswith="hist-DG-").exists():
+        return 0
+    began = time.monotonic()
+    password = make_password(None)
+    emails = [f"hist-resident-{n:03d}@demo.minxinbang.cn" for n in range(HISTORY_RESIDENTS)]
+    User.objects.bulk_create(
+        [User(email=e, display_name=f"市民{n:03d}", password=password) for n, e in enumerate(emails)], ignore_conflicts=True
+    )
+    residents = list(User.objects.filter(email__in=emails).values_list("pk", flat=True))
+    from portal.enums import Role
+    from portal.models import Membership
+
+    staff = dict(Membership.objects.filter(role=Role.UNIT_STAFF).values_list("unit_id", "user_id"))
+    now = timezone.now()
+    today = local_day(now)
+    with transaction.atomic():
+        written = history.generate(
+            count=count, first_day=today - dt.timedelta(days=364), last_day=today, now=now, residents=residents,
+            prefix="DG", seed=2026, timeline=True, staff=staff,
+        )
+        # Residents' "me too" on a few public appeals (once each: the unique constraint).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO appeals_metoo (appeal_id, user_id, created_at)
+                SELECT a.id, u.id, a.submitted_at + interval '1 day'
+                FROM (SELECT id, submitted_at FROM appeals_appeal
+                      WHERE is_public AND idempotency_key LIKE 'hist-DG-%' AND id % 23 = 0) a
+                JOIN LATERAL (SELECT id FROM portal_user WHERE email LIKE 'hist-resident-%'
+                              ORDER BY md5(id::text || a.id::text) LIMIT 1 + a.id % 5) u ON true
+                ON CONFLICT DO NOTHING
+                """
+            )
+            cursor.execute(
+                "UPDATE appeals_appeal a SET me_too_count = m.n FROM "
+                "(SELECT appeal_id, count(*) n FROM appeals_metoo GROUP BY appeal_id) m WHERE m.appeal_id = a.id"
+            )
+    rows = stats_services.recompute_all(now=now)
+    run = cluster_services.compute_clusters(now=now)
+    _seed_award_track(today)
+    if stdout is not None:
+        stdout.write(
+            f"Appeals history: {written.appeals} appeals, {written.ratings} ratings, {written.rectifications} "
+            f"rectifications, {written.events} timeline rows, {rows} daily figure rows, {run.suggested} clusters "
+            f"in {time.monotonic() - began:.1f}s."
+        )
+    return written.appeals
+
+
+def _seed_award_track(today: dt.date) -> None:
+    """Links the latest campaign's 最佳回复单位 track to the last year's unit ranking."""
+    from appeals.models import UnitRankingAward
+    from cases.enums import TrackKind
+    from cases.models import Campaign, Track
+
+    campaign = Campaign.objects.order_by("-pk").first()
+    if campaign is None:
+        return
+    track, _ = Track.objects.get_or_create(
+        campaign=campaign, name="最佳回复单位",
+        defaults={"kind": TrackKind.BEST_UNIT, "description": "按诉求办理绩效排名（按时办结率、满意率、答复率、整改按时率）", "position": 90},
+    )
+    UnitRankingAward.objects.get_or_create(
+        track=track, defaults={"period_start": today - dt.timedelta(days=364), "period_end": today, "min_received": 50, "winners": 15}
+    )
+
+
 def seed(*, stdout=None) -> dict:
     with transaction.atomic():
         units = portal_demo.seed_units()
@@ -323,8 +408,9 @@ def seed(*, stdout=None) -> dict:
         stdout.write(
             f"Appeals: {Category.objects.count()} categories, {Item.objects.count()} items, "
             f"{Responsibility.objects.count()} responsibility rows, {made} new demo appeals "
-            f"({', '.join(sorted(set(Appeal.objects.values_list('state', flat=True))))})."
+            f"({', '.join(sorted(set(Appeal.objects.values_list('state', flat=True).distinct())))}).\n"
         )
+    seed_history(stdout=stdout)
     return {"items": items, "appeals_created": made}
 
 

@@ -24,6 +24,7 @@ class Channel(models.TextChoices):
     API = "api", _("小程序/接口")
     HOTLINE = "hotline", _("12345热线")
     ONLINE_CLUE = "online_clue", _("网络线索")
+    OPEN311 = "open311", _("Open311 接口")
 
 
 class AppealState(models.TextChoices):
@@ -63,6 +64,8 @@ APPEAL_TRANSITIONS: dict[tuple[str, str], str] = {
     (S.REPLIED, A.RESOLVE): S.RESOLVED,
     # Ratings, archiving and reopening (issue 7) follow a resolution.
     (S.RESOLVED, A.RATE): S.RATED,
+    # The one re-rating after a verified rectification (the service allows it once).
+    (S.RATED, A.RATE): S.RATED,
     (S.RESOLVED, A.CLOSE): S.CLOSED,
     (S.RATED, A.CLOSE): S.CLOSED,
     (S.RESOLVED, A.REOPEN): S.REOPENED,
@@ -128,6 +131,10 @@ class EventKind(models.TextChoices):
     EXTENSION_DECIDED = "extension_decided", _("延期审批")
     ESCALATION = "escalation", _("超期督办")
     CLASSIFIED = "classified", _("重新归类")
+    RATING = "rating", _("评价")
+    RECTIFICATION = "rectification", _("整改")
+    CLUSTER_REPLY = "cluster_reply", _("类案统一答复")
+    PUBLIC_TEXT = "public_text", _("公开内容编辑")
 
 
 class ClueState(models.TextChoices):
@@ -170,3 +177,36 @@ class InboxBucket(models.TextChoices):
     IN_PROGRESS = "in_progress", _("办理中")
     DUE_SOON = "due_soon", _("即将到期")
     OVERDUE = "overdue", _("已超期")
+
+
+class RectificationState(models.TextChoices):
+    OPEN = "open", _("待整改")
+    SUBMITTED = "submitted", _("待核实")
+    VERIFIED = "verified", _("整改通过")
+    REOPENED = "reopened", _("核实未通过，重新办理")
+
+
+class ClusterState(models.TextChoices):
+    SUGGESTED = "suggested", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    HANDLED = "handled", _("已统一答复")
+    DISMISSED = "dismissed", _("已拆散")
+
+
+class Period(models.TextChoices):
+    DAY = "day", _("日")
+    WEEK = "week", _("周")
+    MONTH = "month", _("月")
+    YEAR = "year", _("年")
+
+
+# Ratings: 5 very satisfied … 1 very dissatisfied.
+RATING_LABELS = {
+    5: _("非常满意"),
+    4: _("满意"),
+    3: _("基本满意"),
+    2: _("不满意"),
+    1: _("非常不满意"),
+}
+GOOD_SCORES = (4, 5)
+BAD_SCORES = (1, 2)

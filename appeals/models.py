@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import (
     PART_OPEN_STATES,
+    ClusterState,
+    RectificationState,
     AppealState,
     Channel,
     ClueState,
@@ -189,6 +191,18 @@ class Appeal(models.Model):
     return_count = models.PositiveIntegerField(_("退回次数"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Publication (问政墙): kept in step by appeals.services.publication.
+    is_public = models.BooleanField(_("公开展示"), default=False)
+    public_hidden = models.BooleanField(_("派单中心不予公开"), default=False)
+    public_title = models.CharField(_("公开标题"), max_length=80, blank=True)
+    public_description = models.TextField(_("公开内容"), max_length=2000, blank=True)
+    public_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("公开内容编辑人"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    public_edited_at = models.DateTimeField(_("公开内容编辑时间"), null=True, blank=True)
+    me_too_count = models.PositiveIntegerField(_("“我也遇到”人数"), default=0)
+
     class Meta:
         verbose_name = _("诉求")
         verbose_name_plural = _("诉求")
@@ -215,6 +229,11 @@ class Appeal(models.Model):
             models.Index(fields=["resident", "-submitted_at"], name="appeals_appeal_resident"),
             models.Index(fields=["primary_unit", "state"], name="appeals_appeal_unit_state"),
             models.Index(fields=["item", "area", "submitted_at"], name="appeals_appeal_item_area"),
+            # The public wall: newest first over public rows only.
+            models.Index(fields=["-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_appeal_wall"),
+            models.Index(fields=["resolved_at"], name="appeals_appeal_resolved"),
+            models.Index(fields=["first_dispatched_at"], name="appeals_appeal_dispatched"),
+            models.Index(fields=["submitted_at"], name="appeals_appeal_submitted"),
         ]
 
     def __str__(self) -> str:
@@ -494,3 +513,288 @@ class ContactView(models.Model):
         verbose_name = _("联系方式查看记录")
         verbose_name_plural = _("联系方式查看记录")
         ordering = ["-viewed_at", "-pk"]
+
+
+class AppealSettings(models.Model):
+    """Settings of the ratings programme (one row, organisers edit it in the admin)."""
+
+    rating_window_days = models.PositiveSmallIntegerField(_("评价期限（天）"), default=7)
+    auto_rate_after_window = models.BooleanField(
+        _("逾期未评价自动记为满意"), default=False,
+        help_text=_("关闭时，逾期未评价的诉求保持“未评价”，不计入满意率。"),
+    )
+    auto_rate_score = models.PositiveSmallIntegerField(_("自动评价星级"), default=4)
+    rectification_working_days = models.PositiveSmallIntegerField(_("整改时限（工作日）"), default=5)
+
+    class Meta:
+        verbose_name = _("好差评设置")
+        verbose_name_plural = _("好差评设置")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="appeals_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(rating_window_days__gte=1, rating_window_days__lte=60), name="appeals_settings_window"
+            ),
+            models.CheckConstraint(condition=Q(auto_rate_score__gte=3, auto_rate_score__lte=5), name="appeals_settings_auto"),
+            models.CheckConstraint(
+                condition=Q(rectification_working_days__gte=1, rectification_working_days__lte=30),
+                name="appeals_settings_rectification",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("好差评设置"))
+
+    @classmethod
+    def load(cls) -> AppealSettings:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Rating(models.Model):
+    """A resident's rating (好差评) of a resolved appeal: 5 very satisfied …
+    1 very dissatisfied. Round 2 is the one re-rating after rectification."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="ratings")
+    unit = models.ForeignKey(
+        "portal.Unit", verbose_name=_("被评价单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("评价人"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    round = models.PositiveSmallIntegerField(_("第几次评价"), default=1)
+    score = models.PositiveSmallIntegerField(_("星级"))
+    comment = models.TextField(_("评价内容"), max_length=500, blank=True)
+    automatic = models.BooleanField(_("逾期自动评价"), default=False)
+    created_at = models.DateTimeField(_("评价时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        ordering = ["appeal", "round"]
+        constraints = [
+            # One rating per round, two rounds at most: "rate again once" in the database.
+            models.UniqueConstraint(fields=["appeal", "round"], name="appeals_rating_once_per_round"),
+            models.CheckConstraint(condition=Q(round__gte=1, round__lte=2), name="appeals_rating_round"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="appeals_rating_score"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="appeals_rating_created")]
+
+    @property
+    def is_bad(self) -> bool:
+        return self.score <= 2
+
+    @property
+    def label(self) -> str:
+        from appeals.enums import RATING_LABELS
+
+        return str(RATING_LABELS[self.score])
+
+
+class Rectification(models.Model):
+    """整改: opened by a bad rating for the unit that handled the appeal, with
+    a deadline; the dispatch centre verifies it or reopens the appeal."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="rectifications")
+    rating = models.OneToOneField(Rating, verbose_name=_("差评"), on_delete=models.PROTECT, related_name="rectification")
+    unit = models.ForeignKey("portal.Unit", verbose_name=_("整改单位"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("状态"), max_length=16, choices=RectificationState.choices, default=RectificationState.OPEN)
+    created_at = models.DateTimeField(_("下发时间"), default=timezone.now)
+    due_at = models.DateTimeField(_("整改时限"))
+    report = models.TextField(_("整改情况"), max_length=4000, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    checked_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    check_note = models.TextField(_("核实意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("整改")
+        verbose_name_plural = _("整改")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"], condition=Q(state__in=[RectificationState.OPEN, RectificationState.SUBMITTED]),
+                name="appeals_rectification_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=RectificationState.OPEN) | Q(submitted_at__isnull=False),
+                name="appeals_rectification_submitted_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "state", "due_at"], name="appeals_rect_inbox"),
+            models.Index(fields=["due_at"], name="appeals_rect_due"),
+        ]
+
+    @property
+    def on_time(self) -> bool:
+        return self.submitted_at is not None and self.submitted_at <= self.due_at
+
+
+class MeToo(models.Model):
+    """A resident's "me too" (+1) on a published appeal: once per resident."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="me_toos")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("我也遇到")
+        verbose_name_plural = _("我也遇到")
+        constraints = [models.UniqueConstraint(fields=["appeal", "user"], name="appeals_metoo_once")]
+
+
+class DailyStat(models.Model):
+    """Pre-aggregated figures per (local day, primary unit, area, category),
+    rebuilt for a window of days by appeals.services.stats (idempotent).
+    Each counter is attributed to the day of its own event; see
+    appeals.selectors.stats for the definitions."""
+
+    day = models.DateField()
+    # Derived rows, rebuilt wholesale: no FK triggers on the bulk insert (measured: they doubled its time).
+    unit = models.ForeignKey("portal.Unit", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
+    area = models.ForeignKey(Area, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
+    received = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    right_first_time = models.PositiveIntegerField(default=0)
+    dispatch_due = models.PositiveIntegerField(default=0)
+    dispatched_on_time = models.PositiveIntegerField(default=0)
+    handling_due = models.PositiveIntegerField(default=0)
+    completed_on_time = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    handling_seconds = models.BigIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    ratings_good = models.PositiveIntegerField(default=0)
+    ratings_bad = models.PositiveIntegerField(default=0)
+    rectifications_due = models.PositiveIntegerField(default=0)
+    rectifications_on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每日统计")
+        verbose_name_plural = _("每日统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "area", "category"], nulls_distinct=False, name="appeals_dailystat_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "day"], name="appeals_dailystat_unit")]
+
+
+class StatsRun(models.Model):
+    """When the figures were last rebuilt (the dashboard's cache key and "as of")."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-pk"]
+
+
+class Cluster(models.Model):
+    """A group of similar appeals (类案) found by the clustering job;
+    dispatchers confirm, merge, split or dismiss it, and can answer it once."""
+
+    item = models.ForeignKey(Item, verbose_name=_("事项"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    area = models.ForeignKey(Area, verbose_name=_("区域"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    label = models.CharField(_("名称"), max_length=80)
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=ClusterState.choices, default=ClusterState.SUGGESTED)
+    size = models.PositiveIntegerField(_("诉求数"), default=0)
+    me_too_total = models.PositiveIntegerField(_("“我也遇到”合计"), default=0)
+    first_at = models.DateTimeField(_("最早提交"), null=True, blank=True)
+    last_at = models.DateTimeField(_("最近提交"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reply = models.TextField(_("统一答复"), blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("类案")
+        verbose_name_plural = _("类案")
+        ordering = ["-size", "-pk"]
+        indexes = [models.Index(fields=["state", "-size"], name="appeals_cluster_state")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def weight(self) -> int:
+        """How often the problem is raised: appeals plus residents' +1s."""
+        return self.size + self.me_too_total
+
+
+class ClusterMember(models.Model):
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="members")
+    appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="cluster_membership")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("类案成员")
+        verbose_name_plural = _("类案成员")
+
+
+def _new_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class Open311Key(models.Model):
+    """An Open311 GeoReport v2 API key (organisers issue and revoke them).
+    Requests posted with the key are recorded as submitted by its account."""
+
+    name = models.CharField(_("用途/客户端"), max_length=80)
+    key = models.CharField(_("API key"), max_length=64, unique=True, default=_new_key)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入账号"), on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Open311Token(models.Model):
+    """GeoReport v2 token of a posted request (GET tokens/{token})."""
+
+    token = models.CharField(max_length=64, unique=True)
+    appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="open311_token")
+    key = models.ForeignKey(Open311Key, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class UnitRankingAward(models.Model):
+    """Links a campaign's award track (最佳回复单位) to the unit performance
+    ranking of a period: the ranking is the track's shortlist."""
+
+    track = models.OneToOneField(
+        "cases.Track", verbose_name=_("奖项"), on_delete=models.CASCADE, related_name="unit_ranking"
+    )
+    period_start = models.DateField(_("统计开始日"))
+    period_end = models.DateField(_("统计结束日"))
+    min_received = models.PositiveIntegerField(_("最少受理量"), default=20)
+    winners = models.PositiveSmallIntegerField(_("入选单位数"), default=15)
+
+    class Meta:
+        verbose_name = _("单位绩效排名奖项")
+        verbose_name_plural = _("单位绩效排名奖项")
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="appeals_award_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} ({self.period_start} – {self.period_end})"

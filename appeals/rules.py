@@ -10,7 +10,7 @@ import rules
 
 from appeals.enums import PART_ACTIVE_STATES
 from portal import selectors as portal_selectors
-from portal.rules import is_dispatcher, is_organiser, is_unit_staff, is_verified
+from portal.rules import is_dispatcher, is_organiser, is_signed_in, is_unit_staff, is_verified
 
 
 def _unit_id(user) -> int | None:
@@ -47,7 +47,13 @@ def works_on_part(user, assignment) -> bool:
     return assignment is not None and unit_id is not None and assignment.unit_id == unit_id
 
 
-CATALOGUE_MODELS = ("category", "item", "area", "responsibility", "holiday")
+@rules.predicate
+def rectifies_for_unit(user, rectification) -> bool:
+    unit_id = _unit_id(user)
+    return rectification is not None and unit_id is not None and rectification.unit_id == unit_id
+
+
+CATALOGUE_MODELS = ("category", "item", "area", "responsibility", "holiday", "appealsettings", "open311key", "unitrankingaward")
 
 PERMISSIONS = {
     "appeals.file_appeal": is_verified,
@@ -65,11 +71,21 @@ PERMISSIONS = {
     "appeals.add_note": is_dispatcher | (is_unit_staff & unit_on_work_order),
     "appeals.import_catalogue": is_organiser,
     "appeals.export_catalogue": is_organiser | is_dispatcher,
+    # Ratings and rectification (issue 7).
+    "appeals.rate_appeal": owns_appeal,
+    "appeals.rectify": is_unit_staff & rectifies_for_unit,
+    "appeals.check_rectification": is_dispatcher,
+    # The public wall and clusters.
+    "appeals.edit_public_text": is_dispatcher,
+    "appeals.manage_clusters": is_dispatcher,
+    "appeals.view_clusters": is_dispatcher | is_organiser,
+    # Statistics export (the figures themselves are public).
+    "appeals.export_stats": is_signed_in,
     # Admin: organisers maintain the catalogue and read the rest.
     **{f"appeals.{action}_{model}": is_organiser for model in CATALOGUE_MODELS for action in ("view", "add", "change", "delete")},
     **{
         f"appeals.view_{model}": is_organiser
-        for model in ("appeal", "onlineclue", "escalation", "contactview", "extensionrequest")
+        for model in ("appeal", "onlineclue", "escalation", "contactview", "extensionrequest", "rating", "rectification", "cluster")
     },
 }
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from procrastinate.contrib.django import app
 
+from appeals.services.clusters import compute_clusters
 from appeals.services.escalation import sweep_deadlines
+from appeals.services.ratings import sweep_ratings
+from appeals.services.stats import recompute_all, recompute_recent
 
 
 @app.periodic(cron="* * * * *")
@@ -14,3 +17,34 @@ def sweep_appeal_deadlines(timestamp: int) -> dict:
     the Escalation rows' unique key keeps concurrent runs from notifying twice."""
     report = sweep_deadlines()
     return {"due_soon": report.due_soon, "overdue": report.overdue, "dispatch_overdue": report.dispatch_overdue}
+
+
+@app.periodic(cron="*/10 * * * *")
+@app.task(queue="appeals", name="appeals.sweep_ratings", queueing_lock="appeals.sweep_ratings")
+def sweep_appeal_ratings(timestamp: int) -> dict:
+    """Every 10 minutes: close (or, when the setting allows, auto-rate) appeals
+    whose rating window ended. Locks each appeal and re-checks: runs once."""
+    report = sweep_ratings()
+    return {"closed_unrated": report.closed_unrated, "auto_rated": report.auto_rated}
+
+
+@app.periodic(cron="*/15 * * * *")
+@app.task(queue="appeals", name="appeals.recompute_recent_stats", queueing_lock="appeals.recompute_stats")
+def recompute_recent_stats(timestamp: int) -> dict:
+    """Every 15 minutes: rebuild the figures of the last 35 local days (idempotent)."""
+    return {"rows": recompute_recent(days=35)}
+
+
+@app.periodic(cron="30 3 * * *")
+@app.task(queue="appeals", name="appeals.recompute_all_stats", queueing_lock="appeals.recompute_stats")
+def recompute_all_stats(timestamp: int) -> dict:
+    """Nightly at 03:30: rebuild every day (late replies to old appeals)."""
+    return {"rows": recompute_all()}
+
+
+@app.periodic(cron="5 * * * *")
+@app.task(queue="appeals", name="appeals.compute_clusters", queueing_lock="appeals.compute_clusters")
+def compute_similar_clusters(timestamp: int) -> dict:
+    """Hourly: group open and recent appeals into similar-case clusters (idempotent)."""
+    run = compute_clusters()
+    return {"candidates": run.candidates, "suggested": run.suggested, "attached": run.attached, "removed": run.removed}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals import views
+from appeals import views, views_public
 
 app_name = "appeals"
 
@@ -20,4 +20,19 @@ urlpatterns = [
     path("s/<int:appeal_id>/note/", views.add_note, name="note"),
     path("parts/<int:assignment_id>/<slug:action>/", views.part_action, name="part-action"),
     path("extensions/<int:extension_id>/decide/", views.decide_extension, name="decide-extension"),
+    path("t/<str:tracking_number>/rate/", views.rate, name="rate"),
+    # The public wall (问政墙), the dashboards, the ranking.
+    path("wall/", views_public.wall, name="wall"),
+    path("wall/<str:tracking_number>/", views_public.wall_detail, name="wall-detail"),
+    path("wall/<str:tracking_number>/me-too/", views_public.me_too, name="me-too"),
+    path("stats/", views_public.dashboard, name="dashboard"),
+    path("stats/units/<int:unit_id>/", views_public.unit_dashboard, name="unit-dashboard"),
+    path("stats/export.xlsx", views_public.stats_export, name="stats-export"),
+    path("stats/awards/<int:track_id>/", views_public.award, name="award"),
+    # Follow-up work of staff.
+    path("s/<int:appeal_id>/public-text/", views_public.public_text, name="public-text"),
+    path("rectifications/<int:rectification_id>/submit/", views_public.submit_rectification, name="rectification-submit"),
+    path("rectifications/<int:rectification_id>/check/", views_public.check_rectification, name="rectification-check"),
+    path("centre/clusters/", views_public.clusters, name="clusters"),
+    path("centre/clusters/<int:cluster_id>/", views_public.cluster_detail, name="cluster"),
 ]

@@ -109,12 +109,32 @@ def item_picker(request: HttpRequest) -> HttpResponse:
 @login_required
 def track(request: HttpRequest, tracking_number: str) -> HttpResponse:
     appeal = selectors.appeal_for_owner(request.user, tracking_number)
+    from appeals.services.ratings import rating_chance
+
     return render(request, "appeals/track.html", {
         "appeal": appeal,
         "timeline": selectors.public_timeline(appeal),
         "photos": selectors.photos_of(appeal),
         "steps": _steps(appeal),
+        "chance": rating_chance(appeal),
+        "ratings": selectors.public.ratings_of(appeal),
+        "rectification": selectors.public.open_rectification(appeal),
+        "scores": [(5, _("非常满意")), (4, _("满意")), (3, _("基本满意")), (2, _("不满意")), (1, _("非常不满意"))],
     })
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    appeal = selectors.appeal_for_owner(request.user, tracking_number)
+    try:
+        services.rate_appeal(resident=request.user, appeal_id=appeal.pk, score=request.POST.get("score"),
+                             comment=request.POST.get("comment", ""))
+    except AppealError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("感谢你的评价。"))
+    return redirect("appeals:track", tracking_number=tracking_number)
 
 
 def _steps(appeal) -> list[dict]:
@@ -164,6 +184,16 @@ def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int
         context["decision_form"] = ExtensionDecisionForm()
     if my_part is not None and user.has_perm("appeals.work_on_part", my_part):
         context.update(_part_forms(my_part, appeal))
+    rectification = selectors.public.open_rectification(appeal)
+    context.update({
+        "rectification": rectification,
+        "can_rectify": rectification is not None and rectification.state == "open"
+        and user.has_perm("appeals.rectify", rectification),
+        "can_check": rectification is not None and rectification.state == "submitted"
+        and user.has_perm("appeals.check_rectification"),
+        "ratings": selectors.public.ratings_of(appeal),
+        "can_edit_public": user.has_perm("appeals.edit_public_text"),
+    })
     return render(request, "appeals/staff_detail.html", context, status=status)
 
 
@@ -318,6 +348,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "unit": unit, "bucket": bucket, "buckets": InboxBucket.choices, "page": page, "now": now,
         "counts": selectors.unit_inbox_counts(unit=unit, now=now),
         "escalated": selectors.escalations_for_parent(unit=unit),
+        "rectifications": list(selectors.public.rectifications_for_unit(unit)[:50]),
     })
 
 
@@ -332,6 +363,7 @@ def centre(request: HttpRequest) -> HttpResponse:
         "overdue": list(selectors.overdue_parts(now)[:20]),
         "extensions": list(selectors.pending_extensions()[:20]),
         "clue_count": selectors.open_clues().count(),
+        "to_check": list(selectors.public.rectifications_to_check()[:50]),
     })
 
 

@@ -392,3 +392,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AppealChannelEnum": "appeals.enums.Channel",
     "AppealUrgencyEnum": "appeals.enums.Urgency",
 }
+
+# --- Appeals in public (appeals app, issue 7) ----------------------------------
+# Open311 GeoReport v2: the one jurisdiction this endpoint serves.
+APPEALS_OPEN311_JURISDICTION = os.environ.get("APPEALS_OPEN311_JURISDICTION", "dongguan.gov.cn")

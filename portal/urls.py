@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("appeals/", include("appeals.urls")),
+    path("open311/v2/", include("appeals.open311_urls")),
     path("", include("cases.urls")),
     path("", include("voting.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

@@ -11,7 +11,18 @@ from appeals.services.intake import (
     file_for_caller,
     verify_clue,
 )
+from appeals.services.clusters import (
+    compute_clusters,
+    confirm_cluster,
+    dismiss_cluster,
+    merge_clusters,
+    reply_to_cluster,
+    split_cluster,
+)
 from appeals.services.privacy import reveal_contact
+from appeals.services.publication import add_me_too, edit_public_text
+from appeals.services.ratings import check_rectification, rate_appeal, submit_rectification, sweep_ratings
+from appeals.services.stats import recompute_all, recompute_daily_stats, recompute_recent
 from appeals.services.work import (
     accept_part,
     add_internal_note,
@@ -27,4 +38,7 @@ __all__ = [
     "dispatch_appeal", "file_appeal", "file_for_caller", "import_items", "import_responsibilities",
     "reply_to_appeal", "request_extension", "resolve_appeal", "return_part", "reveal_contact",
     "sweep_deadlines", "verify_clue",
+    "add_me_too", "check_rectification", "compute_clusters", "confirm_cluster", "dismiss_cluster", "edit_public_text",
+    "merge_clusters", "rate_appeal", "recompute_all", "recompute_daily_stats", "recompute_recent", "reply_to_cluster",
+    "split_cluster", "submit_rectification", "sweep_ratings",
 ]

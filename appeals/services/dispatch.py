@@ -118,6 +118,9 @@ def dispatch_locked(
         "state", "item", "urgency", "dispatched_at", "first_dispatched_at", "primary_unit", "handling_due_at",
         "resolved_at", "resolution", "updated_at",
     ])
+    from appeals.services.publication import refresh_publication
+
+    refresh_publication(appeal)  # the item (publishable or not) may have changed
     public_text = _("已派单至 %(unit)s 办理，办理时限 %(due)s。") % {"unit": primary.name, "due": _local(due)}
     if co_units:
         public_text += _("协办单位：%(units)s。") % {"units": "、".join(u.name for u in co_units)}

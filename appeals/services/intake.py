@@ -225,6 +225,9 @@ def _create(
         if existing is None:
             raise
         return IntakeResult(appeal=existing, created=False)
+    from appeals.services.publication import refresh_publication
+
+    refresh_publication(appeal)
     if photos:
         save_photos(appeal=appeal, processed=photos, kind=PhotoKind.REPORT, user=submitted_by)
     transition_event(

@@ -220,3 +220,6 @@ def part_of_unit(appeal: Appeal, unit: Unit | None) -> Assignment | None:
         if part.state in PART_OPEN_STATES or part.state == PartState.RESOLVED:
             return part
     return parts[0] if parts else None
+
+
+from appeals.selectors import public, stats  # noqa: E402  (submodules: selectors.public.*, selectors.stats.*)

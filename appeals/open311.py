@@ -1,0 +1,289 @@
+"""Open311 GeoReport v2 under /open311/v2/ (http://wiki.open311.org/GeoReport_v2).
+
+- GET  services.{fmt}                    the catalogue items as services
+- GET  services/{service_code}.{fmt}     service definition (the area attribute)
+- POST requests.{fmt}                    create (api_key required)
+- GET  requests.{fmt}                    list: service_request_id, service_code,
+                                         start_date, end_date, status filters
+- GET  requests/{service_request_id}.{fmt}
+- GET  tokens/{token}.{fmt}
+fmt is json or xml. Errors are a list of {code, description} (JSON) or
+<errors><error><code/><description/></error></errors> (XML) with the same
+HTTP status. Only published appeals are listed, with the redacted text and
+the area instead of the exact address (coordinates rounded to 0.01°); the
+client that posted a request can read it back with its api_key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from xml.etree import ElementTree as ET
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from appeals.enums import AppealState
+from appeals.models import Appeal, Area, Item, Open311Token
+from appeals.services.open311 import Open311Error, check_key, post_request
+from portal.timeutils import LOCAL_TZ
+
+CLOSED = (AppealState.RESOLVED, AppealState.RATED, AppealState.CLOSED)
+MAX_RESULTS = 1000
+DEFAULT_DAYS = 90
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if moment else None
+
+
+def _xml(root: str, item: str, rows: list[dict]) -> str:
+    element = ET.Element(root)
+    for row in rows:
+        child = ET.SubElement(element, item)
+        _fill(child, row)
+    return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="unicode")
+
+
+def _fill(element: ET.Element, row: dict) -> None:
+    for key, value in row.items():
+        sub = ET.SubElement(element, key)
+        if isinstance(value, list):
+            singular = {"attributes": "attribute", "values": "value"}.get(key, "item")
+            for entry in value:
+                _fill(ET.SubElement(sub, singular), entry)
+        elif isinstance(value, bool):
+            sub.text = "true" if value else "false"
+        elif value is not None:
+            sub.text = str(value)
+
+
+def respond(fmt: str, rows, *, root: str, item: str, status: int = 200, single: bool = False) -> HttpResponse:
+    if fmt == "xml":
+        if single:
+            element = ET.Element(root)
+            _fill(element, rows)
+            body = '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="unicode")
+        else:
+            body = _xml(root, item, rows)
+        return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
+    return JsonResponse(rows, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    return respond(fmt, [{"code": status, "description": str(description)}], root="errors", item="error", status=status)
+
+
+def _jurisdiction(request: HttpRequest, fmt: str) -> HttpResponse | None:
+    value = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
+    if value and value != settings.APPEALS_OPEN311_JURISDICTION:
+        return error(fmt, 404, f"jurisdiction_id {value} not found")
+    return None
+
+
+def _format(fmt: str) -> str:
+    return fmt if fmt in ("json", "xml") else ""
+
+
+def _service(item: Item) -> dict:
+    return {
+        "service_code": item.code,
+        "service_name": item.name,
+        "description": f"{item.category.name} › {item.name}（{item.deadline_label}）",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": ",".join(k for k in [item.category.name, *item.keywords.split()] if k),
+        "group": item.category.name,
+    }
+
+
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    fmt = _format(fmt)
+    if not fmt:
+        return error("json", 404, "format must be json or xml")
+    if refusal := _jurisdiction(request, fmt):
+        return refusal
+    items = Item.objects.filter(active=True).select_related("category").order_by("category__position", "code")
+    return respond(fmt, [_service(i) for i in items], root="services", item="service")
+
+
+def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    fmt = _format(fmt)
+    if not fmt:
+        return error("json", 404, "format must be json or xml")
+    if refusal := _jurisdiction(request, fmt):
+        return refusal
+    item = Item.objects.filter(code=code, active=True).first()
+    if item is None:
+        return error(fmt, 404, f"service_code {code} not found")
+    areas = [{"key": a.code, "name": a.name} for a in Area.objects.order_by("position", "code")]
+    definition = {
+        "service_code": item.code,
+        "attributes": [
+            {"variable": True, "code": "area", "datatype": "singlevaluelist", "required": True,
+             "datatype_description": "镇街编码", "order": 1, "description": "问题所在的镇街", "values": areas},
+            {"variable": True, "code": "publish", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": "yes / no", "order": 2,
+             "description": "是否同意隐去个人信息后在问政墙公开" if item.publishable else "本事项不公开",
+             "values": [{"key": "yes", "name": "同意公开"}, {"key": "no", "name": "不公开"}]},
+        ],
+    }
+    return respond(fmt, definition, root="service_definition", item="", single=True)
+
+
+def _round(value) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _request_row(appeal: Appeal) -> dict:
+    closed = appeal.state in CLOSED
+    notes = appeal.resolution if closed and appeal.resolution else appeal.get_state_display()
+    from appeals.redaction import redact
+
+    return {
+        "service_request_id": appeal.tracking_number,
+        "status": "closed" if closed else "open",
+        "status_notes": redact(str(notes)),
+        "service_name": appeal.item.name if appeal.item else None,
+        "service_code": appeal.item.code if appeal.item else None,
+        "description": appeal.public_description or redactless(appeal),
+        "agency_responsible": appeal.primary_unit.name if appeal.primary_unit else None,
+        "service_notice": None,
+        "requested_datetime": _iso(appeal.submitted_at),
+        "updated_datetime": _iso(appeal.updated_at),
+        "expected_datetime": _iso(appeal.handling_due_at),
+        "address": appeal.area.name,
+        "address_id": None,
+        "zipcode": None,
+        "lat": _round(appeal.latitude),
+        "long": _round(appeal.longitude),
+        "media_url": None,
+    }
+
+
+def redactless(appeal: Appeal) -> str:
+    from appeals.redaction import redact
+
+    return redact(appeal.description)
+
+
+def _visible(request: HttpRequest) -> Q:
+    """Published appeals; plus, with a valid api_key, those its client posted."""
+    visible = Q(is_public=True)
+    api_key = request.GET.get("api_key")
+    if api_key:
+        try:
+            key = check_key(api_key)
+        except Open311Error:
+            return visible
+        visible |= Q(open311_token__key=key)
+    return visible
+
+
+def _base():
+    return Appeal.objects.select_related("item", "area", "primary_unit")
+
+
+@csrf_exempt
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    fmt = _format(fmt)
+    if not fmt:
+        return error("json", 404, "format must be json or xml")
+    if refusal := _jurisdiction(request, fmt):
+        return refusal
+    if request.method == "POST":
+        return _post(request, fmt)
+    if request.method != "GET":
+        return error(fmt, 405, "use GET or POST")
+    qs = _base().filter(_visible(request))
+    ids = [i.strip() for i in (request.GET.get("service_request_id") or "").split(",") if i.strip()]
+    if ids:
+        # The spec: with service_request_id, the other filters are ignored.
+        rows = list(qs.filter(tracking_number__in=ids[:MAX_RESULTS]).order_by("-submitted_at"))
+        return respond(fmt, [_request_row(a) for a in rows], root="service_requests", item="request")
+    try:
+        start = _date(request.GET.get("start_date"), "start_date")
+        end = _date(request.GET.get("end_date"), "end_date")
+    except ValueError as exc:
+        return error(fmt, 400, str(exc))
+    if start is None and end is None:
+        start = timezone.now() - dt.timedelta(days=DEFAULT_DAYS)
+    if start is not None:
+        qs = qs.filter(submitted_at__gte=start)
+    if end is not None:
+        qs = qs.filter(submitted_at__lte=end)
+    codes = [c.strip() for c in (request.GET.get("service_code") or "").split(",") if c.strip()]
+    if codes:
+        qs = qs.filter(item__code__in=codes)
+    statuses = {s.strip() for s in (request.GET.get("status") or "").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        return error(fmt, 400, "status must be open, closed or both (comma-separated)")
+    if statuses == {"open"}:
+        qs = qs.exclude(state__in=CLOSED)
+    elif statuses == {"closed"}:
+        qs = qs.filter(state__in=CLOSED)
+    rows = list(qs.order_by("-submitted_at", "-pk")[:MAX_RESULTS])
+    return respond(fmt, [_request_row(a) for a in rows], root="service_requests", item="request")
+
+
+def _date(value: str | None, name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(value.replace(" ", "+"))
+    if parsed is None:
+        raise ValueError(f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+08:00")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+
+
+def _post(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = request.POST
+    if not data.get("service_code"):
+        return error(fmt, 400, "service_code is required")
+    try:
+        posted = post_request(
+            api_key=data.get("api_key", ""), service_code=data["service_code"],
+            area_code=data.get("attribute[area]", ""), description=data.get("description", ""),
+            lat=data.get("lat"), long=data.get("long"), address_string=data.get("address_string", ""),
+            first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), phone=data.get("phone", ""),
+            email=data.get("email", ""), publish=data.get("attribute[publish]", ""),
+        )
+    except Open311Error as exc:
+        return error(fmt, exc.status, exc.message)
+    appeal = posted.result.appeal
+    notice = f"已受理，办理进度可凭编号 {appeal.tracking_number} 查询。"
+    return respond(
+        fmt,
+        [{"service_request_id": appeal.tracking_number, "token": posted.token, "service_notice": notice, "account_id": None}],
+        root="service_requests", item="request", status=201,
+    )
+
+
+def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
+    fmt = _format(fmt)
+    if not fmt:
+        return error("json", 404, "format must be json or xml")
+    if refusal := _jurisdiction(request, fmt):
+        return refusal
+    appeal = _base().filter(_visible(request), tracking_number=request_id).first()
+    if appeal is None:
+        return error(fmt, 404, f"service_request_id {request_id} not found")
+    return respond(fmt, [_request_row(appeal)], root="service_requests", item="request")
+
+
+def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    fmt = _format(fmt)
+    if not fmt:
+        return error("json", 404, "format must be json or xml")
+    if refusal := _jurisdiction(request, fmt):
+        return refusal
+    row = Open311Token.objects.select_related("appeal").filter(token=token).first()
+    if row is None:
+        return error(fmt, 404, f"token {token} not found")
+    return respond(fmt, [{"service_request_id": row.appeal.tracking_number, "token": row.token}],
+                   root="service_requests", item="request")

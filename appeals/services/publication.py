@@ -1,0 +1,83 @@
+"""Publication (问政墙): which appeals are public, their redacted text, "me too"."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appeals.enums import EventKind
+from appeals.exceptions import AppealError
+from appeals.models import Appeal, MeToo
+from appeals.redaction import redact
+from appeals.services.common import lock_appeal, record_event, require
+from appeals.services.intake import _text
+from portal.models import User
+
+
+def publishable(appeal: Appeal) -> bool:
+    """Public when the resident agreed, the item may be published and the
+    dispatch centre has not withheld it."""
+    return bool(appeal.publish_consent and appeal.item_id and appeal.item.publishable and not appeal.public_hidden)
+
+
+def prepare_public_text(appeal: Appeal) -> None:
+    """Fills the redacted title and text (unless a dispatcher edited them) and the flag; the caller saves."""
+    if appeal.public_edited_at is None:
+        appeal.public_title = redact(appeal.title)[:80]
+        appeal.public_description = redact(appeal.description)
+    appeal.is_public = publishable(appeal)
+
+
+def refresh_publication(appeal: Appeal) -> None:
+    """Called by intake and dispatch (the item decides publishability)."""
+    before = (appeal.is_public, appeal.public_title, appeal.public_description)
+    prepare_public_text(appeal)
+    if before != (appeal.is_public, appeal.public_title, appeal.public_description):
+        Appeal.objects.filter(pk=appeal.pk).update(
+            is_public=appeal.is_public, public_title=appeal.public_title, public_description=appeal.public_description
+        )
+
+
+@transaction.atomic
+def edit_public_text(*, actor: User, appeal_id: int, title: str, description: str, hidden: bool = False) -> Appeal:
+    """A dispatcher corrects what the redaction missed (a name, a shop sign),
+    or withholds the appeal from the wall. The edit is recorded (internal)."""
+    require(actor, "appeals.edit_public_text")
+    appeal = lock_appeal(appeal_id)
+    appeal.public_title = _text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
+    appeal.public_description = _text(description, field="description", label=_("公开内容"), minimum=10, maximum=2000)
+    appeal.public_hidden = bool(hidden)
+    appeal.public_edited_by = actor
+    appeal.public_edited_at = timezone.now()
+    appeal.is_public = publishable(appeal)
+    appeal.save(update_fields=[
+        "public_title", "public_description", "public_hidden", "public_edited_by", "public_edited_at", "is_public",
+        "updated_at",
+    ])
+    record_event(
+        appeal=appeal, kind=EventKind.PUBLIC_TEXT, actor=actor, public=False,
+        reason=_("编辑公开内容（%(state)s）") % {"state": _("不公开") if hidden else _("公开")},
+    )
+    return appeal
+
+
+def add_me_too(*, user: User, appeal_id: int) -> tuple[Appeal, bool]:
+    """A signed-in resident says "me too" (+1) on a published appeal, once:
+    the unique constraint answers a double tap; the counter moves with F()."""
+    if user is None or not user.is_authenticated:
+        raise AppealError(_("请先登录，再点“我也遇到”。"), code="permission_denied", status=403)
+    appeal = Appeal.objects.filter(pk=appeal_id, is_public=True).first()
+    if appeal is None:
+        raise AppealError(_("诉求不存在或未公开。"), code="not_found", status=404)
+    if appeal.resident_id == user.pk:
+        raise AppealError(_("这是你自己反映的问题，不需要再点“我也遇到”。"), code="own_appeal", status=409)
+    try:
+        with transaction.atomic():
+            MeToo.objects.create(appeal=appeal, user=user)
+            Appeal.objects.filter(pk=appeal.pk).update(me_too_count=F("me_too_count") + 1)
+    except IntegrityError:
+        return appeal, False
+    appeal.refresh_from_db(fields=["me_too_count"])
+    return appeal, True

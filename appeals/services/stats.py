@@ -1,0 +1,114 @@
+"""Pre-aggregation of the statistics (appeals_dailystat).
+
+One statement rebuilds the rows of a window of local days: every counter is
+attributed to the local day of its own event (intake, first dispatch,
+deadline, resolution, rating, rectification deadline), grouped by (day,
+primary unit, area, category). Deleting and re-inserting the window in one
+transaction, under an advisory lock, makes the job idempotent and safe when
+two workers run it at once. Definitions: appeals.selectors.stats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from appeals.models import DailyStat, StatsRun
+from portal.timeutils import local_day, local_midnight
+
+LOCK_KEY = 7_300_201  # pg_advisory_xact_lock key of this job
+
+COLUMNS = [
+    "received", "replied", "dispatched", "right_first_time", "dispatch_due", "dispatched_on_time", "handling_due",
+    "completed_on_time", "completed", "handling_seconds", "ratings", "ratings_good", "ratings_bad",
+    "rectifications_due", "rectifications_on_time",
+]
+
+
+def _row(**values) -> str:
+    # Booleans cast through int; every column ends up bigint so the UNION lines up.
+    return ", ".join(
+        f"({values.get(c, '0')})::bigint AS {c}" if c == "handling_seconds" else f"({values.get(c, '0')})::int::bigint AS {c}"
+        for c in COLUMNS
+    )
+
+
+DAY = "(({col}) AT TIME ZONE 'Asia/Shanghai')::date"
+BASE = "FROM appeals_appeal a LEFT JOIN appeals_item i ON i.id = a.item_id"
+
+SQL = f"""
+WITH ev AS (
+    SELECT {DAY.format(col="a.submitted_at")} AS day, a.primary_unit_id AS unit_id, a.area_id, i.category_id,
+           {_row(received="1", replied="a.first_reply_at IS NOT NULL")}
+    {BASE} WHERE a.submitted_at >= %(start)s AND a.submitted_at < %(end)s
+  UNION ALL
+    SELECT {DAY.format(col="a.first_dispatched_at")}, a.primary_unit_id, a.area_id, i.category_id,
+           {_row(dispatched="1", right_first_time="a.return_count = 0")}
+    {BASE} WHERE a.first_dispatched_at >= %(start)s AND a.first_dispatched_at < %(end)s
+  UNION ALL
+    SELECT {DAY.format(col="a.dispatch_due_at")}, a.primary_unit_id, a.area_id, i.category_id,
+           {_row(dispatch_due="1", dispatched_on_time="a.first_dispatched_at IS NOT NULL AND a.first_dispatched_at <= a.dispatch_due_at")}
+    {BASE} WHERE a.dispatch_due_at >= %(start)s AND a.dispatch_due_at < %(end)s AND a.dispatch_due_at <= %(now)s
+  UNION ALL
+    SELECT {DAY.format(col="a.handling_due_at")}, a.primary_unit_id, a.area_id, i.category_id,
+           {_row(handling_due="1", completed_on_time="a.resolved_at IS NOT NULL AND a.resolved_at <= a.handling_due_at")}
+    {BASE} WHERE a.handling_due_at >= %(start)s AND a.handling_due_at < %(end)s AND a.handling_due_at <= %(now)s
+  UNION ALL
+    SELECT {DAY.format(col="a.resolved_at")}, a.primary_unit_id, a.area_id, i.category_id,
+           {_row(completed="1", handling_seconds="round(extract(epoch FROM a.resolved_at - a.submitted_at))::bigint")}
+    {BASE} WHERE a.resolved_at >= %(start)s AND a.resolved_at < %(end)s
+  UNION ALL
+    SELECT {DAY.format(col="r.created_at")}, r.unit_id, a.area_id, i.category_id,
+           {_row(ratings="1", ratings_good="r.score >= 4", ratings_bad="r.score <= 2")}
+    FROM appeals_rating r JOIN appeals_appeal a ON a.id = r.appeal_id LEFT JOIN appeals_item i ON i.id = a.item_id
+    WHERE r.created_at >= %(start)s AND r.created_at < %(end)s
+  UNION ALL
+    SELECT {DAY.format(col="x.due_at")}, x.unit_id, a.area_id, i.category_id,
+           {_row(rectifications_due="1", rectifications_on_time="x.state = 'verified' AND x.submitted_at <= x.due_at")}
+    FROM appeals_rectification x JOIN appeals_appeal a ON a.id = x.appeal_id LEFT JOIN appeals_item i ON i.id = a.item_id
+    WHERE x.due_at >= %(start)s AND x.due_at < %(end)s AND x.due_at <= %(now)s
+)
+INSERT INTO appeals_dailystat (day, unit_id, area_id, category_id, {", ".join(COLUMNS)})
+SELECT day, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
+FROM ev GROUP BY day, unit_id, area_id, category_id
+"""
+
+
+def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.datetime | None = None) -> int:
+    """Rebuilds the rows for local days first_day..last_day (inclusive); returns the row count."""
+    now = now or timezone.now()
+    start, end = local_midnight(first_day), local_midnight(last_day + dt.timedelta(days=1))
+    run = StatsRun.objects.create(first_day=first_day, last_day=last_day, started_at=now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        DailyStat.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+        cursor.execute(SQL, {"start": start, "end": end, "now": now})
+        rows = cursor.rowcount
+    StatsRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=rows)
+    from appeals.selectors.stats import bump_version
+
+    bump_version()
+    return rows
+
+
+def recompute_recent(*, days: int = 35, now: dt.datetime | None = None) -> int:
+    """The periodic job: the last `days` local days (late replies, ratings and
+    rectifications change recent days)."""
+    today = local_day(now)
+    return recompute_daily_stats(first_day=today - dt.timedelta(days=days - 1), last_day=today, now=now)
+
+
+def recompute_all(*, now: dt.datetime | None = None) -> int:
+    """The nightly job: every day that has an appeal (and the days after, for deadlines)."""
+    from django.db.models import Min
+
+    from appeals.models import Appeal
+
+    first = Appeal.objects.aggregate(first=Min("submitted_at"))["first"]
+    if first is None:
+        DailyStat.objects.all().delete()
+        return 0
+    today = local_day(now)
+    return recompute_daily_stats(first_day=local_day(first), last_day=today + dt.timedelta(days=1), now=now)

@@ -1,0 +1,343 @@
+"""Public pages: the appeals wall (问政墙), the statistics dashboards, the unit
+ranking; and the follow-up pages of staff (rectifications, clusters, public text).
+Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appeals import charts, selectors, services
+from appeals.enums import ClusterState, Period
+from appeals.exceptions import AppealError
+from appeals.models import Area, Category, UnitRankingAward
+from appeals.selectors import public as public_selectors
+from appeals.selectors import stats as stats_selectors
+from portal import exports
+from portal.models import Unit
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _refuse(request, exc: AppealError) -> HttpResponse:
+    return render(request, "portal/error.html", {"status": exc.status, "message": exc.message}, status=exc.status)
+
+
+# --- the wall ------------------------------------------------------------------
+
+def wall(request: HttpRequest) -> HttpResponse:
+    filters = public_selectors.WallFilters(
+        category_id=_int(request.GET.get("category")), area_id=_int(request.GET.get("area")),
+        unit_id=_int(request.GET.get("unit")), state=(request.GET.get("state") or "")[:16],
+        q=(request.GET.get("q") or "").strip()[:40],
+    )
+    page = _int(request.GET.get("page")) or 1
+    rows, has_next = public_selectors.wall_page(filters, page=page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "appeals/wall.html", {
+        "rows": rows, "page": page, "has_next": has_next, "filters": filters, "query": query.urlencode(),
+        "categories": Category.objects.order_by("position", "code"),
+        "areas": Area.objects.order_by("position", "code"),
+        "units": _public_units(),
+        "states": [("waiting", _("待派单")), ("handling", _("办理中")), ("done", _("已办结"))],
+    })
+
+
+def _public_units():
+    return stats_selectors.cached(
+        "units", lambda: list(Unit.objects.filter(primary_responsibilities__isnull=False).distinct().order_by("name").values("pk", "name")),
+        timeout=3600,
+    )
+
+
+def wall_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    appeal = public_selectors.published_appeal(tracking_number)
+    return render(request, "appeals/wall_detail.html", {
+        "appeal": appeal,
+        "replies": public_selectors.public_replies(appeal),
+        "timeline": public_selectors.public_wall_timeline(appeal),
+        "ratings": public_selectors.ratings_of(appeal),
+        "me_too": public_selectors.has_me_too(appeal, request.user),
+        "own": request.user.is_authenticated and appeal.resident_id == request.user.pk,
+    })
+
+
+@login_required
+@require_POST
+def me_too(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    appeal = public_selectors.published_appeal(tracking_number)
+    try:
+        appeal, added = services.add_me_too(user=request.user, appeal_id=appeal.pk)
+    except AppealError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已记录“我也遇到”。") if added else _("你已经点过“我也遇到”了。"))
+    return redirect("appeals:wall-detail", tracking_number=tracking_number)
+
+
+@login_required
+def public_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    if not request.user.has_perm("appeals.edit_public_text"):
+        raise PermissionDenied
+    appeal = selectors.appeal_for_staff(appeal_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.edit_public_text(
+                actor=request.user, appeal_id=appeal.pk, title=request.POST.get("title", ""),
+                description=request.POST.get("description", ""), hidden=request.POST.get("hidden") == "on",
+            )
+        except AppealError as exc:
+            error = exc
+        else:
+            messages.success(request, _("公开内容已保存。"))
+            return redirect("appeals:staff-detail", appeal_id=appeal.pk)
+    return render(request, "appeals/public_text.html", {
+        "appeal": appeal, "error": error,
+        "title": request.POST.get("title", appeal.public_title), "description": request.POST.get("description", appeal.public_description),
+        "hidden": request.POST.get("hidden") == "on" if request.method == "POST" else appeal.public_hidden,
+    }, status=error.status if error else 200)
+
+
+# --- statistics ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatsParams:
+    period: str
+    anchor: dt.date
+    start: dt.date
+    end: dt.date
+    area_id: int | None
+    category_id: int | None
+
+    @property
+    def label(self) -> str:
+        if self.start == self.end:
+            return f"{self.start:%Y-%m-%d}"
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    def query(self, **extra) -> str:
+        from urllib.parse import urlencode
+
+        values = {"period": self.period, "date": self.anchor.isoformat()}
+        if self.area_id:
+            values["area"] = self.area_id
+        if self.category_id:
+            values["category"] = self.category_id
+        values.update(extra)
+        return urlencode(values)
+
+
+def stats_params(data) -> StatsParams:
+    """period (day/week/month/year, default month) and date (YYYY-MM-DD, default today)."""
+    period = data.get("period") if data.get("period") in Period.values else Period.MONTH
+    try:
+        anchor = dt.date.fromisoformat(data.get("date") or "")
+    except ValueError:
+        anchor = stats_selectors.today()
+    start, end = stats_selectors.period_range(period, anchor)
+    return StatsParams(period, anchor, start, end, _int(data.get("area")), _int(data.get("category")))
+
+
+def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
+    unit_id = unit.pk if unit else None
+    key = f"dash:{unit_id}:{params.query()}"
+
+    def compute():
+        slice_ = {"unit_id": unit_id, "area_id": params.area_id, "category_id": params.category_id}
+        points = stats_selectors.trend(period=params.period, anchor=params.anchor, **slice_)
+        categories = stats_selectors.breakdown(by="category", start=params.start, end=params.end, **slice_)
+        context = {
+            "figures": stats_selectors.figures(start=params.start, end=params.end, **slice_),
+            "trend": points,
+            "trend_svg": charts.trend_svg(points, title=_("受理量与办结量趋势")),
+            "categories": categories,
+            "categories_svg": charts.bars_svg(categories, title=_("各大类受理量")),
+            "areas": stats_selectors.breakdown(by="area", start=params.start, end=params.end, **slice_),
+        }
+        if unit is None:
+            context["ranking"] = stats_selectors.unit_ranking(start=params.start, end=params.end, min_received=_min_received(params))
+        return context
+
+    return stats_selectors.cached(key, compute)
+
+
+def _min_received(params: StatsParams) -> int:
+    """Small periods rank units with fewer appeals (a day has few)."""
+    return {Period.DAY: 3, Period.WEEK: 5, Period.MONTH: 10, Period.YEAR: 20}[Period(params.period)]
+
+
+def _periods(params: StatsParams) -> list[dict]:
+    return [{"value": value, "label": label, "current": value == params.period} for value, label in Period.choices]
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    params = stats_params(request.GET)
+    context = _dashboard_context(params, None)
+    context.update({
+        "params": params, "periods": _periods(params), "unit": None, "definitions": stats_selectors.FIGURES,
+        "formula": stats_selectors.RANKING_FORMULA, "min_received": _min_received(params),
+        "clusters": stats_selectors.cached("hot-clusters", lambda: public_selectors.high_frequency_clusters(limit=6)),
+        "areas_all": Area.objects.order_by("position", "code"), "categories_all": Category.objects.order_by("position", "code"),
+        "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
+        "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
+    })
+    return render(request, "appeals/dashboard.html", context)
+
+
+def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(Unit, pk=unit_id)
+    params = stats_params(request.GET)
+    context = _dashboard_context(params, unit)
+    context.update({
+        "params": params, "periods": _periods(params), "unit": unit, "definitions": stats_selectors.FIGURES,
+        "areas_all": Area.objects.order_by("position", "code"), "categories_all": Category.objects.order_by("position", "code"),
+        "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
+        "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
+        "score": stats_selectors.unit_score(context["figures"])[0],
+    })
+    return render(request, "appeals/dashboard.html", context)
+
+
+def stats_rows(params: StatsParams, by: str, unit_id: int | None = None) -> tuple[list[str], list[list]]:
+    """Header and rows of a breakdown: the same figures as the pages and the API."""
+    header = [{"unit": _("单位"), "area": _("镇街"), "category": _("大类")}[by]]
+    header += [str(f.label) for f in stats_selectors.FIGURES]
+    header += [_("办结量"), _("评价数"), _("差评数"), _("到期整改数")]
+    rows = []
+    for row in stats_selectors.breakdown(by=by, start=params.start, end=params.end, unit_id=unit_id,
+                                         area_id=params.area_id, category_id=params.category_id):
+        f = row.figures
+        values = [str(row.key or _("未派单/未分类"))]
+        for figure in stats_selectors.FIGURES:
+            value = f.value(figure.key)
+            values.append(None if value is None else (float(value) if figure.kind != "count" else value))
+        values += [f.completed, f.ratings, f.ratings_bad, f.rectifications_due]
+        rows.append(values)
+    return header, rows
+
+
+def stats_export(request: HttpRequest) -> HttpResponse:
+    """XLSX of a breakdown (by unit, area or category) for the chosen period."""
+    if not request.user.has_perm("appeals.export_stats"):
+        return redirect(f"/accounts/login/?next={request.get_full_path()}")
+    params = stats_params(request.GET)
+    by = request.GET.get("by") if request.GET.get("by") in stats_selectors.BREAKDOWN else "unit"
+    unit_id = _int(request.GET.get("unit"))
+    header, rows = stats_rows(params, by, unit_id)
+    return exports.xlsx_response(
+        filename=f"appeals-stats-{by}-{params.start:%Y%m%d}-{params.end:%Y%m%d}", sheet=_("诉求统计"),
+        header=header, rows=rows,
+    )
+
+
+def award(request: HttpRequest, track_id: int) -> HttpResponse:
+    award = get_object_or_404(UnitRankingAward.objects.select_related("track__campaign"), track_id=track_id)
+    return render(request, "appeals/award.html", {
+        "award": award, "rows": stats_selectors.award_ranking(award), "formula": stats_selectors.RANKING_FORMULA,
+        "definitions": stats_selectors.FIGURES,
+    })
+
+
+# --- follow-up work (staff) ------------------------------------------------------------
+
+@login_required
+@require_POST
+def submit_rectification(request: HttpRequest, rectification_id: int) -> HttpResponse:
+    try:
+        rectification = services.submit_rectification(
+            actor=request.user, rectification_id=rectification_id, report=request.POST.get("report", "")
+        )
+    except AppealError as exc:
+        if exc.status in (403, 404):
+            return _refuse(request, exc)
+        messages.error(request, exc.message)
+        return redirect(request.POST.get("back") or "appeals:inbox")
+    messages.success(request, _("整改情况已提交，等待派单中心核实。"))
+    return redirect("appeals:staff-detail", appeal_id=rectification.appeal_id)
+
+
+@login_required
+@require_POST
+def check_rectification(request: HttpRequest, rectification_id: int) -> HttpResponse:
+    verdict = request.POST.get("verdict")
+    try:
+        rectification = services.check_rectification(
+            actor=request.user, rectification_id=rectification_id, verified=verdict == "verified",
+            note=request.POST.get("note", "") if verdict in ("verified", "reopen") else "",
+        )
+    except AppealError as exc:
+        if exc.status in (403, 404):
+            return _refuse(request, exc)
+        messages.error(request, exc.message if verdict in ("verified", "reopen") else _("请选择核实结果并填写意见。"))
+        return redirect("appeals:centre")
+    messages.success(request, _("核实结果已保存。"))
+    return redirect("appeals:staff-detail", appeal_id=rectification.appeal_id)
+
+
+@login_required
+def clusters(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("appeals.view_clusters"):
+        raise PermissionDenied
+    state = request.GET.get("state") if request.GET.get("state") in ClusterState.values else ""
+    return render(request, "appeals/clusters.html", {
+        "clusters": list(public_selectors.clusters(state or None)[:100]), "state": state, "states": ClusterState.choices,
+    })
+
+
+CLUSTER_ACTIONS = {
+    "confirm": (lambda r, c: services.confirm_cluster(actor=r.user, cluster_id=c, label=r.POST.get("label", "")), _("已确认为类案。")),
+    "dismiss": (lambda r, c: services.dismiss_cluster(actor=r.user, cluster_id=c), _("已标记为不是类案。")),
+    "merge": (lambda r, c: services.merge_clusters(actor=r.user, target_id=c, source_ids=r.POST.getlist("source_ids")), _("已合并。")),
+    "split": (lambda r, c: services.split_cluster(actor=r.user, cluster_id=c, appeal_ids=r.POST.getlist("appeal_ids"),
+                                                  label=r.POST.get("label", "")), _("已拆分为新的类案。")),
+    "reply": (lambda r, c: services.reply_to_cluster(actor=r.user, cluster_id=c, body=r.POST.get("body", "")), _("统一答复已发给类案中的每位市民。")),
+}
+
+
+@login_required
+def cluster_detail(request: HttpRequest, cluster_id: int) -> HttpResponse:
+    if not request.user.has_perm("appeals.view_clusters"):
+        raise PermissionDenied
+    cluster = public_selectors.cluster_detail(cluster_id)
+    if request.method == "POST":
+        action = CLUSTER_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, _("未知操作。"))
+        else:
+            try:
+                result = action[0](request, cluster.pk)
+            except AppealError as exc:
+                if exc.status in (403, 404):
+                    return _refuse(request, exc)
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, action[1])
+                if request.POST.get("action") == "split":
+                    return redirect("appeals:cluster", cluster_id=result.pk)
+        return redirect("appeals:cluster", cluster_id=cluster.pk)
+    weeks = public_selectors.cluster_trend(cluster)
+    return render(request, "appeals/cluster.html", {
+        "cluster": cluster, "members": public_selectors.cluster_members(cluster), "weeks": weeks,
+        "weeks_svg": charts.weekly_svg(weeks, title=_("每周诉求数")) if weeks else "",
+        "units": public_selectors.cluster_units(cluster),
+        "others": list(public_selectors.clusters().filter(item_id=cluster.item_id).exclude(pk=cluster.pk)[:20]),
+        "can_manage": request.user.has_perm("appeals.manage_clusters"),
+    })
