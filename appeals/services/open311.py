@@ -55,6 +55,8 @@ def post_request(
     if not (phone or "").strip():
         raise Open311Error(_("phone is required so that the handling unit can call back."), code="400", status=400)
     text = (description or "").strip()
+    if not 10 <= len(text) <= 2000:
+        raise Open311Error(_("description is required: 10 to 2000 characters."), code="400", status=400)
     name = f"{last_name or ''}{first_name or ''}".strip() or _("Open311 用户")
     try:
         report = validate_report(

@@ -121,3 +121,20 @@ def dispatched(file_appeal, world):
 
 def part_of(appeal, unit):
     return appeal.assignments.filter(unit=unit).order_by("-pk").first()
+
+
+def work_through(appeal, staff, unit, *, reply="已到现场核查，安排维修人员处理。", summary="井盖已更换，现场恢复正常，已回访反映人。"):
+    """Accept, reply and resolve the unit's part through the services."""
+    part = part_of(appeal, unit)
+    if part.state == "dispatched":
+        services.accept_part(actor=staff, assignment_id=part.pk)
+    services.reply_to_appeal(actor=staff, assignment_id=part.pk, body=reply)
+    services.resolve_appeal(actor=staff, assignment_id=part.pk, summary=summary)
+    appeal.refresh_from_db()
+    return appeal
+
+
+@pytest.fixture
+def resolved(world, dispatched):
+    """An appeal of `resident` resolved by the bureau (primary)."""
+    return work_through(dispatched, world.bureau_staff, world.bureau)

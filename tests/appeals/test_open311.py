@@ -1,0 +1,134 @@
+"""Open311 GeoReport v2 conformance: services, definitions, POST then GET, tokens, errors, JSON and XML."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from appeals.models import Appeal, Open311Key
+from tests import factories
+
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+def key(world, db):
+    account = factories.StaffFactory(role="dispatcher")
+    return Open311Key.objects.create(name="第三方App", account=account)
+
+
+def post(client, fmt="json", **fields):
+    data = {"service_code": "CG-01", "attribute[area]": "", "description": "测试路口的井盖不见了，晚上很危险。",
+            "lat": "23.020000", "long": "113.750000", "phone": "13800138000", "first_name": "女士", "last_name": "陈",
+            "attribute[publish]": "yes"}
+    data.update(fields)
+    return client.post(f"{BASE}/requests.{fmt}", data)
+
+
+def test_services_json_and_xml(client, world):
+    services = client.get(f"{BASE}/services.json").json()
+    row = next(s for s in services if s["service_code"] == "CG-01")
+    assert set(row) == {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+    assert (row["service_name"], row["metadata"], row["type"], row["group"]) == ("井盖缺失", True, "realtime", "城市管理")
+    response = client.get(f"{BASE}/services.xml")
+    assert response["Content-Type"].startswith("text/xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == "services" and root.find("service/service_code").text == "CG-01"
+    assert root.find("service/metadata").text == "true"
+
+
+def test_service_definition(client, world):
+    definition = client.get(f"{BASE}/services/CG-01.json").json()
+    area = definition["attributes"][0]
+    assert definition["service_code"] == "CG-01"
+    assert (area["code"], area["datatype"], area["required"], area["variable"], area["order"]) == ("area", "singlevaluelist", True, True, 1)
+    assert {"key": world.area.code, "name": world.area.name} in area["values"]
+    root = ET.fromstring(client.get(f"{BASE}/services/CG-01.xml").content)
+    assert root.tag == "service_definition" and root.find("attributes/attribute/code").text == "area"
+    assert root.find("attributes/attribute/values/value/key") is not None
+
+
+def test_post_then_get_json(client, world, key):
+    response = post(client, api_key=key.key, **{"attribute[area]": world.area.code})
+    assert response.status_code == 201
+    [created] = response.json()
+    appeal = Appeal.objects.get(tracking_number=created["service_request_id"])
+    assert (appeal.channel, appeal.item, appeal.area, appeal.submitted_by) == ("open311", world.item, world.area, key.account)
+    assert appeal.state == "dispatched" and appeal.is_public
+    [row] = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
+    assert row["service_request_id"] == created["service_request_id"] and row["status"] == "open"
+    assert (row["service_code"], row["agency_responsible"], row["address"]) == ("CG-01", world.bureau.name, world.area.name)
+    assert (row["lat"], row["long"]) == ("23.02", "113.75")
+    for field in ("status_notes", "service_name", "description", "service_notice", "requested_datetime", "updated_datetime",
+                  "expected_datetime", "address_id", "zipcode", "media_url"):
+        assert field in row
+    [token] = client.get(f"{BASE}/tokens/{created['token']}.json").json()
+    assert token == {"service_request_id": created["service_request_id"], "token": created["token"]}
+    listed = client.get(f"{BASE}/requests.json", {"service_code": "CG-01", "status": "open"}).json()
+    assert [r["service_request_id"] for r in listed] == [created["service_request_id"]]
+    assert client.get(f"{BASE}/requests.json", {"status": "closed"}).json() == []
+    assert client.get(f"{BASE}/requests.json", {"start_date": "2000-01-01T00:00:00Z", "end_date": "2000-02-01T00:00:00Z"}).json() == []
+
+
+def test_post_then_get_xml(client, world, key):
+    response = post(client, "xml", api_key=key.key, **{"attribute[area]": world.area.code})
+    root = ET.fromstring(response.content)
+    assert response.status_code == 201 and root.tag == "service_requests"
+    number = root.find("request/service_request_id").text
+    detail = ET.fromstring(client.get(f"{BASE}/requests/{number}.xml").content)
+    assert detail.tag == "service_requests" and detail.find("request/status").text == "open"
+    assert detail.find("request/service_code").text == "CG-01"
+    listed = ET.fromstring(client.get(f"{BASE}/requests.xml", {"service_request_id": number}).content)
+    assert [e.text for e in listed.findall("request/service_request_id")] == [number]
+
+
+def test_private_request_is_visible_to_its_client_only(client, world, key):
+    response = post(client, api_key=key.key, **{"attribute[area]": world.area.code, "attribute[publish]": "no"})
+    number = response.json()[0]["service_request_id"]
+    assert client.get(f"{BASE}/requests/{number}.json").status_code == 404
+    assert client.get(f"{BASE}/requests/{number}.json", {"api_key": key.key}).status_code == 200
+
+
+@pytest.mark.parametrize(("fields", "status", "text"), [
+    ({"api_key": "wrong"}, 403, "api_key"),
+    ({"service_code": "NOPE-1"}, 404, "service_code"),
+    ({"service_code": ""}, 400, "service_code is required"),
+    ({"attribute[area]": ""}, 400, "attribute[area]"),
+    ({"attribute[area]": "ZZZ"}, 400, "attribute[area]"),
+    ({"lat": "", "long": "", "address_string": ""}, 400, "location"),
+    ({"phone": ""}, 400, "phone"),
+    ({"lat": "40.0", "long": "116.4"}, 400, "东莞"),
+    ({"description": "短"}, 400, "description"),
+])
+def test_post_errors_change_nothing(client, world, key, fields, status, text):
+    base = {"api_key": key.key, "attribute[area]": world.area.code}
+    base.update(fields)
+    before = Appeal.objects.count()
+    response = post(client, **base)
+    assert response.status_code == status
+    [error] = response.json()
+    assert error["code"] == status and text in error["description"]
+    assert Appeal.objects.count() == before
+    xml = post(client, "xml", **base)
+    root = ET.fromstring(xml.content)
+    assert root.tag == "errors" and root.find("error/code").text == str(status)
+
+
+def test_get_errors(client, world, key):
+    assert client.get(f"{BASE}/requests/DG-0000-000000.json").json() == [
+        {"code": 404, "description": "service_request_id DG-0000-000000 not found"}]
+    assert client.get(f"{BASE}/services/NOPE.xml").status_code == 404
+    assert client.get(f"{BASE}/tokens/nope.json").status_code == 404
+    assert client.get(f"{BASE}/requests.json", {"status": "pending"}).status_code == 400
+    assert client.get(f"{BASE}/requests.json", {"start_date": "yesterday"}).status_code == 400
+    wrong = client.get(f"{BASE}/services.xml", {"jurisdiction_id": "example.org"})
+    assert wrong.status_code == 404 and ET.fromstring(wrong.content).find("error/description").text.startswith("jurisdiction_id")
+    assert client.get(f"{BASE}/services.json", {"jurisdiction_id": "dongguan.gov.cn"}).status_code == 200
+    assert client.get(f"{BASE}/services.csv").status_code == 404
+
+
+def test_revoked_key_is_refused(client, world, key):
+    key.active = False
+    key.save()
+    assert post(client, api_key=key.key, **{"attribute[area]": world.area.code}).status_code == 403

@@ -1,0 +1,106 @@
+"""The public wall: what is published, redacted text, filters and search, "me too", the dispatcher's edit."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeals import services
+from appeals.enums import AppealState
+from appeals.exceptions import AppealError
+from appeals.models import Appeal, MeToo
+from tests import factories
+from tests.appeals.conftest import work_through
+
+
+def test_consenting_publishable_appeal_is_public_with_redacted_text(world, file_appeal):
+    appeal = file_appeal(title="楼下13800138000乱停车", description="鸿福路88号3栋门口粤S·12345的车天天堵住消防通道。")
+    assert appeal.is_public
+    assert appeal.public_title == "楼下138****8000乱停车"
+    assert appeal.public_description == "鸿福路**号*栋门口粤S·*****的车天天堵住消防通道。"
+
+
+def test_no_consent_or_unpublishable_item_stays_private(world, file_appeal):
+    assert not file_appeal(publish_consent=False).is_public
+    world.item.publishable = False
+    world.item.save()
+    assert not file_appeal().is_public
+
+
+def test_reclassification_at_dispatch_follows_the_item(world, file_appeal, dispatcher):
+    world.item_unrouted.publishable = False
+    world.item_unrouted.save()
+    appeal = file_appeal(item_id=world.item_unrouted.pk)
+    assert not appeal.is_public
+    services.dispatch_appeal(actor=dispatcher, appeal_id=appeal.pk, primary_unit_id=world.bureau.pk, item_id=world.item.pk)
+    appeal.refresh_from_db()
+    assert appeal.is_public
+
+
+def test_wall_lists_filters_and_searches(client, world, file_appeal):
+    noisy = file_appeal(title="夜间施工噪音扰民", description="工地凌晨还在施工，噪音很大，请处理。")
+    other = file_appeal(title="路口井盖缺失", area_id=world.area2.pk)
+    file_appeal(title="不公开的诉求", publish_consent=False)
+    body = client.get("/appeals/wall/").content.decode()
+    assert noisy.public_title in body and other.public_title in body and "不公开的诉求" not in body
+    body = client.get("/appeals/wall/", {"q": "噪音"}).content.decode()
+    assert noisy.public_title in body and other.public_title not in body
+    body = client.get("/appeals/wall/", {"area": world.area2.pk}).content.decode()
+    assert other.public_title in body and noisy.public_title not in body
+    body = client.get("/appeals/wall/", {"unit": world.bureau.pk, "state": "handling"}).content.decode()
+    assert noisy.public_title in body
+    body = client.get("/appeals/wall/", {"state": "done"}).content.decode()
+    assert noisy.public_title not in body
+    body = client.get("/appeals/wall/", {"category": "x", "area": "-1", "page": "abc"}).content.decode()
+    assert noisy.public_title in body
+
+
+def test_wall_query_count_is_constant(client, world, file_appeal, django_assert_max_num_queries):
+    file_appeal()
+    client.get("/appeals/wall/")
+    with django_assert_max_num_queries(6):
+        client.get("/appeals/wall/")
+    for _ in range(15):
+        file_appeal()
+    with django_assert_max_num_queries(6):
+        client.get("/appeals/wall/")
+
+
+def test_public_page_shows_reply_timeline_and_rating_redacted(client, world, dispatched, resident):
+    work_through(dispatched, world.bureau_staff, world.bureau, reply="已联系物业，请拨打0769-22223333跟进。")
+    services.rate_appeal(resident=resident, appeal_id=dispatched.pk, score=5, comment="我的电话13800138000随时联系")
+    body = client.get(f"/appeals/wall/{dispatched.tracking_number}/").content.decode()
+    assert "0769-********" in body and "22223333" not in body
+    assert "138****8000" in body and "13800138000" not in body
+    assert "非常满意" in body and world.bureau.name in body
+    assert dispatched.address not in body and "陈女士" not in body
+
+
+def test_private_appeal_has_no_public_page(client, world, file_appeal):
+    appeal = file_appeal(publish_consent=False)
+    assert client.get(f"/appeals/wall/{appeal.tracking_number}/").status_code == 404
+
+
+def test_me_too_once_per_resident(client, world, dispatched):
+    neighbour = factories.ResidentFactory()
+    services.add_me_too(user=neighbour, appeal_id=dispatched.pk)
+    appeal, added = services.add_me_too(user=neighbour, appeal_id=dispatched.pk)
+    assert (added, appeal.me_too_count, MeToo.objects.count()) == (False, 1, 1)
+    with pytest.raises(AppealError):
+        services.add_me_too(user=dispatched.resident, appeal_id=dispatched.pk)
+    client.force_login(factories.ResidentFactory())
+    client.post(f"/appeals/wall/{dispatched.tracking_number}/me-too/")
+    response = client.post(f"/api/v1/appeals/public/{dispatched.tracking_number}/me-too")
+    assert response.status_code == 200 and response.json() == {"added": False, "me_too_count": 2}
+
+
+def test_dispatcher_edits_public_text_others_cannot(client, world, dispatched, dispatcher):
+    with pytest.raises(AppealError):
+        services.edit_public_text(actor=world.bureau_staff, appeal_id=dispatched.pk, title="改一下标题", description="改一下公开内容，去掉姓名。")
+    services.edit_public_text(actor=dispatcher, appeal_id=dispatched.pk, title="某路口井盖缺失", description="某路口的井盖不见了，晚上很危险。")
+    dispatched.refresh_from_db()
+    assert (dispatched.public_title, dispatched.is_public) == ("某路口井盖缺失", True)
+    assert dispatched.events.filter(kind="public_text", public=False).count() == 1
+    services.edit_public_text(actor=dispatcher, appeal_id=dispatched.pk, title="某路口井盖缺失", description="某路口的井盖不见了。", hidden=True)
+    dispatched.refresh_from_db()
+    assert not dispatched.is_public
+    assert Appeal.objects.filter(pk=dispatched.pk, state=AppealState.DISPATCHED).exists()

@@ -1,0 +1,202 @@
+"""Statistics: every figure's definition on a small hand-built week, the
+ranking formula, periods, idempotent rebuilds, the dashboard, API and XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from appeals.enums import AppealState, Period
+from appeals.models import DailyStat, Rating, Rectification
+from appeals.selectors import stats
+from appeals.services import stats as stats_services
+from tests import factories
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2030, 3, 20, 12, 0, tzinfo=TZ)
+WEEK = (dt.date(2030, 3, 4), dt.date(2030, 3, 10))  # Monday to Sunday
+
+
+def at(day: int, hour: int = 0, minute: int = 0, month: int = 3) -> dt.datetime:
+    return dt.datetime(2030, month, day, hour, minute, tzinfo=TZ)
+
+
+@pytest.fixture
+def week(db):
+    """Six appeals, four ratings, two rectifications around the week of 4–10 March 2030."""
+    u1 = factories.UnitFactory(name="一号单位")
+    u2 = factories.UnitFactory(name="二号单位")
+    area = factories.AreaFactory(name="统计镇")
+    c1 = factories.AppealCategoryFactory(code="S1", name="统计大类一")
+    c2 = factories.AppealCategoryFactory(code="S2", name="统计大类二")
+    i1 = factories.AppealItemFactory(category=c1, code="S1-01")
+    i2 = factories.AppealItemFactory(category=c2, code="S2-01")
+
+    def appeal(**kw):
+        return factories.AppealFactory(area=area, **kw)
+
+    a1 = appeal(item=i1, primary_unit=u1, state=AppealState.CLOSED, submitted_at=at(4, 9), dispatch_due_at=at(4, 11),
+                first_dispatched_at=at(4, 10), dispatched_at=at(4, 10), handling_due_at=at(6, 23, 59),
+                first_reply_at=at(5, 8), resolved_at=at(5, 9))
+    a2 = appeal(item=i1, primary_unit=u1, state=AppealState.RATED, submitted_at=at(4, 10), dispatch_due_at=at(4, 12),
+                first_dispatched_at=at(4, 13), dispatched_at=at(4, 18), return_count=1, handling_due_at=at(7, 23, 59),
+                first_reply_at=at(7, 9), resolved_at=at(8, 10))
+    appeal(item=i2, primary_unit=u1, state=AppealState.ACCEPTED, urgency="urgent", submitted_at=at(5, 8),
+           dispatch_due_at=at(5, 8, 30), first_dispatched_at=at(5, 8, 20), dispatched_at=at(5, 8, 20),
+           handling_due_at=at(5, 20))
+    a4 = appeal(item=i2, primary_unit=u2, state=AppealState.CLOSED, submitted_at=at(6, 9), dispatch_due_at=at(6, 11),
+                first_dispatched_at=at(6, 9, 30), dispatched_at=at(6, 9, 30), handling_due_at=at(11, 23, 59),
+                first_reply_at=at(6, 15), resolved_at=at(7, 9))
+    appeal(item=i1, state=AppealState.SUBMITTED, submitted_at=at(10, 20), dispatch_due_at=at(10, 22))
+    a6 = appeal(item=i1, primary_unit=u2, state=AppealState.RATED, submitted_at=at(1, 12), dispatch_due_at=at(1, 14),
+                first_dispatched_at=at(1, 13), dispatched_at=at(1, 13), handling_due_at=at(4, 23, 59),
+                first_reply_at=at(2, 10), resolved_at=at(4, 12))
+    Rating.objects.create(appeal=a1, unit=u1, score=5, created_at=at(5, 12))
+    Rating.objects.create(appeal=a4, unit=u2, score=4, created_at=at(7, 12))
+    bad6 = Rating.objects.create(appeal=a6, unit=u2, score=2, comment="不满意", created_at=at(4, 15))
+    bad2 = Rating.objects.create(appeal=a2, unit=u1, score=1, comment="很不满意", created_at=at(8, 12))
+    Rectification.objects.create(appeal=a6, rating=bad6, unit=u2, state="verified", created_at=at(4, 15),
+                                 due_at=at(8, 23, 59), report="已整改", submitted_at=at(7, 10), checked_at=at(7, 15))
+    Rectification.objects.create(appeal=a2, rating=bad2, unit=u1, state="open", created_at=at(8, 12), due_at=at(9, 23, 59))
+    stats_services.recompute_daily_stats(first_day=dt.date(2030, 2, 25), last_day=dt.date(2030, 3, 17), now=NOW)
+    return {"u1": u1, "u2": u2, "area": area, "c1": c1, "c2": c2}
+
+
+def test_city_figures_of_the_week(week):
+    f = stats.figures(start=WEEK[0], end=WEEK[1])
+    # 受理量: A1–A5 (A6 was submitted the week before).
+    assert f.received == 5
+    # 答复率: of A1–A5, A1, A2 and A4 have a reply.
+    assert (f.replied, f.reply_rate) == (3, Decimal("0.6000"))
+    # 一次派准率: first dispatched in the week A1–A4; A2 was returned.
+    assert (f.dispatched, f.right_first_time, f.right_first_time_rate) == (4, 3, Decimal("0.7500"))
+    # 按时派单率: dispatch deadlines in the week A1–A5; A2 late, A5 never dispatched.
+    assert (f.dispatch_due, f.dispatched_on_time, f.on_time_dispatch_rate) == (5, 3, Decimal("0.6000"))
+    # 按时办结率: handling deadlines in the week A1, A2, A3, A6 (A4's is next Monday); on time A1, A6; A3 still open.
+    assert (f.handling_due, f.completed_on_time, f.on_time_completion_rate) == (4, 2, Decimal("0.5000"))
+    # 平均办理时长: resolved in the week A1 24 h, A2 96 h, A4 24 h, A6 72 h.
+    assert (f.completed, f.average_handling_hours) == (4, Decimal("54.0"))
+    # 满意率 / 差评率: ratings 5, 4, 2, 1.
+    assert (f.ratings, f.satisfaction_rate, f.bad_review_rate) == (4, Decimal("0.5000"), Decimal("0.5000"))
+    # 整改按时率: due in the week R1 (verified, reported on time) and R2 (never reported).
+    assert (f.rectifications_due, f.on_time_rectification_rate) == (2, Decimal("0.5000"))
+
+
+def test_unit_figures_of_the_week(week):
+    u1 = stats.figures(start=WEEK[0], end=WEEK[1], unit_id=week["u1"].pk)
+    assert (u1.received, u1.reply_rate, u1.right_first_time_rate, u1.on_time_dispatch_rate) == (
+        3, Decimal("0.6667"), Decimal("0.6667"), Decimal("0.6667"))
+    assert (u1.on_time_completion_rate, u1.average_handling_hours) == (Decimal("0.3333"), Decimal("60.0"))
+    assert (u1.satisfaction_rate, u1.bad_review_rate, u1.on_time_rectification_rate) == (
+        Decimal("0.5000"), Decimal("0.5000"), Decimal("0.0000"))
+    u2 = stats.figures(start=WEEK[0], end=WEEK[1], unit_id=week["u2"].pk)
+    assert (u2.received, u2.reply_rate, u2.on_time_completion_rate, u2.average_handling_hours) == (
+        1, Decimal("1.0000"), Decimal("1.0000"), Decimal("48.0"))
+    assert u2.on_time_rectification_rate == Decimal("1.0000")
+
+
+def test_empty_denominators_are_undefined_not_zero(week):
+    f = stats.figures(start=dt.date(2031, 1, 1), end=dt.date(2031, 1, 31))
+    assert f.received == 0 and f.satisfaction_rate is None and f.average_handling_hours is None
+    assert f.on_time_rectification_rate is None
+
+
+def test_breakdown_by_category_and_area(week):
+    rows = {str(r.key): r.figures for r in stats.breakdown(by="category", start=WEEK[0], end=WEEK[1])}
+    assert rows["统计大类一"].received == 3 and rows["统计大类二"].received == 2
+    areas = stats.breakdown(by="area", start=WEEK[0], end=WEEK[1])
+    assert [(str(r.key), r.figures.received) for r in areas] == [("统计镇", 5)]
+
+
+def test_ranking_follows_the_published_formula(week):
+    rows = stats.unit_ranking(start=WEEK[0], end=WEEK[1], min_received=1)
+    # U2: 100 × (0.35×1 + 0.35×0.5 + 0.20×1 + 0.10×1) = 82.50
+    # U1: 100 × (0.35×0.3333 + 0.35×0.5 + 0.20×0.6667 + 0.10×0) = 42.4995 → 42.50
+    assert [(r.rank, r.unit.name, r.score) for r in rows] == [(1, "二号单位", Decimal("82.50")), (2, "一号单位", Decimal("42.50"))]
+    assert [r.unit.name for r in stats.unit_ranking(start=WEEK[0], end=WEEK[1], min_received=2)] == ["一号单位"]
+
+
+def test_ranking_ties_share_a_rank(db):
+    area = factories.AreaFactory(name="并列镇")
+    item = factories.AppealItemFactory(code="T-01")
+    units = [factories.UnitFactory(name=name) for name in ("甲单位", "乙单位", "丙单位")]
+    for unit, resolved in zip(units, (at(2, 10, month=4), at(2, 10, month=4), None)):
+        factories.AppealFactory(
+            area=area, item=item, primary_unit=unit, state=AppealState.RESOLVED if resolved else AppealState.ACCEPTED,
+            submitted_at=at(1, 9, month=4), dispatch_due_at=at(1, 11, month=4), first_dispatched_at=at(1, 10, month=4),
+            dispatched_at=at(1, 10, month=4), handling_due_at=at(3, 23, 59, month=4), first_reply_at=at(1, 15, month=4),
+            resolved_at=resolved,
+        )
+    stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 30), last_day=dt.date(2030, 4, 7), now=NOW + dt.timedelta(days=30))
+    rows = stats.unit_ranking(start=dt.date(2030, 4, 1), end=dt.date(2030, 4, 7), min_received=1)
+    assert [(r.rank, r.unit.name, r.score) for r in rows] == [
+        (1, "甲单位", Decimal("65.00")), (1, "乙单位", Decimal("65.00")), (3, "丙单位", Decimal("30.00"))]
+
+
+def test_periods_and_trend(week):
+    assert stats.period_range(Period.WEEK, dt.date(2030, 3, 6)) == WEEK
+    assert stats.period_range(Period.MONTH, dt.date(2030, 2, 14)) == (dt.date(2030, 2, 1), dt.date(2030, 2, 28))
+    assert stats.period_range(Period.YEAR, dt.date(2030, 2, 14)) == (dt.date(2030, 1, 1), dt.date(2030, 12, 31))
+    assert stats.period_range(Period.DAY, dt.date(2030, 2, 14)) == (dt.date(2030, 2, 14),) * 2
+    points = stats.trend(period=Period.WEEK, anchor=dt.date(2030, 3, 6))
+    assert len(points) == 12 and points[-1].start == WEEK[0]
+    assert (points[-1].figures.received, points[-2].figures.received) == (5, 1)
+    days = stats.trend(period=Period.DAY, anchor=dt.date(2030, 3, 10))
+    assert [p.figures.received for p in days[-7:]] == [2, 1, 1, 0, 0, 0, 1]
+
+
+def test_rebuild_is_idempotent(week):
+    before = sorted(DailyStat.objects.values_list("day", "unit_id", "category_id", "received", "ratings"))
+    stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 1), last_day=dt.date(2030, 3, 12), now=NOW)
+    stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 1), last_day=dt.date(2030, 3, 12), now=NOW)
+    assert sorted(DailyStat.objects.values_list("day", "unit_id", "category_id", "received", "ratings")) == before
+
+
+def test_definitions_are_one_per_figure_and_in_the_docstring():
+    keys = [f.key for f in stats.FIGURES]
+    assert len(keys) == len(set(keys)) == 9
+    for label in ("受理量", "一次派准率", "按时派单率", "按时办结率", "平均办理时长", "答复率", "满意率", "差评率", "整改按时率"):
+        assert label in stats.__doc__
+
+
+def test_dashboard_page_shows_figures_with_tooltips(client, week):
+    response = client.get("/appeals/stats/?period=week&date=2030-03-06")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<dd id="figure-received">5</dd>' in body
+    assert '<dd id="figure-on_time_completion_rate">50.00%</dd>' in body
+    assert '<dd id="figure-average_handling_hours">54.0 小时</dd>' in body
+    assert 'role="tooltip"' in body and "已有承办单位公开答复的比例" in body
+    charts = [part.split("</svg>")[0] for part in body.split("<svg")[1:]]
+    assert len(charts) == 2 and not any("<script" in chart for chart in charts)
+    # A week ranks units with at least 5 appeals: none here (the formula is still published).
+    assert "本期没有达到最低受理量的单位" in body and "0.35 × 按时办结率" in body
+    unit_page = client.get(f"/appeals/stats/units/{week['u1'].pk}/?period=week&date=2030-03-06").content.decode()
+    assert '<dd id="figure-received">3</dd>' in unit_page
+
+
+def test_dashboard_queries_are_constant_and_cached(client, week, django_assert_max_num_queries):
+    client.get("/appeals/stats/?period=week&date=2030-03-06")
+    with django_assert_max_num_queries(6):
+        client.get("/appeals/stats/?period=week&date=2030-03-06")
+
+
+def test_api_and_xlsx_give_the_same_figures(client, week, resident):
+    data = client.get("/api/v1/appeals/stats?period=week&date=2030-03-06").json()
+    assert data["figures"]["received"] == 5 and data["figures"]["satisfaction_rate"] == 0.5
+    assert {d["key"] for d in data["definitions"]} >= {"reply_rate", "bad_review_rate"}
+    ranking = client.get("/api/v1/appeals/stats/ranking?period=year&date=2030-03-06").json()
+    assert "0.35 × 按时办结率" in ranking["formula"]
+    assert client.get("/api/v1/appeals/stats?period=fortnight").status_code == 400
+    assert client.get("/appeals/stats/export.xlsx?period=week&date=2030-03-06&by=unit").status_code == 302
+    client.force_login(resident)
+    response = client.get("/appeals/stats/export.xlsx?period=week&date=2030-03-06&by=unit")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert rows[0][:3] == ("单位", "受理量", "一次派准率")
+    by_unit = {r[0]: r for r in rows[1:]}
+    assert by_unit["一号单位"][1] == 3 and by_unit["二号单位"][4] == 1.0
