@@ -296,9 +296,9 @@ class ResultsView(APIView):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest published results (public), with every earlier version listed")
-    def get(self, request, campaign_id: int, version: int | None = None):
+    def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        published = selectors.published(campaign, version)
+        published = selectors.published(campaign)
         if published is None:
             raise Http404
         return Response({
@@ -308,9 +308,22 @@ class ResultsView(APIView):
         })
 
     @extend_schema(responses=OpenApiTypes.OBJECT, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
-    def post(self, request, campaign_id: int, version: int | None = None):
+    def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         published = services.publish_results(actor=request.user, campaign=campaign, **serializer.validated_data)
         return Response(_version_data(published), status=201)
+
+
+class ResultVersionView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_campaigns_results_version_retrieve",
+                   summary="One published version of the results (public)")
+    def get(self, request, campaign_id: int, version: int):
+        campaign = _campaign(campaign_id)
+        published = selectors.published(campaign, version)
+        if published is None:
+            raise Http404
+        return Response(_version_data(published))

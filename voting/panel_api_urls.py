@@ -17,5 +17,5 @@ urlpatterns = [
     path(f"{P}/standings", api.StandingsView.as_view(), name="panel-standings"),
     path("panel/reviews/<int:review_id>/reopen", api.ReopenView.as_view(), name="panel-reopen"),
     path("campaigns/<int:campaign_id>/results", api.ResultsView.as_view(), name="results"),
-    path("campaigns/<int:campaign_id>/results/<int:version>", api.ResultsView.as_view(), name="results-version"),
+    path("campaigns/<int:campaign_id>/results/<int:version>", api.ResultVersionView.as_view(), name="results-version"),
 ]

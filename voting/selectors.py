@@ -168,11 +168,13 @@ def chart_svg(campaign: Campaign) -> str:
     chart = pygal.DateTimeLine(
         style=style, show_legend=False, show_dots=False, fill=True, width=720, height=320,
         x_label_rotation=0, disable_xml_declaration=True, js=[], show_y_guides=True,
-        x_value_formatter=lambda moment: moment.astimezone(timeutils.LOCAL_TZ).strftime("%m-%d %H:%M"),
+        x_value_formatter=lambda moment: moment.strftime("%m-%d %H:%M"),
         value_formatter=lambda n: f"{n:,.0f}", truncate_label=-1, x_labels_major_count=4, show_minor_x_labels=False,
     )
     chart.title = _("累计有效票数")
-    chart.add(_("有效票数"), [(minute, total) for minute, total in points])
+    # pygal works in naive times: hand it Beijing time.
+    chart.add(_("有效票数"), [(minute.astimezone(timeutils.LOCAL_TZ).replace(tzinfo=None), total)
+                             for minute, total in points])
     # pygal adds a config <script> for its optional tooltips: drop it, the
     # chart is plain SVG.
     svg = re.sub(r"<script.*?</script>", "", chart.render(is_unicode=True), flags=re.S)

@@ -63,6 +63,7 @@ class VoteAccepted:
     votes_left: int  # the voter's votes left today in this campaign
     per_day: int
     replayed: bool = False
+    title: str = ""
 
 
 def client_ip(value: str | None) -> str | None:
@@ -124,7 +125,7 @@ SELECT (SELECT id FROM b),
 
 # Everything the rules need about a case in one round trip.
 _CONTEXT_SQL = """
-SELECT e.state, p.starts_at, p.ends_at,
+SELECT e.state, e.title, p.starts_at, p.ends_at,
        COALESCE(r.votes_per_day, 10), COALESCE(r.votes_per_case_per_day, 1), COALESCE(r.allow_unverified, false)
 FROM cases_caseentry e
 LEFT JOIN cases_phase p ON p.campaign_id = e.campaign_id AND p.kind = %(voting)s
@@ -136,7 +137,7 @@ WHERE e.id = %(case)s AND e.campaign_id = %(campaign)s
 def _answer(outcome: VoteAccepted | VotingError) -> tuple[int, dict]:
     if isinstance(outcome, VoteAccepted):
         return 201, {"accepted": True, "case_id": outcome.case_id, "count": outcome.count,
-                     "votes_left": outcome.votes_left, "per_day": outcome.per_day}
+                     "votes_left": outcome.votes_left, "per_day": outcome.per_day, "title": outcome.title}
     return outcome.status, {"accepted": False, "code": outcome.code, "message": str(outcome.message),
                             "votes_left": outcome.votes_left, "case_id": outcome.case_id}
 
@@ -144,7 +145,7 @@ def _answer(outcome: VoteAccepted | VotingError) -> tuple[int, dict]:
 def _replay(status: int, payload: dict) -> VoteAccepted:
     if payload.get("accepted"):
         return VoteAccepted(case_id=payload["case_id"], count=payload["count"], votes_left=payload["votes_left"],
-                            per_day=payload["per_day"], replayed=True)
+                            per_day=payload["per_day"], replayed=True, title=payload.get("title", ""))
     raise VotingError(payload["message"], code=payload["code"], status=status, votes_left=payload.get("votes_left"),
                       case_id=payload.get("case_id"), replayed=True)
 
@@ -199,6 +200,8 @@ def cast_vote(
                            [status, Jsonb(payload), request_id])
     if isinstance(outcome, VotingError):
         raise outcome
+    # The next page view shows this vote (the voter just saw the new count).
+    cache.delete(f"voting:counts:{campaign_id}")
     _schedule_rollup(campaign_id)
     return outcome
 
@@ -209,7 +212,7 @@ def _vote(cursor, *, voter: User, campaign_id: int, case_id: int, ip: str | None
     row = cursor.fetchone()
     if row is None or row[0] != EntryState.ACCEPTED:
         return refuse(Refusal.NOT_ON_BOARD, case_id=case_id)
-    _state, starts_at, ends_at, per_day, per_case, allow_unverified = row
+    _state, title, starts_at, ends_at, per_day, per_case, allow_unverified = row
     if starts_at is None or not (starts_at <= now < ends_at):
         return refuse(Refusal.WINDOW_CLOSED, case_id=case_id)
     if not allow_unverified and voter.verified_at is None:
@@ -238,7 +241,7 @@ def _vote(cursor, *, voter: User, campaign_id: int, case_id: int, ip: str | None
         )
         used = cursor.fetchone()[0]
         return refuse(Refusal.ALREADY_VOTED_TODAY, votes_left=per_day - used, case_id=case_id)
-    return VoteAccepted(case_id=case_id, count=count, votes_left=per_day - used, per_day=per_day)
+    return VoteAccepted(case_id=case_id, count=count, votes_left=per_day - used, per_day=per_day, title=title)
 
 
 # --- Tallies -------------------------------------------------------------------

@@ -5,6 +5,7 @@ service or selector, render."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -12,8 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +29,8 @@ from voting.exceptions import VotingError
 from voting.forms import ReviewFilterForm, VoidForm
 from voting.ratelimits import check_vote_rate, client_ip
 from voting.templatetags.voting_tags import widget_context
+
+LEADERBOARD_CACHE_SECONDS = 2
 
 
 def _back(request: HttpRequest, entry: CaseEntry) -> str:
@@ -40,8 +46,8 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
     widget is swapped in place (its status is the refusal's 4xx, 429 with
     Retry-After, or 503); without JavaScript the answer is a message on the
     page the voter came from."""
-    entry = get_object_or_404(CaseEntry.objects.select_related("campaign"), pk=case_id, campaign_id=campaign_id)
     if not request.user.is_authenticated and not request.htmx:
+        entry = get_object_or_404(CaseEntry, pk=case_id, campaign_id=campaign_id)
         return redirect_to_login(_back(request, entry))
     outcome: services.VoteAccepted | VotingError
     try:
@@ -56,6 +62,11 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
         )
     except VotingError as error:
         outcome = error
+    if isinstance(outcome, services.VoteAccepted):
+        # The vote's own statement read what the widget shows: no query here.
+        entry = CaseEntry(pk=case_id, campaign_id=campaign_id, title=outcome.title)
+    else:
+        entry = get_object_or_404(CaseEntry, pk=case_id, campaign_id=campaign_id)
     if not request.htmx:
         if isinstance(outcome, VotingError):
             messages.error(request, outcome.message)
@@ -65,11 +76,12 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
         if isinstance(outcome, VotingError) and outcome.retry_after:
             response["Retry-After"] = str(outcome.retry_after)
         return response
-    context = widget_context(request, entry, compact=request.POST.get("compact") == "1", outcome=outcome,
-                             campaign=entry.campaign)
+    context = widget_context(request, entry, compact=request.POST.get("compact") == "1", outcome=outcome)
     context["oob"] = request.POST.get("oob") == "1"
     status = 200 if isinstance(outcome, services.VoteAccepted) else outcome.status
     response = render(request, "voting/_vote_widget.html", context, status=status)
+    # Machine-readable outcome for programs driving the page endpoint.
+    response["X-Vote-Outcome"] = "accepted" if status == 200 else str(outcome.code)
     if isinstance(outcome, VotingError) and outcome.retry_after:
         response["Retry-After"] = str(outcome.retry_after)
     return response
@@ -91,10 +103,28 @@ def _campaign(slug: str | None) -> Campaign:
     return campaign
 
 
+def _live_html(campaign: Campaign, context: dict) -> str:
+    """The figures, chart and table, rendered once per language every two
+    seconds however many people watch (each open page polls them)."""
+    key = f"voting:leaderboard:{campaign.slug}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        context = {**context, "rows": selectors.leaderboard(campaign), "totals": selectors.totals(campaign.pk),
+                   "chart": selectors.chart_svg(campaign)}
+        html = render_to_string("voting/_leaderboard_live.html", context)
+        cache.set(key, html, LEADERBOARD_CACHE_SECONDS)
+    return html
+
+
 def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """Rank, case, unit, votes and share; totals, distinct voters, voided
     votes and the votes-over-time chart. While voting is open the figures
     refresh themselves (htmx polls the fragment)."""
+    if slug and request.htmx and request.htmx.target == "leaderboard-live":
+        # The poll: served from the cache without touching the database.
+        html = cache.get(f"voting:leaderboard:{slug}:{get_language()}")
+        if html is not None:
+            return HttpResponse(html)
     campaign = _campaign(slug)
     started = case_selectors.phase_has_started(campaign, "voting")
     context = {
@@ -105,12 +135,10 @@ def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "refresh_seconds": settings.VOTING_LEADERBOARD_REFRESH_SECONDS,
         "fragment_url": reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug}),
     }
-    if started:
-        context.update(rows=selectors.leaderboard(campaign), totals=selectors.totals(campaign.pk),
-                       chart=selectors.chart_svg(campaign))
+    live = mark_safe(_live_html(campaign, context)) if started else ""  # noqa: S308 - our own rendered template
     if request.htmx and request.htmx.target == "leaderboard-live":
-        return render(request, "voting/_leaderboard_live.html", context)
-    return render(request, "voting/leaderboard.html", context)
+        return HttpResponse(live)
+    return render(request, "voting/leaderboard.html", {**context, "live": live})
 
 
 # --- Fraud review -------------------------------------------------------------

@@ -38,6 +38,7 @@ def test_htmx_second_vote_same_case_is_refused_with_409_and_the_message(signed_i
     signed_in.post(vote_url(case), {"token": "t1"}, **HTMX)
     response = signed_in.post(vote_url(case), {"token": "t2"}, **HTMX)
     assert response.status_code == 409
+    assert response["X-Vote-Outcome"] == "already_voted_today"
     assert "你今天已经为这个案例投过票了" in response.content.decode()
     assert Ballot.objects.count() == 1
 

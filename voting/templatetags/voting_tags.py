@@ -46,7 +46,7 @@ def widget_context(request, entry: CaseEntry, *, compact: bool, outcome=None, ca
     accepted = outcome is not None and not hasattr(outcome, "code")
     if accepted:
         # The answer to an accepted vote carries all the widget shows: no query.
-        state = {"campaign": campaign or entry.campaign, "phase": None, "open": True, "started": True,
+        state = {"campaign": campaign, "phase": None, "open": True, "started": True,
                  "today": None, "counts": {}}
     else:
         state = campaign_state(request, entry.campaign_id, campaign)
@@ -55,6 +55,7 @@ def widget_context(request, entry: CaseEntry, *, compact: bool, outcome=None, ca
         "request": request,
         "entry": entry,
         "campaign": state["campaign"],
+        "campaign_id": entry.campaign_id,
         "phase": state["phase"],
         "open": state["open"],
         "started": state["started"],
