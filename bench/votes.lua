@@ -43,7 +43,8 @@ end
 
 function response(status, headers, body)
   received = received + 1
-  local outcome = headers["X-Vote-Outcome"] or ("http_" .. status)
+  -- granian sends header names in lower case
+  local outcome = headers["x-vote-outcome"] or headers["X-Vote-Outcome"] or ("http_" .. status)
   outcomes[outcome] = (outcomes[outcome] or 0) + 1
   if received == #plan then
     -- This thread's share is done: tell the runner (which stops wrk with

@@ -247,7 +247,12 @@ def run(*, scale: str = "default", connections: int = 32, workers: int = 2, thre
                                   args=[board, "-", "-"]), stdout=subprocess.PIPE, text=True),
         ]
         markers = [Path(f"{data['plan']}.done-{n}") for n in (1, 2)]
-        while voting.poll() is None and not all(m.exists() for m in markers):
+        # A thread whose last requests died on a socket error never reaches
+        # its count: once one thread is done, give the other ten seconds.
+        while voting.poll() is None and not any(m.exists() for m in markers):
+            time.sleep(0.2)
+        grace = time.monotonic() + 10
+        while voting.poll() is None and not all(m.exists() for m in markers) and time.monotonic() < grace:
             time.sleep(0.2)
         if voting.poll() is None:
             voting.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
