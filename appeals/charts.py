@@ -20,7 +20,7 @@ def _style():
     return Style(
         background="transparent", plot_background="#ffffff", foreground="#1f2328", foreground_strong="#1f2328",
         foreground_subtle="#57606a", colors=(RED, BLUE, GREEN, "#8a4b00"), font_family="system-ui, sans-serif",
-        label_font_size=14, major_label_font_size=14, legend_font_size=15, title_font_size=17, value_font_size=13,
+        label_font_size=16, major_label_font_size=16, legend_font_size=17, title_font_size=18, value_font_size=15,
     )
 
 
@@ -29,6 +29,20 @@ def _clean(svg: str) -> str:
     svg = re.sub(r"<script.*?</script>", "", svg, flags=re.S)
     # Let CSS size it: drop the fixed width/height, keep the viewBox.
     return re.sub(r'(<svg[^>]*?) width="[\d.]+" height="[\d.]+"', r"\1", svg, count=1)
+
+
+def _ticks(values) -> list[int]:
+    """Whole-number ticks (counts): pygal would label 0.2, 0.4 … as 0, 0, 1."""
+    top = max([int(v) for v in values] + [1])
+    step = max(1, -(-top // 5))
+    magnitude = 10 ** (len(str(step)) - 1)
+    step = -(-step // magnitude) * magnitude
+    return list(range(0, top + step, step))
+
+
+def _label_margin(labels) -> int:
+    # pygal sizes the label column for Latin text; CJK glyphs are about one em wide.
+    return 16 * max((len(label) for label in labels), default=2) + 8
 
 
 def trend_svg(points, *, title: str) -> str:
@@ -43,6 +57,7 @@ def trend_svg(points, *, title: str) -> str:
     )
     chart.title = title
     chart.x_labels = [p.label for p in points]
+    chart.y_labels = _ticks([p.figures.received for p in points] + [p.figures.completed for p in points])
     chart.add(_("受理量"), [p.figures.received for p in points])
     chart.add(_("办结量"), [p.figures.completed for p in points])
     return _clean(chart.render(is_unicode=True))
@@ -53,14 +68,16 @@ def bars_svg(rows, *, title: str, limit: int = 10) -> str:
     import pygal
 
     rows = rows[:limit]
+    rows = list(reversed(rows))
+    labels = [str(r.key or _("未分类")) for r in rows]
     chart = pygal.HorizontalBar(
-        style=_style(), width=640, height=90 + 36 * max(len(rows), 1), show_legend=False, js=[],
+        style=_style(), width=640, height=110 + 40 * max(len(rows), 1), show_legend=False, js=[],
         disable_xml_declaration=True, print_values=True, truncate_label=-1, value_formatter=lambda n: f"{n:,.0f}",
-        margin=12,
+        margin=12, margin_left=_label_margin(labels), show_y_labels=True,
     )
     chart.title = title
-    rows = list(reversed(rows))
-    chart.x_labels = [str(r.key or _("未分类")) for r in rows]
+    chart.x_labels = labels
+    chart.y_labels = _ticks([r.figures.received for r in rows])
     chart.add(_("受理量"), [r.figures.received for r in rows])
     return _clean(chart.render(is_unicode=True))
 
@@ -76,5 +93,6 @@ def weekly_svg(weeks, *, title: str) -> str:
     )
     chart.title = title
     chart.x_labels = [f"{w.month}/{w.day}" for w, _n in weeks]
+    chart.y_labels = _ticks([n for _w, n in weeks])
     chart.add(_("诉求数"), [n for _w, n in weeks])
     return _clean(chart.render(is_unicode=True))

@@ -410,8 +410,8 @@ def seed(*, stdout=None) -> dict:
             f"{Responsibility.objects.count()} responsibility rows, {made} new demo appeals "
             f"({', '.join(sorted(set(Appeal.objects.values_list('state', flat=True).distinct())))}).\n"
         )
-    seed_history(stdout=stdout)
-    return {"items": items, "appeals_created": made}
+    history_made = seed_history(stdout=stdout)
+    return {"items": items, "appeals_created": made, "history_created": history_made}
 
 
 __all__ = ["seed", "CATALOGUE", "AppealState"]

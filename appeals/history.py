@@ -79,6 +79,15 @@ PROBLEMS = {
            ("手机信号差", "{estate}{bldg}栋室内手机信号很差，打电话经常断。")],
     "QT": [("意见建议", "建议在{road}增设一处公共厕所，附近上班的人很多。")],
 }
+# The catalogue item each problem above is filed under (same order).
+PROBLEM_ITEMS = {'CG': ['CG-01', 'CG-01', 'CG-05'], 'HW': ['HW-01', 'HW-04'], 'ZS': ['ZS-01', 'ZS-03', 'ZS-02'], 'JS': ['JS-02', 'JS-01', 'JS-05'], 'JT': ['JT-05', 'JT-06', 'JT-02'], 'SW': ['SW-01', 'SW-04', 'SW-05'], 'HJ': ['HJ-03', 'HJ-05'], 'SC': ['SC-07', 'SC-02'], 'RS': ['RS-01', 'RS-03'], 'JY': ['JY-01', 'JY-04'], 'WS': ['WS-02'], 'YB': ['YB-01'], 'GA': ['GA-05', 'GA-07'], 'MZ': ['MZ-02'], 'YJ': ['YJ-01', 'YJ-05'], 'ZR': ['ZR-01'], 'WL': ['WL-01'], 'ZW': ['ZW-03'], 'SD': ['SD-01', 'SD-04'], 'QT': ['QT-01']}
+PROBLEMS_BY_ITEM: dict[str, list[tuple[str, str]]] = {}
+for _code, _problems in PROBLEMS.items():
+    for _item, _problem in zip(PROBLEM_ITEMS[_code], _problems):
+        PROBLEMS_BY_ITEM.setdefault(_item, []).append(_problem)
+# Share of a category's appeals filed under the items with a typical problem above.
+TYPICAL_SHARE = 0.7
+
 REPLIES = [
     "已安排执法人员到现场核查，责令相关责任人限期整改，我局将持续跟进。",
     "经现场核实，问题属实，已协调相关单位处理，预计三个工作日内完成。",
@@ -96,7 +105,7 @@ RECTIFY_REPORTS = ["已再次到现场处置，问题已彻底解决，并与市
 
 @dataclass
 class Catalogue:
-    items: list[tuple]  # (item_id, category_code, category_id, urgency, deadline_value, deadline_unit, publishable, name)
+    items: list[tuple]  # (item_id, category_code, category_id, urgency, deadline_value, deadline_unit, publishable, name, code)
     weights: list[float]
     areas: list[tuple]  # (area_id, name)
     area_weights: list[float]
@@ -108,13 +117,25 @@ def load_catalogue() -> Catalogue:
 
     items = list(
         Item.objects.filter(active=True).select_related("category").values_list(
-            "pk", "category__code", "category_id", "default_urgency", "deadline_value", "deadline_unit", "publishable", "name"
+            "pk", "category__code", "category_id", "default_urgency", "deadline_value", "deadline_unit", "publishable", "name",
+            "code",
         )
     )
-    counts: dict[str, int] = {}
+    typical: dict[str, int] = {}
+    plain: dict[str, int] = {}
     for item in items:
-        counts[item[1]] = counts.get(item[1], 0) + 1
-    weights = [CATEGORY_WEIGHTS.get(i[1], 1) / counts[i[1]] for i in items]
+        bucket = typical if item[8] in PROBLEMS_BY_ITEM else plain
+        bucket[item[1]] = bucket.get(item[1], 0) + 1
+
+    def weight(item) -> float:
+        total = CATEGORY_WEIGHTS.get(item[1], 1)
+        if not typical.get(item[1]) or not plain.get(item[1]):
+            return total / (typical.get(item[1], 0) + plain.get(item[1], 0))
+        if item[8] in PROBLEMS_BY_ITEM:
+            return total * TYPICAL_SHARE / typical[item[1]]
+        return total * (1 - TYPICAL_SHARE) / plain[item[1]]
+
+    weights = [weight(i) for i in items]
     areas = list(Area.objects.order_by("position").values_list("pk", "name"))
     area_weights = [BIG_AREAS.get(name, 2) for _pk, name in areas]
     routes = {(r.item_id, r.area_id): r.primary_unit_id for r in Responsibility.objects.all()}
@@ -144,6 +165,8 @@ class Written:
     rectifications: int = 0
 
 
+CHUNK = 50_000  # rows buffered before a COPY (memory stays flat at a million)
+
 APPEAL_COLUMNS = [
     "id", "tracking_number", "channel", "state", "resident_id", "submitted_by_id", "idempotency_key", "item_id", "area_id",
     "urgency", "title", "description", "address", "contact_name", "contact_phone", "publish_consent", "source_url",
@@ -167,7 +190,7 @@ def _reserve_ids(table: str, count: int) -> int:
 def generate(
     *, count: int, first_day: dt.date, last_day: dt.date, now: dt.datetime, residents: list[int], prefix: str,
     seed: int = 2026, timeline: bool = True, progress: Callable[[str], None] | None = None,
-    staff: dict | None = None, holidays: dict | None = None,
+    staff: dict | None = None, holidays: dict | None = None, first_number: int = 0,
 ) -> Written:
     """Writes `count` appeals submitted between first_day and last_day (local)."""
     rng = random.Random(seed)
@@ -201,7 +224,32 @@ def generate(
     staff = staff or {}
     part_id = _reserve_ids("appeals_assignment", count) if timeline else 0
     rating_id = _reserve_ids("appeals_rating", count)
+    unit_names = dict(_unit_names())
+
+    def flush() -> None:
+        """Writes what is buffered (appeals first: the other rows point to them)."""
+        _copy("appeals_appeal", APPEAL_COLUMNS, appeal_rows)
+        written.appeals += len(appeal_rows)
+        _copy("appeals_rating", ["id", "appeal_id", "unit_id", "resident_id", "round", "score", "comment", "automatic", "created_at"], rating_rows)
+        _copy("appeals_rectification", ["appeal_id", "rating_id", "unit_id", "state", "created_at", "due_at", "report",
+                                        "submitted_at", "checked_at", "check_note"], rect_rows)
+        if timeline:
+            _copy("appeals_assignment", ["id", "appeal_id", "unit_id", "role", "state", "instructions", "dispatched_at",
+                                         "return_until", "due_soon_at", "due_at", "accepted_at", "replied_at", "finished_at",
+                                         "return_reason"], part_rows)
+            _copy("appeals_reply", ["appeal_id", "assignment_id", "unit_id", "author_id", "body", "created_at"], reply_rows)
+            _copy("appeals_appealevent", ["appeal_id", "kind", "actor_label", "from_state", "to_state", "public_text",
+                                          "created_at", "public", "reason", "actor_unit_id"],
+                  [(a, k, label or unit_names.get(u, "承办单位"), f, t, text, at, True, "", u) for a, k, label, f, t, text, at, u in event_rows])
+            written.events += len(event_rows)
+        for rows in (appeal_rows, rating_rows, rect_rows, part_rows, reply_rows, event_rows):
+            rows.clear()
+        if progress:
+            progress(f"{written.appeals:,} appeals written")
+
     for n in range(count):
+        if len(appeal_rows) >= CHUNK:
+            flush()
         position = days_sorted[n]
         while step < len(cumulative) - 1 and cumulative[step] < position:
             step += 1
@@ -209,10 +257,13 @@ def generate(
         submitted = dt.datetime.combine(day, dt.time(hour_choices[n], rng.randint(0, 59), rng.randint(0, 59)), tzinfo=LOCAL_TZ)
         if submitted > now:
             submitted = now - dt.timedelta(minutes=rng.randint(5, 600))
-        item_id, code, category_id, urgency, d_value, d_unit, publishable, item_name = catalogue.items[item_choices[n]]
+        item_id, code, category_id, urgency, d_value, d_unit, publishable, item_name, item_code = catalogue.items[item_choices[n]]
         area_id, area_name = catalogue.areas[area_choices[n]]
         unit_id = _route(catalogue, item_id, area_id, default_unit)
-        problems = PROBLEMS.get(code) or [(item_name, "{road}附近存在" + item_name + "问题，请相关部门尽快处理。")]
+        problems = PROBLEMS_BY_ITEM.get(item_code) or [
+            (item_name, "{road}附近" + item_name + "的问题一直没有解决，请相关部门尽快处理。"),
+            (item_name + "问题", "{estate}一带" + item_name + "的情况比较突出，希望有关部门关注。"),
+        ]
         title, description = problems[rng.randrange(len(problems))]
         text_seed = rng.random()
         real = _fill(description, random.Random(text_seed), masked=False)
@@ -300,11 +351,11 @@ def generate(
                         state = AppealState.CLOSED
         consent = rng.random() < 0.8
         is_public = bool(consent and publishable)
-        tracking = f"{prefix}-{submitted.year}-H{n + 1:07d}"
+        tracking = f"{prefix}-{submitted.year}-H{first_number + n + 1:07d}"
         updated = max(t for t in (submitted, first_dispatched, dispatched, first_reply, resolved, rating_at) if t is not None and t <= now)
         appeal_rows.append((
             appeal_id, tracking, Channel.WEB if rng.random() < 0.7 else Channel.HOTLINE, state, resident, resident,
-            f"hist-{prefix}-{n}", item_id, area_id, urgency, title, real, f"{area_name}{_fill('{road}{no}号', random.Random(text_seed), False)}",
+            f"hist-{prefix}-{first_number + n}", item_id, area_id, urgency, title, real, f"{area_name}{_fill('{road}{no}号', random.Random(text_seed), False)}",
             "陈女士", f"138{rng.randint(10000000, 99999999)}", consent, "", submitted, dispatch_due, first_dispatched,
             dispatched, unit_id if dispatched else None, handling_due, first_reply, resolved, resolution, returned, updated,
             is_public, False, title, public, 0,
@@ -332,23 +383,7 @@ def generate(
                                f"市民评价：{rated_score} 星", rating_at, None))
             for row in events:
                 event_rows.append(row)
-    _copy("appeals_appeal", APPEAL_COLUMNS, appeal_rows)
-    written.appeals = len(appeal_rows)
-    if progress:
-        progress(f"{written.appeals} appeals")
-    _copy("appeals_rating", ["id", "appeal_id", "unit_id", "resident_id", "round", "score", "comment", "automatic", "created_at"], rating_rows)
-    _copy("appeals_rectification", ["appeal_id", "rating_id", "unit_id", "state", "created_at", "due_at", "report",
-                                    "submitted_at", "checked_at", "check_note"], rect_rows)
-    if timeline:
-        _copy("appeals_assignment", ["id", "appeal_id", "unit_id", "role", "state", "instructions", "dispatched_at",
-                                     "return_until", "due_soon_at", "due_at", "accepted_at", "replied_at", "finished_at",
-                                     "return_reason"], part_rows)
-        _copy("appeals_reply", ["appeal_id", "assignment_id", "unit_id", "author_id", "body", "created_at"], reply_rows)
-        unit_names = dict(_unit_names())
-        _copy("appeals_appealevent", ["appeal_id", "kind", "actor_label", "from_state", "to_state", "public_text",
-                                      "created_at", "public", "reason", "actor_unit_id"],
-              [(a, k, label or unit_names.get(u, "承办单位"), f, t, text, at, True, "", u) for a, k, label, f, t, text, at, u in event_rows])
-        written.events = len(event_rows)
+    flush()
     return written
 
 

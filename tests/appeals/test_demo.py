@@ -21,8 +21,37 @@ def test_demo_seed_is_complete_and_rerunnable():
     assert set(Appeal.objects.values_list("channel", flat=True)) == {"web", "hotline", "online_clue"}
     assert OnlineClue.objects.filter(state="new").exists()
     second = demo.seed()
-    assert second["appeals_created"] == 0 and first["appeals_created"] == counts[3]
+    assert second["appeals_created"] == second["history_created"] == 0
+    assert first["appeals_created"] + first["history_created"] == counts[3]
     assert (Category.objects.count(), Item.objects.count(), Responsibility.objects.count(), Appeal.objects.count()) == counts
     # The demo unit accounts have work in their inboxes.
     assert Appeal.objects.filter(primary_unit__name="南城街道住房和城乡建设局").count() >= 4
     assert Appeal.objects.filter(assignments__unit__name="大朗镇城市管理和综合执法分局").exists()
+
+
+
+@pytest.mark.django_db
+def test_demo_history_looks_like_a_city_year():
+    import time
+
+    from appeals.models import DailyStat, Rating, Rectification
+    from appeals.selectors import stats
+
+    portal_demo.seed()
+    began = time.monotonic()
+    result = demo.seed()
+    elapsed = time.monotonic() - began
+    assert result["history_created"] == demo.HISTORY_COUNT
+    assert elapsed < 90  # < 60 s on a quiet machine; the suite shares two cores
+    history = Appeal.objects.filter(idempotency_key__startswith="hist-DG-")
+    assert history.count() == 36_000 and history.values("area").distinct().count() >= 30
+    ratings = Rating.objects.count()
+    bad = Rating.objects.filter(score__lte=2).count()
+    assert 0.02 < bad / ratings < 0.08
+    assert Rectification.objects.filter(state="verified").exists() and Rectification.objects.filter(state="open").exists()
+    today = stats.today()
+    year = stats.figures(start=today.replace(day=1).replace(year=today.year - 1), end=today)
+    assert 0.9 < year.on_time_completion_rate < 0.995 and 0.85 < year.satisfaction_rate < 0.95
+    assert 0.9 < year.reply_rate <= 1 and 0.95 < year.right_first_time_rate < 1
+    assert DailyStat.objects.count() > 10_000
+    assert Appeal.objects.filter(is_public=True).count() > 20_000

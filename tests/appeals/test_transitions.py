@@ -35,6 +35,8 @@ EXPECTED_APPEAL = {
     (S.REPLIED, A.REPLY): S.REPLIED,
     (S.REPLIED, A.RESOLVE): S.RESOLVED,
     (S.RESOLVED, A.RATE): S.RATED,
+    # The resident's one re-rating after a verified rectification (issue 7).
+    (S.RATED, A.RATE): S.RATED,
     (S.RESOLVED, A.CLOSE): S.CLOSED,
     (S.RATED, A.CLOSE): S.CLOSED,
     (S.RESOLVED, A.REOPEN): S.REOPENED,

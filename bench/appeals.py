@@ -1,0 +1,215 @@
+"""Appeals in public at a million appeals: the dashboard and the wall.
+
+On the `<db>_bench` database:
+1. load 1,000,000 appeals (a year, the demo's distributions) with COPY in
+   50,000-row chunks, plus their ratings and rectifications (skipped when
+   already loaded), then rebuild the daily figures (timed);
+2. measure the choice behind the dashboard: a month's and a year's city
+   figures straight from the appeals table (indexed range scans) against the
+   same figures from the pre-aggregated daily rows;
+3. serve the portal (granian, 2 workers, as `make run`) and drive it with wrk:
+   bare baseline, the city dashboard (one URL: cached between rebuilds), the
+   dashboard over 300 different period/area/category views (mostly computed
+   cold), a unit's dashboard, the wall's first page, and the wall over 300
+   pages and filters. p50/p95/p99 in ms; target p95 < 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import tempfile
+import time
+
+from bench import harness
+
+TARGET_P95_MS = 200.0
+
+
+def load(*, count: int, seed: int = 7) -> dict:
+    """Inside Django (bench database)."""
+    import datetime as dt
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from appeals import demo, history
+    from appeals.models import Appeal
+    from appeals.services import stats as stats_services
+    from portal import demo as portal_demo
+    from portal.models import User
+    from portal.timeutils import local_day
+
+    report: dict = {}
+    with transaction.atomic():
+        units = portal_demo.seed_units()
+        demo.seed_holidays()
+        demo.seed_catalogue(units)
+    have = Appeal.objects.filter(idempotency_key__startswith="hist-BN-").count()
+    now = timezone.now()
+    if have < count:
+        started = time.monotonic()
+        emails = [f"bench-resident-{n:05d}@example.cn" for n in range(5000)]
+        password = make_password(None)
+        User.objects.bulk_create([User(email=e, password=password) for e in emails], ignore_conflicts=True)
+        residents = list(User.objects.filter(email__in=emails).values_list("pk", flat=True))
+        today = local_day(now)
+        with transaction.atomic():
+            written = history.generate(
+                count=count - have, first_number=have, seed=seed + have, first_day=today - dt.timedelta(days=364), last_day=today, now=now, residents=residents,
+                prefix="BN", timeline=False,
+                progress=lambda text: print(f"[appeals] {text} ({time.monotonic() - started:.0f}s)", flush=True),
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE appeals_appeal; ANALYZE appeals_rating; ANALYZE appeals_rectification")
+        report["load_seconds"] = round(time.monotonic() - started, 1)
+        report["ratings"] = written.ratings
+    report["appeals"] = Appeal.objects.count()
+    started = time.monotonic()
+    report["daily_rows"] = stats_services.recompute_all(now=now)
+    report["rebuild_all_seconds"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
+    stats_services.recompute_recent(now=now)
+    report["rebuild_35_days_seconds"] = round(time.monotonic() - started, 2)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE appeals_dailystat")
+    report.update(compare_queries(now))
+    return report
+
+
+def compare_queries(now) -> dict:
+    """A month's and a year's city figures: straight from appeals vs from the daily rows (best of 3, ms)."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from appeals.selectors import stats
+    from appeals.services.stats import SQL
+    from portal.timeutils import local_day, local_midnight
+
+    direct = SQL.split("INSERT INTO")[0] + "SELECT " + ", ".join(f"sum({c})" for c in stats.COUNTERS) + " FROM ev"
+    today = local_day(now)
+    result = {}
+    for name, (first, last) in {
+        "month": stats.period_range("month", today), "year": (today - dt.timedelta(days=364), today),
+    }.items():
+        timings = {"direct": [], "daily": []}
+        for _ in range(3):
+            began = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(direct, {"start": local_midnight(first), "end": local_midnight(last + dt.timedelta(days=1)), "now": now})
+                direct_row = cursor.fetchone()
+            timings["direct"].append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            figures = stats.figures(start=first, end=last)
+            timings["daily"].append((time.perf_counter() - began) * 1000)
+        assert int(direct_row[0] or 0) == figures.received, "both ways must give the same figures"
+        result[f"{name}_direct_ms"] = round(min(timings["direct"]), 1)
+        result[f"{name}_daily_ms"] = round(min(timings["daily"]), 1)
+    return result
+
+
+def paths() -> dict:
+    """URLs for the rotating runs (inside Django: real ids)."""
+    import datetime as dt
+    import random
+
+    from appeals.models import Area, Category
+    from portal.models import Unit
+    from portal.timeutils import local_day
+
+    rng = random.Random(3)
+    today = local_day()
+    areas = list(Area.objects.values_list("pk", flat=True))
+    categories = list(Category.objects.values_list("pk", flat=True))
+    unit = Unit.objects.filter(primary_responsibilities__isnull=False).order_by("pk").values_list("pk", flat=True).first()
+    dashboard = []
+    for _ in range(300):
+        period = rng.choice(["day", "week", "month", "month", "year"])
+        date = today - dt.timedelta(days=rng.randint(0, 360))
+        extra = rng.choice(["", f"&area={rng.choice(areas)}", f"&category={rng.choice(categories)}"])
+        dashboard.append(f"/appeals/stats/?period={period}&date={date:%Y-%m-%d}{extra}")
+    wall = []
+    for _ in range(300):
+        extra = rng.choice([
+            "", f"&category={rng.choice(categories)}", f"&area={rng.choice(areas)}", "&state=done", "&state=handling",
+        ])
+        wall.append(f"/appeals/wall/?page={rng.randint(1, 20)}{extra}")
+    return {"dashboard": dashboard, "wall": wall, "unit": f"/appeals/stats/units/{unit}/"}
+
+
+def _django(code: str) -> dict:
+    out = harness.manage_shell(f"import json\n{code}")
+    return json.loads(out)
+
+
+def _wrk(base: str, paths_file: str, *, seconds: int, connections: int) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s",
+               "-s", str(harness.ROOT / "bench" / "paths.lua"), base + "/", "--", paths_file]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
+    p95 = re.search(r"^p95 ([\d.]+)ms", output, re.M)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": harness._ms(percentiles.get("50", "nan")), "p95": float(p95.group(1)) if p95 else float("nan"),
+        "p99": harness._ms(percentiles.get("99", "nan")), "non2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _file(lines: list[str]) -> str:
+    handle = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+    handle.write("\n".join(lines) + "\n")
+    handle.close()
+    return handle.name
+
+
+def run(*, count: int = 1_000_000, seconds: int = 10, connections: int = 16, workers: int = 2) -> dict:
+    harness.prepare_database()
+    print(f"[appeals] loading {count:,} appeals into the bench database …", flush=True)
+    loaded = _django(f"from bench.appeals import load\nprint(json.dumps(load(count={count})))")
+    print(f"[appeals] {json.dumps(loaded, ensure_ascii=False)}", flush=True)
+    urls = _django("from bench.appeals import paths\nprint(json.dumps(paths()))")
+    runs = {
+        "bare (baseline)": ["/bench/bare"],
+        "dashboard, city month (one URL)": ["/appeals/stats/"],
+        "dashboard, 300 views (period/date/area/category)": urls["dashboard"],
+        "dashboard, one unit": [urls["unit"]],
+        "wall, first page": ["/appeals/wall/"],
+        "wall, 300 pages and filters": urls["wall"],
+    }
+    results = {}
+    with harness.serve("granian", workers=workers, threads=4) as base:
+        _wrk(base, _file(["/bench/bare"]), seconds=2, connections=connections)  # warm-up
+        for name, lines in runs.items():
+            results[name] = _wrk(base, _file(lines), seconds=seconds, connections=connections)
+    print(f"\nAppeals in public with {loaded['appeals']:,} appeals ({workers} granian workers, {connections} connections, "
+          f"{seconds}s each, wrk on loopback)")
+    if "load_seconds" in loaded:
+        print(f"load: {loaded['load_seconds']}s (COPY); ", end="")
+    print(f"daily figures: {loaded['daily_rows']:,} rows, full rebuild {loaded['rebuild_all_seconds']}s, "
+          f"35-day rebuild {loaded['rebuild_35_days_seconds']}s")
+    print(f"city figures, month: {loaded['month_direct_ms']} ms from appeals vs {loaded['month_daily_ms']} ms from daily rows; "
+          f"year: {loaded['year_direct_ms']} ms vs {loaded['year_daily_ms']} ms")
+    print(f"{'page':<50}{'r/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    for name, r in results.items():
+        flag = "" if name.startswith("bare") or r["p95"] < TARGET_P95_MS else "  > target"
+        print(f"{name:<50}{r['rps']:>8.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['non2xx']:>9}{flag}")
+    return {"loaded": loaded, "results": results}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    run(count=args.count, seconds=args.seconds, connections=args.connections, workers=args.workers)
+
+
+if __name__ == "__main__":
+    main()
