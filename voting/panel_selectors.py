@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from cases.enums import EntryState
 from cases.models import Campaign, CaseEntry
@@ -161,7 +162,7 @@ def reviewer_labels(campaign: Campaign) -> dict[int, str]:
         PanelSeat.objects.filter(campaign=campaign).select_related("reviewer__reviewer_profile").order_by("pk"), start=1
     ):
         profile = getattr(seat.reviewer, "reviewer_profile", None)
-        labels[seat.reviewer_id] = profile.name if show and profile else f"评委 {index}"
+        labels[seat.reviewer_id] = profile.name if show and profile else _("评委 %(number)s") % {"number": index}
     return labels
 
 
