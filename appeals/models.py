@@ -202,6 +202,10 @@ class Appeal(models.Model):
     )
     public_edited_at = models.DateTimeField(_("公开内容编辑时间"), null=True, blank=True)
     me_too_count = models.PositiveIntegerField(_("“我也遇到”人数"), default=0)
+    # The item's category, kept with the item (the wall filters by it at a million rows).
+    category = models.ForeignKey(
+        Category, verbose_name=_("大类"), on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("诉求")
@@ -231,6 +235,9 @@ class Appeal(models.Model):
             models.Index(fields=["item", "area", "submitted_at"], name="appeals_appeal_item_area"),
             # The public wall: newest first over public rows only.
             models.Index(fields=["-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_appeal_wall"),
+            models.Index(fields=["category", "-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_wall_category"),
+            models.Index(fields=["area", "-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_wall_area"),
+            models.Index(fields=["primary_unit", "-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_wall_unit"),
             models.Index(fields=["resolved_at"], name="appeals_appeal_resolved"),
             models.Index(fields=["first_dispatched_at"], name="appeals_appeal_dispatched"),
             models.Index(fields=["submitted_at"], name="appeals_appeal_submitted"),

@@ -31,15 +31,22 @@ def sweep_appeal_ratings(timestamp: int) -> dict:
 @app.periodic(cron="*/15 * * * *")
 @app.task(queue="appeals", name="appeals.recompute_recent_stats", queueing_lock="appeals.recompute_stats")
 def recompute_recent_stats(timestamp: int) -> dict:
-    """Every 15 minutes: rebuild the figures of the last 35 local days (idempotent)."""
-    return {"rows": recompute_recent(days=35)}
+    """Every 15 minutes: rebuild the figures of the last 35 local days (idempotent),
+    then render today's city dashboards into the cache."""
+    from appeals.views_public import warm_dashboards
+
+    rows = recompute_recent(days=35)
+    return {"rows": rows, "warmed": warm_dashboards()}
 
 
 @app.periodic(cron="30 3 * * *")
 @app.task(queue="appeals", name="appeals.recompute_all_stats", queueing_lock="appeals.recompute_stats")
 def recompute_all_stats(timestamp: int) -> dict:
     """Nightly at 03:30: rebuild every day (late replies to old appeals)."""
-    return {"rows": recompute_all()}
+    from appeals.views_public import warm_dashboards
+
+    rows = recompute_all()
+    return {"rows": rows, "warmed": warm_dashboards()}
 
 
 @app.periodic(cron="5 * * * *")

@@ -39,7 +39,29 @@ def _refuse(request, exc: AppealError) -> HttpResponse:
 
 # --- the wall ------------------------------------------------------------------
 
+WALL_CACHE_SECONDS = 30
+
+
 def wall(request: HttpRequest) -> HttpResponse:
+    """The list part is cached as HTML for 30 s per query and language, and
+    dropped at once when an appeal is published or withdrawn (wall version)."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    from appeals.services.publication import WALL_VERSION_KEY
+
+    query = sorted((k, v) for k, v in request.GET.items() if k in ("category", "area", "unit", "state", "q", "page"))
+    key = f"appeals:wall:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{query}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("appeals/_wall_body.html", _wall_context(request))
+        cache.set(key, body, WALL_CACHE_SECONDS)
+    return render(request, "appeals/wall.html", {"body": mark_safe(body)})  # noqa: S308 (our own rendered template)
+
+
+def _wall_context(request: HttpRequest) -> dict:
     filters = public_selectors.WallFilters(
         category_id=_int(request.GET.get("category")), area_id=_int(request.GET.get("area")),
         unit_id=_int(request.GET.get("unit")), state=(request.GET.get("state") or "")[:16],
@@ -49,13 +71,13 @@ def wall(request: HttpRequest) -> HttpResponse:
     rows, has_next = public_selectors.wall_page(filters, page=page)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "appeals/wall.html", {
+    return {
         "rows": rows, "page": page, "has_next": has_next, "filters": filters, "query": query.urlencode(),
         "categories": Category.objects.order_by("position", "code"),
         "areas": Area.objects.order_by("position", "code"),
         "units": _public_units(),
         "states": [("waiting", _("待派单")), ("handling", _("办理中")), ("done", _("已办结"))],
-    })
+    }
 
 
 def _public_units():
@@ -157,26 +179,67 @@ def stats_params(data) -> StatsParams:
 
 
 def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
+    """Everything the figures part of a dashboard shows (computed on a cache miss)."""
     unit_id = unit.pk if unit else None
-    key = f"dash:{unit_id}:{params.query()}"
+    slice_ = {"unit_id": unit_id, "area_id": params.area_id, "category_id": params.category_id}
+    points = stats_selectors.trend(period=params.period, anchor=params.anchor, **slice_)
+    parts = stats_selectors.slices(start=params.start, end=params.end, **slice_)
+    context = {
+        "figures": parts.total,
+        "trend": points,
+        "trend_svg": charts.trend_svg(points, title=_("受理量与办结量趋势")),
+        "categories": parts.category,
+        "categories_svg": charts.bars_svg(parts.category, title=_("各大类受理量")),
+        "areas": parts.area,
+        "params": params, "periods": _periods(params), "unit": unit, "definitions": stats_selectors.FIGURES,
+        "areas_all": Area.objects.order_by("position", "code"), "categories_all": Category.objects.order_by("position", "code"),
+        "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
+        "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
+    }
+    if unit is None:
+        context.update({
+            "ranking": stats_selectors.rank(parts.unit, min_received=_min_received(params)),
+            "formula": stats_selectors.RANKING_FORMULA, "min_received": _min_received(params),
+            "clusters": public_selectors.high_frequency_clusters(limit=6),
+        })
+    else:
+        context["score"] = stats_selectors.unit_score(context["figures"])[0]
+    return context
 
-    def compute():
-        slice_ = {"unit_id": unit_id, "area_id": params.area_id, "category_id": params.category_id}
-        points = stats_selectors.trend(period=params.period, anchor=params.anchor, **slice_)
-        categories = stats_selectors.breakdown(by="category", start=params.start, end=params.end, **slice_)
-        context = {
-            "figures": stats_selectors.figures(start=params.start, end=params.end, **slice_),
-            "trend": points,
-            "trend_svg": charts.trend_svg(points, title=_("受理量与办结量趋势")),
-            "categories": categories,
-            "categories_svg": charts.bars_svg(categories, title=_("各大类受理量")),
-            "areas": stats_selectors.breakdown(by="area", start=params.start, end=params.end, **slice_),
-        }
-        if unit is None:
-            context["ranking"] = stats_selectors.unit_ranking(start=params.start, end=params.end, min_received=_min_received(params))
-        return context
 
-    return stats_selectors.cached(key, compute)
+def dashboard_body(params: StatsParams, unit: Unit | None) -> str:
+    """The figures part of a dashboard as HTML, rendered once per view,
+    language and rebuild of the figures."""
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+
+    key = f"dash-html:{get_language()}:{unit.pk if unit else 0}:{params.query()}"
+    return stats_selectors.cached(
+        key, lambda: render_to_string("appeals/_dashboard_body.html", _dashboard_context(params, unit)), timeout=900
+    )
+
+
+def warm_dashboards() -> int:
+    """Renders the city dashboards of today (each period, each language) after
+    a rebuild, so no visitor waits for a cold computation of the usual views."""
+    from django.conf import settings
+    from django.utils import translation
+
+    count = 0
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for period in Period.values:
+                dashboard_body(stats_params({"period": period}), None)
+                count += 1
+    return count
+
+
+def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+    from django.utils.safestring import mark_safe
+
+    params = stats_params(request.GET)
+    body = dashboard_body(params, unit)
+    return render(request, "appeals/dashboard.html", {"body": mark_safe(body), "params": params, "unit": unit})  # noqa: S308 (our own rendered template)
 
 
 def _min_received(params: StatsParams) -> int:
@@ -189,31 +252,11 @@ def _periods(params: StatsParams) -> list[dict]:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    params = stats_params(request.GET)
-    context = _dashboard_context(params, None)
-    context.update({
-        "params": params, "periods": _periods(params), "unit": None, "definitions": stats_selectors.FIGURES,
-        "formula": stats_selectors.RANKING_FORMULA, "min_received": _min_received(params),
-        "clusters": stats_selectors.cached("hot-clusters", lambda: public_selectors.high_frequency_clusters(limit=6)),
-        "areas_all": Area.objects.order_by("position", "code"), "categories_all": Category.objects.order_by("position", "code"),
-        "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
-        "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
-    })
-    return render(request, "appeals/dashboard.html", context)
+    return _dashboard(request, None)
 
 
 def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=unit_id)
-    params = stats_params(request.GET)
-    context = _dashboard_context(params, unit)
-    context.update({
-        "params": params, "periods": _periods(params), "unit": unit, "definitions": stats_selectors.FIGURES,
-        "areas_all": Area.objects.order_by("position", "code"), "categories_all": Category.objects.order_by("position", "code"),
-        "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
-        "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
-        "score": stats_selectors.unit_score(context["figures"])[0],
-    })
-    return render(request, "appeals/dashboard.html", context)
+    return _dashboard(request, get_object_or_404(Unit, pk=unit_id))
 
 
 def stats_rows(params: StatsParams, by: str, unit_id: int | None = None) -> tuple[list[str], list[list]]:

@@ -35,7 +35,7 @@ def published_appeals(filters: WallFilters) -> QuerySet[Appeal]:
     """Public appeals, newest first (partial index appeals_appeal_wall)."""
     qs = Appeal.objects.filter(is_public=True)
     if filters.category_id:
-        qs = qs.filter(item__category_id=filters.category_id)
+        qs = qs.filter(category_id=filters.category_id)
     if filters.area_id:
         qs = qs.filter(area_id=filters.area_id)
     if filters.unit_id:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext_lazy as _
 
@@ -221,6 +221,15 @@ def figures(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, categor
     return Figures.from_row(row)
 
 
+def total(rows) -> Figures:
+    """The sum of breakdown rows (a slice is the sum of its categories)."""
+    result = Figures()
+    for row in rows:
+        for counter in COUNTERS:
+            setattr(result, counter, getattr(result, counter) + getattr(row.figures, counter))
+    return result
+
+
 BREAKDOWN = {"unit": (Unit, "unit_id"), "area": (Area, "area_id"), "category": (Category, "category_id")}
 
 
@@ -241,6 +250,69 @@ def breakdown(*, by: str, start: dt.date, end: dt.date, unit_id=None, area_id=No
     result = [BreakdownRow(key=objects.get(r[column]), figures=Figures.from_row(r)) for r in rows]
     result.sort(key=lambda r: (-r.figures.received, str(r.key or "")))
     return result
+
+
+@dataclass
+class Slices:
+    total: Figures
+    unit: list[BreakdownRow]
+    area: list[BreakdownRow]
+    category: list[BreakdownRow]
+
+
+def slices(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category_id=None) -> Slices:
+    """The total and the breakdowns by unit, area and category in ONE scan
+    of the daily rows (GROUPING SETS): a dashboard computed cold reads the
+    period once instead of four times."""
+    from django.db import connection
+
+    where, params = ["day >= %s", "day <= %s"], [start, end]
+    for column, value in (("unit_id", unit_id), ("area_id", area_id), ("category_id", category_id)):
+        if value:
+            where.append(f"{column} = %s")
+            params.append(value)
+    sums = ", ".join(f"sum({c})" for c in COUNTERS)
+    sql = (
+        f"SELECT GROUPING(unit_id, area_id, category_id), unit_id, area_id, category_id, {sums} "
+        f"FROM appeals_dailystat WHERE {' AND '.join(where)} "
+        "GROUP BY GROUPING SETS ((unit_id), (area_id), (category_id), ())"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    grouped: dict[int, list] = {3: [], 5: [], 6: [], 7: []}
+    for grouping, unit, area, category, *values in rows:
+        figures = Figures(**{c: int(v or 0) for c, v in zip(COUNTERS, values)})
+        grouped[grouping].append(({3: unit, 5: area, 6: category, 7: None}[grouping], figures))
+    result = {}
+    for by, bits in (("unit", 3), ("area", 5), ("category", 6)):
+        model = BREAKDOWN[by][0]
+        objects = model.objects.in_bulk([key for key, _f in grouped[bits] if key])
+        items = [BreakdownRow(key=objects.get(key), figures=f) for key, f in grouped[bits]]
+        items.sort(key=lambda r: (-r.figures.received, str(r.key or "")))
+        result[by] = items
+    total = grouped[7][0][1] if grouped[7] else Figures()
+    return Slices(total=total, **result)
+
+
+def rank(rows: list[BreakdownRow], *, min_received: int) -> list[RankRow]:
+    """Ranks breakdown-by-unit rows by the published formula (shared ranks: 1, 2, 2, 4)."""
+    ranked = []
+    for row in rows:
+        if row.key is None or row.figures.received < min_received:
+            continue
+        score, parts = unit_score(row.figures)
+        ranked.append(RankRow(rank=0, unit=row.key, score=score, figures=row.figures, parts=parts))
+
+    def key(r: RankRow):
+        return (r.score, r.parts["satisfaction_rate"], r.parts["on_time_completion_rate"], r.figures.received)
+
+    ranked.sort(key=lambda r: (key(r), -r.unit.pk), reverse=True)
+    previous = None
+    for position, row in enumerate(ranked, start=1):
+        row.rank = previous.rank if previous is not None and key(previous) == key(row) else position
+        previous = row
+    return ranked
 
 
 @dataclass
@@ -316,21 +388,7 @@ def unit_score(f: Figures) -> tuple[Decimal, dict]:
 
 def unit_ranking(*, start: dt.date, end: dt.date, min_received: int = 20, limit: int | None = None) -> list[RankRow]:
     """Units ranked by the formula over the period (shared ranks: 1, 2, 2, 4)."""
-    rows = []
-    for row in breakdown(by="unit", start=start, end=end):
-        if row.key is None or row.figures.received < min_received:
-            continue
-        score, parts = unit_score(row.figures)
-        rows.append(RankRow(rank=0, unit=row.key, score=score, figures=row.figures, parts=parts))
-
-    def key(r: RankRow):
-        return (r.score, r.parts["satisfaction_rate"], r.parts["on_time_completion_rate"], r.figures.received)
-
-    rows.sort(key=lambda r: (key(r), -r.unit.pk), reverse=True)
-    previous = None
-    for position, row in enumerate(rows, start=1):
-        row.rank = previous.rank if previous is not None and key(previous) == key(row) else position
-        previous = row
+    rows = rank(breakdown(by="unit", start=start, end=end), min_received=min_received)
     return rows[:limit] if limit else rows
 
 
@@ -377,5 +435,5 @@ def today() -> dt.date:
 
 __all__ = [
     "FIGURES", "Figures", "figures", "breakdown", "trend", "period_range", "unit_ranking", "award_ranking",
-    "RANKING_FORMULA", "F",
+    "RANKING_FORMULA",
 ]

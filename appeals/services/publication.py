@@ -16,6 +16,22 @@ from appeals.services.intake import _text
 from portal.models import User
 
 
+WALL_VERSION_KEY = "appeals:wall:version"
+
+
+def _bump_wall() -> None:
+    """Cached wall pages are dropped once the change is committed."""
+    from django.core.cache import cache
+
+    def bump():
+        try:
+            cache.incr(WALL_VERSION_KEY)
+        except ValueError:
+            cache.set(WALL_VERSION_KEY, 1, None)
+
+    transaction.on_commit(bump)
+
+
 def publishable(appeal: Appeal) -> bool:
     """Public when the resident agreed, the item may be published and the
     dispatch centre has not withheld it."""
@@ -28,16 +44,20 @@ def prepare_public_text(appeal: Appeal) -> None:
         appeal.public_title = redact(appeal.title)[:80]
         appeal.public_description = redact(appeal.description)
     appeal.is_public = publishable(appeal)
+    appeal.category_id = appeal.item.category_id if appeal.item_id else None
 
 
 def refresh_publication(appeal: Appeal) -> None:
-    """Called by intake and dispatch (the item decides publishability)."""
-    before = (appeal.is_public, appeal.public_title, appeal.public_description)
+    """Called by intake and dispatch (the item decides publishability and the category)."""
+    before = (appeal.is_public, appeal.public_title, appeal.public_description, appeal.category_id)
     prepare_public_text(appeal)
-    if before != (appeal.is_public, appeal.public_title, appeal.public_description):
+    if before != (appeal.is_public, appeal.public_title, appeal.public_description, appeal.category_id):
         Appeal.objects.filter(pk=appeal.pk).update(
-            is_public=appeal.is_public, public_title=appeal.public_title, public_description=appeal.public_description
+            is_public=appeal.is_public, public_title=appeal.public_title, public_description=appeal.public_description,
+            category_id=appeal.category_id,
         )
+        if appeal.is_public or before[0]:
+            _bump_wall()
 
 
 @transaction.atomic
@@ -56,6 +76,7 @@ def edit_public_text(*, actor: User, appeal_id: int, title: str, description: st
         "public_title", "public_description", "public_hidden", "public_edited_by", "public_edited_at", "is_public",
         "updated_at",
     ])
+    _bump_wall()
     record_event(
         appeal=appeal, kind=EventKind.PUBLIC_TEXT, actor=actor, public=False,
         reason=_("编辑公开内容（%(state)s）") % {"state": _("不公开") if hidden else _("公开")},

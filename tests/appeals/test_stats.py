@@ -200,3 +200,21 @@ def test_api_and_xlsx_give_the_same_figures(client, week, resident):
     assert rows[0][:3] == ("单位", "受理量", "一次派准率")
     by_unit = {r[0]: r for r in rows[1:]}
     assert by_unit["一号单位"][1] == 3 and by_unit["二号单位"][4] == 1.0
+
+
+def test_one_scan_slices_match_the_separate_queries(week):
+    parts = stats.slices(start=WEEK[0], end=WEEK[1])
+    assert parts.total == stats.figures(start=WEEK[0], end=WEEK[1])
+    for by in ("unit", "area", "category"):
+        separate = stats.breakdown(by=by, start=WEEK[0], end=WEEK[1])
+        assert [(r.key, r.figures) for r in getattr(parts, by)] == [(r.key, r.figures) for r in separate]
+    only_u1 = stats.slices(start=WEEK[0], end=WEEK[1], unit_id=week["u1"].pk)
+    assert only_u1.total == stats.figures(start=WEEK[0], end=WEEK[1], unit_id=week["u1"].pk)
+
+
+def test_warming_renders_todays_city_dashboards(week, django_assert_max_num_queries, client):
+    from appeals.views_public import warm_dashboards
+
+    assert warm_dashboards() == 8  # four periods, two languages
+    with django_assert_max_num_queries(2):
+        assert client.get("/appeals/stats/").status_code == 200
