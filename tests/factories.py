@@ -407,3 +407,39 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseEntryFactory)
     campaign = factory.LazyAttribute(lambda o: o.case.campaign)
     reviewer = factory.LazyAttribute(lambda o: ReviewerProfileFactory().user)
+
+
+# --- appeals (issue 7: ratings, Open311 keys, award tracks) ---
+from appeals.models import Open311Key as _Open311Key, Rating as _Rating, UnitRankingAward as _UnitRankingAward  # noqa: E402
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    """A rating written straight to the table (statistics data); residents rate through appeals.services.rate_appeal."""
+
+    class Meta:
+        model = _Rating
+
+    appeal = factory.SubFactory(AppealFactory)
+    unit = factory.LazyAttribute(lambda o: o.appeal.primary_unit)
+    resident = factory.LazyAttribute(lambda o: o.appeal.resident)
+    round = 1
+    score = 5
+
+
+class Open311KeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Open311Key
+
+    name = factory.Sequence(lambda n: f"Open311 客户端 {n}")
+    account = factory.SubFactory(StaffFactory, role=Role.DISPATCHER)
+
+
+class UnitRankingAwardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _UnitRankingAward
+
+    track = factory.SubFactory(TrackFactory, kind="best_unit", name="最佳回复单位")
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(month=1, day=1))
+    period_end = factory.LazyFunction(timezone.localdate)
+    min_received = 1
+    winners = 15

@@ -87,6 +87,7 @@ def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.date
         cursor.execute(SQL, {"start": start, "end": end, "now": now})
         rows = cursor.rowcount
     StatsRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=rows)
+    StatsRun.objects.filter(pk__lt=run.pk - 1000).delete()  # a log of the last thousand runs is plenty
     from appeals.selectors.stats import bump_version
 
     bump_version()

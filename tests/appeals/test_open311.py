@@ -132,3 +132,8 @@ def test_revoked_key_is_refused(client, world, key):
     key.active = False
     key.save()
     assert post(client, api_key=key.key, **{"attribute[area]": world.area.code}).status_code == 403
+
+
+def test_keys_come_from_the_factory_and_are_unique(db):
+    a, b = factories.Open311KeyFactory(), factories.Open311KeyFactory()
+    assert a.key != b.key and len(a.key) >= 30 and a.active

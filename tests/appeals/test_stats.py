@@ -218,3 +218,13 @@ def test_warming_renders_todays_city_dashboards(week, django_assert_max_num_quer
     assert warm_dashboards() == 8  # four periods, two languages
     with django_assert_max_num_queries(2):
         assert client.get("/appeals/stats/").status_code == 200
+
+
+def test_best_unit_award_track_is_the_ranking_of_its_period(client, week):
+    award = factories.UnitRankingAwardFactory(period_start=WEEK[0], period_end=WEEK[1], min_received=1, winners=1)
+    assert award.track.kind == "best_unit"
+    rows = stats.award_ranking(award)
+    assert [(r.rank, r.unit.name, r.score) for r in rows] == [(1, "二号单位", Decimal("82.50"))]
+    body = client.get(f"/appeals/stats/awards/{award.track_id}/").content.decode()
+    assert "二号单位" in body and "82.50" in body and "一号单位" not in body
+    assert client.get("/appeals/stats/awards/999999/").status_code == 404
