@@ -356,10 +356,12 @@ class AppealPhoto(models.Model):
         ]
 
 
-def _state_label(value: str) -> str:
+def _state_label(value: str, kind: str = "") -> str:
     if not value:
         return ""
-    for choices in (AppealState, PartState):
+    # A rectification has its own states (待整改 … 整改通过), some spelled like an appeal's.
+    machines = (RectificationState,) if kind == "rectification" else (AppealState, PartState)
+    for choices in machines:
         if value in choices.values:
             return str(choices(value).label)
     return value
@@ -390,11 +392,11 @@ class AppealEvent(models.Model):
 
     @property
     def to_state_label(self) -> str:
-        return _state_label(self.to_state)
+        return _state_label(self.to_state, self.kind)
 
     @property
     def from_state_label(self) -> str:
-        return _state_label(self.from_state)
+        return _state_label(self.from_state, self.kind)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

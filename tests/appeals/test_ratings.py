@@ -189,3 +189,9 @@ def test_rating_page_and_api(client, resolved, resident):
     assert response.json()["state"] == "rated"
     response = client.post(f"/api/v1/appeals/track/{resolved.tracking_number}/rate", {"score": 5}, content_type="application/json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "rating_not_open"
+
+
+def test_rectification_rows_are_labelled_with_their_own_states(world, resolved, resident):
+    services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=1, comment="没修好")
+    event = resolved.events.get(kind="rectification")
+    assert (event.to_state, event.to_state_label) == ("open", "待整改")
