@@ -458,7 +458,6 @@ class ExtensionDecisionView(APIView):
 
 # --- Issue 7: statistics, ranking, the public wall, ratings, rectification, "me too" ---------
 
-from appeals.exceptions import AppealError  # noqa: E402
 from appeals.selectors import public as public_selectors  # noqa: E402
 from appeals.selectors import stats as stats_selectors  # noqa: E402
 
@@ -639,5 +638,3 @@ class RectificationCheckView(APIView):
                                                      **body.validated_data)
         return Response({"id": rectification.pk, "state": rectification.state})
 
-
-__all__ = ["AppealError"]

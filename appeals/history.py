@@ -25,7 +25,7 @@ from django.db import connection
 
 from appeals import deadlines
 from appeals.enums import AppealState, Channel, PartRole, PartState, Urgency
-from appeals.models import Appeal, Item, Responsibility
+from appeals.models import Item, Responsibility
 from portal.timeutils import LOCAL_TZ
 
 CATEGORY_WEIGHTS = {
