@@ -105,7 +105,13 @@ TEMPLATES = [
 
 # --- PostgreSQL (psycopg 3) ---------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
+# Persistent connections without a per-request health check: the check is a
+# `SELECT 1` round trip on every request and halved the signed-in throughput
+# in bench/servers.py; a connection broken by a server restart fails one
+# request and is replaced on the next.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False))
+}
 # Persistent connections by default; PORTAL_DB_POOL=1 switches to psycopg's
 # pool instead (bench/servers.py measures both on the vote path).
 if env_bool("PORTAL_DB_POOL", False):
