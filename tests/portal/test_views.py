@@ -96,3 +96,26 @@ def test_organiser_without_totp_is_sent_to_set_it_up(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("unit_staff", ["/cases/mine/", "/appeals/inbox/"], ["/appeals/centre/", "/panel/"]),
+        ("dispatcher", ["/appeals/centre/"], ["/cases/mine/", "/panel/"]),
+        ("reviewer", ["/panel/"], ["/cases/mine/", "/appeals/centre/"]),
+        ("organiser", ["/appeals/centre/", "/panel/", "/appeals/stats/"], ["/cases/mine/"]),
+        ("resident", [], ["/cases/mine/", "/appeals/centre/", "/panel/"]),
+    ],
+)
+def test_workspace_links_follow_the_role(client, role, shown, hidden):
+    from tests import factories
+
+    user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role, with_totp=True)
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    for href in shown:
+        assert f'href="{href}"' in html
+    for href in hidden:
+        assert f'href="{href}"' not in html
