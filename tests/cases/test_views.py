@@ -111,7 +111,7 @@ def test_share_poster_is_a_png_with_a_qr_code(client, campaign):
     assert poster.size == (750, 1334)
     # The QR code's quiet zone and dark modules sit in the bottom-left block.
     qr = poster.crop((48, 1334 - 260 - 120, 48 + 260, 1334 - 120)).convert("L")
-    assert set(qr.getdata()) >= {0, 255}
+    assert set(qr.get_flattened_data()) >= {0, 255}
 
 
 def test_poster_falls_back_without_a_cjk_font(client, campaign, settings, monkeypatch):
