@@ -24,6 +24,7 @@ from cases.exceptions import CaseError
 from cases.forms import BoardFilterForm, DecisionForm, EntryForm, ScreeningFilterForm
 from cases.models import Campaign, CaseEntry
 from cases.richtext import plain_text
+from portal import pagecache
 from portal import selectors as portal_selectors
 from portal.exceptions import PermissionDeniedError
 
@@ -56,9 +57,16 @@ def _fail(request: HttpRequest, error: CaseError) -> None:
 
 
 def board(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The board of a campaign (the current one without a slug). Visitors who
+    are not signed in share one rendering per second (portal.pagecache): a
+    share link sends a burst of them to the same page."""
+    return pagecache.for_visitors(request, lambda extra: _board(request, slug, extra))
+
+
+def _board(request: HttpRequest, slug: str | None, extra: dict) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug) if slug else selectors.current_campaign()
     if campaign is None:
-        return render(request, "cases/board_empty.html")
+        return render(request, "cases/board_empty.html", extra)
     allow_votes = selectors.phase_has_started(campaign, PhaseKind.VOTING)
     form = BoardFilterForm(request.GET or None, campaign=campaign, allow_votes=allow_votes)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -86,7 +94,7 @@ def board(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "current_phase": selectors.current_phase(campaign),
     }
     template = "cases/_board_results.html" if request.htmx and request.htmx.target == "board-results" else "cases/board.html"
-    return render(request, template, context)
+    return render(request, template, {**context, **extra})
 
 
 def _visible_entry(request: HttpRequest, pk: int) -> CaseEntry:

@@ -122,6 +122,15 @@ if env_bool("PORTAL_DB_POOL", False):
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
+# Django binds parameters on the client and turns psycopg's prepared
+# statements off (prepare_threshold None). The vote statement asks for
+# preparation explicitly (voting/services.py: planning it cost as much as
+# running it); a threshold no query reaches keeps every other query as it was.
+# Behind PgBouncer in transaction mode this needs PgBouncer ≥ 1.21
+# (max_prepared_statements) or PREPARE_THRESHOLD unset.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(
+    os.environ.get("PREPARE_THRESHOLD", str(2**31 - 1))
+)
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_portal")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,6 +7,8 @@ import os
 import pytest
 from django.core.cache import cache
 
+from portal import pagecache
+
 from tests import factories
 
 
@@ -26,7 +28,9 @@ def _clean_redis(settings):
     configured = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}
     settings.CACHES = configured
     cache.delete_pattern("*")
+    pagecache.clear()  # the in-process layer in front of Redis, too
     yield
+    pagecache.clear()
     if settings.CACHES["default"] == configured["default"]:  # a test may point the cache elsewhere
         cache.delete_pattern("*")
 

@@ -13,13 +13,14 @@ class VotingError(PortalError):
 
     def __init__(self, message, *, code: str = "invalid", status: int | None = None, field: str | None = None,
                  votes_left: int | None = None, retry_after: int | None = None, case_id: int | None = None,
-                 count: int | None = None, replayed: bool = False):
+                 count: int | None = None, replayed: bool = False, title: str = ""):
         super().__init__(message, code=code, status=status or REFUSAL_STATUS.get(code), field=field)
         self.votes_left = votes_left
         self.retry_after = retry_after
         self.case_id = case_id
         self.count = count
         self.replayed = replayed
+        self.title = title  # the case's title when the refusal is about one
 
 
 class VotingPermissionError(VotingError, PermissionDeniedError):

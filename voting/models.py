@@ -6,22 +6,28 @@ How the numbers stay right and fast (measured; see bench/votes.py):
   per-case quota is a unique key (voter, case, local day, slot): slot is 1
   when a campaign allows one vote per case per day, 1..k when it allows k.
   A retry, a double click or two phones at once hit the same key.
-- The daily quota is a per-voter-day counter row bumped by one atomic
-  ``INSERT … ON CONFLICT DO UPDATE SET used = used + 1 WHERE used < quota
-  RETURNING used`` in the same statement that inserts the ballot. No row
-  back means the quota is used; nothing was written. Only one voter's own
-  requests ever wait on that row.
+- The daily quota is a per-voter-day counter row bumped by an atomic
+  ``INSERT … ON CONFLICT DO UPDATE SET used = used + 1 WHERE used < quota``
+  in the same statement that inserts the ballot. Two requests of one voter
+  racing for the last vote of the day meet on that row; the loser's
+  statement aborts itself whole (voting_vote_race(), migration 0004) and is
+  retried against the committed state, which refuses it. Only one voter's
+  own requests ever wait on that row.
 - Tallies are sharded counter rows (case, shard), shard = voter id mod 16,
   bumped in the same statement, so a tally always equals the committed
   non-void ballots: there is nothing to reconcile and nothing lost if a
   process dies. pgbench on this machine (64 clients): one hot counter row per
   case in the vote transaction 1,220 tps (its row lock is held through the
   commit flush, and most votes go to the five leaders); insert-only 12,668
-  tps; 16 shards 7,160 tps. The HTTP vote path tops out near 1,000 votes/s on
-  2 cores, so 16 shards cost nothing measurable while a single row would be
-  the wall, and unlike Redis INCR counters they need no reconciliation and
-  survive a Redis flush. Voiding decrements the same shards in the voiding
-  transaction.
+  tps; 16 shards 7,160 tps. The whole HTTP vote path (session, CSRF, rate
+  limits, the vote statement, the answer) measured 330–450 votes/s on these
+  2 cores (bench/votes.py), limited by Python CPU per request, so 16 shards
+  cost nothing measurable while a single row would be a wall, and unlike
+  Redis INCR counters they need no reconciliation and survive a Redis flush.
+  Voiding decrements the same shards in the voiding transaction.
+- The vote is ONE prepared statement in autocommit (voting/services.py):
+  profiling showed round trips and statement planning, not the writes, as
+  the vote's cost.
 - Reads never count ballots: the board, leaderboard and case page read the
   shard sums (80 cases × 16 rows) cached for two seconds, and
   ``CaseEntry.vote_count`` (the board's sort key) is rolled up from the shards

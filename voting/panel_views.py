@@ -148,6 +148,18 @@ def _back(slug: str, anchor: str = "") -> HttpResponse:
     return redirect(reverse("voting:panel-manage", kwargs={"slug": slug}) + (f"#{anchor}" if anchor else ""))
 
 
+def _act(request: HttpRequest, slug: str, anchor: str, action, success) -> HttpResponse:
+    """Runs one action of the panel desk: the service's refusal, or success(result),
+    as a message on the desk's section."""
+    try:
+        result = action()
+    except services.PanelError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, success(result))
+    return _back(slug, anchor)
+
+
 @login_required
 @require_POST
 def panel_settings(request: HttpRequest, slug: str) -> HttpResponse:
@@ -156,13 +168,9 @@ def panel_settings(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("设置未保存：") + " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _back(slug, "settings")
-    try:
-        services.set_panel_settings(actor=request.user, campaign=campaign, **form.cleaned_data)
-    except services.PanelError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("评审设置已保存。"))
-    return _back(slug, "settings")
+    return _act(request, slug, "settings",
+                lambda: services.set_panel_settings(actor=request.user, campaign=campaign, **form.cleaned_data),
+                lambda _result: _("评审设置已保存。"))
 
 
 @login_required
@@ -174,13 +182,9 @@ def panel_criteria(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("评分标准未保存，请检查数字。"))
         return _back(slug, "criteria")
     rows = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("name")]
-    try:
-        services.set_criteria(actor=request.user, campaign=campaign, criteria=rows)
-    except services.PanelError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("评分标准已保存。"))
-    return _back(slug, "criteria")
+    return _act(request, slug, "criteria",
+                lambda: services.set_criteria(actor=request.user, campaign=campaign, criteria=rows),
+                lambda _result: _("评分标准已保存。"))
 
 
 @login_required
@@ -189,13 +193,9 @@ def panel_finalists(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _organiser_campaign(request, slug)
     form = ReasonForm(request.POST)
     form.is_valid()
-    try:
-        cut = services.select_finalists(actor=request.user, campaign=campaign, reason=form.cleaned_data.get("reason", ""))
-    except services.PanelError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("入围名单已确定：%(n)s 个案例。") % {"n": cut.finalists.count()})
-    return _back(slug, "finalists")
+    return _act(request, slug, "finalists",
+                lambda: services.select_finalists(actor=request.user, campaign=campaign, reason=form.cleaned_data.get("reason", "")),
+                lambda cut: _("入围名单已确定：%(n)s 个案例。") % {"n": cut.finalists.count()})
 
 
 @login_required
@@ -207,29 +207,21 @@ def panel_invite(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("邀请未发送：") + " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _back(slug, "reviewers")
     data = form.cleaned_data
-    try:
-        profile = services.invite_reviewer(
-            actor=request.user, campaign=campaign, name=data["name"], title=data["title"], category=data["category"],
-            email=data["email"], phone=data["phone"], unit_ids=[u.pk for u in data["units"]],
-        )
-    except services.PanelError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("已邀请 %(name)s。") % {"name": profile.name})
-    return _back(slug, "reviewers")
+    return _act(request, slug, "reviewers",
+                lambda: services.invite_reviewer(
+                    actor=request.user, campaign=campaign, name=data["name"], title=data["title"], category=data["category"],
+                    email=data["email"], phone=data["phone"], unit_ids=[u.pk for u in data["units"]],
+                ),
+                lambda profile: _("已邀请 %(name)s。") % {"name": profile.name})
 
 
 @login_required
 @require_POST
 def panel_assign(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _organiser_campaign(request, slug)
-    try:
-        added = services.assign_finalists(actor=request.user, campaign=campaign)
-    except services.PanelError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("新增 %(n)s 项评审任务。") % {"n": added})
-    return _back(slug, "reviewers")
+    return _act(request, slug, "reviewers",
+                lambda: services.assign_finalists(actor=request.user, campaign=campaign),
+                lambda added: _("新增 %(n)s 项评审任务。") % {"n": added})
 
 
 @login_required
@@ -239,13 +231,9 @@ def panel_reopen(request: HttpRequest, slug: str, review_id: int) -> HttpRespons
     review = get_object_or_404(Review, pk=review_id, campaign=campaign)
     form = ReasonForm(request.POST)
     form.is_valid()
-    try:
-        services.reopen_review(actor=request.user, review=review, reason=form.cleaned_data.get("reason", ""))
-    except services.PanelError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("评分已重新开放。"))
-    return _back(slug, "reviews")
+    return _act(request, slug, "reviews",
+                lambda: services.reopen_review(actor=request.user, review=review, reason=form.cleaned_data.get("reason", "")),
+                lambda _result: _("评分已重新开放。"))
 
 
 @login_required

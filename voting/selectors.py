@@ -21,6 +21,7 @@ from portal import timeutils
 from voting.models import Ballot, CaseTally, VoidBatch, VoteSnapshot, VoterDay, VotingRules
 
 COUNTS_CACHE_SECONDS = 2
+OWN_VOTE_MARGIN = dt.timedelta(seconds=1)
 
 
 def rules_of(campaign: Campaign) -> VotingRules:
@@ -40,15 +41,22 @@ def is_open(campaign: Campaign, moment: dt.datetime | None = None) -> bool:
     return case_selectors.phase_is_open(campaign, PhaseKind.VOTING, moment)
 
 
-def live_counts(campaign_id: int) -> dict[int, int]:
-    """Non-void ballots per case (sum of the tally shards), two seconds old at most."""
+def live_counts(campaign_id: int, *, newer_than: dt.datetime | None = None) -> dict[int, int]:
+    """Non-void ballots per case (sum of the tally shards), two seconds old at
+    most. ``newer_than`` (a voter's last vote) refuses a copy that may not
+    hold that vote, so residents always see their own votes counted while
+    everyone else shares the cached copy."""
     key = f"voting:counts:{campaign_id}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = dict(
-            CaseTally.objects.filter(campaign_id=campaign_id).values_list("case_id").annotate(n=Sum("votes"))
-        )
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    cached = cache.get(key)
+    if cached is not None:
+        computed_at, counts = cached
+        # A vote's time is taken before its statement commits: a copy made
+        # within a second after it may predate the commit.
+        if newer_than is None or computed_at > newer_than + OWN_VOTE_MARGIN:
+            return counts
+    computed_at = timeutils.now()
+    counts = dict(CaseTally.objects.filter(campaign_id=campaign_id).values_list("case_id").annotate(n=Sum("votes")))
+    cache.set(key, (computed_at, counts), COUNTS_CACHE_SECONDS)
     return counts
 
 
@@ -61,6 +69,7 @@ class VoterToday:
     used: int
     per_day: int
     voted_case_ids: frozenset[int]
+    last_vote_at: dt.datetime | None = None
 
     @property
     def left(self) -> int:
@@ -74,10 +83,11 @@ def voter_today(user, campaign: Campaign, moment: dt.datetime | None = None) -> 
     day = timeutils.local_day(moment)
     rules = rules_of(campaign)
     used = VoterDay.objects.filter(voter=user, campaign=campaign, day=day).values_list("used", flat=True).first() or 0
-    voted = frozenset(
-        Ballot.objects.filter(voter=user, campaign=campaign, day=day).values_list("case_id", flat=True)
-    ) if used else frozenset()
-    return VoterToday(used=used, per_day=rules.votes_per_day, voted_case_ids=voted)
+    ballots = list(
+        Ballot.objects.filter(voter=user, campaign=campaign, day=day).values_list("case_id", "cast_at")
+    ) if used else []
+    return VoterToday(used=used, per_day=rules.votes_per_day, voted_case_ids=frozenset(case for case, _at in ballots),
+                      last_vote_at=max((at for _case, at in ballots), default=None))
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import selectors as case_selectors
+from portal import pagecache
 from cases.models import Campaign, CaseEntry
 from voting import selectors, services
 from voting.enums import VoidRule
 from voting.exceptions import VotingError
 from voting.forms import ReviewFilterForm, VoidForm
 from voting.ratelimits import check_vote_rate, client_ip
-from voting.templatetags.voting_tags import widget_context
+from voting.templatetags.voting_tags import ANSWERED_REFUSALS, answer_html
 
 LEADERBOARD_CACHE_SECONDS = 2
+LIVE_LOCAL_SECONDS = 1
 
 
 def _back(request: HttpRequest, entry: CaseEntry) -> str:
@@ -62,12 +64,13 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
         )
     except VotingError as error:
         outcome = error
-    if isinstance(outcome, services.VoteAccepted):
+    if isinstance(outcome, services.VoteAccepted) or outcome.code in ANSWERED_REFUSALS:
         # The vote's own statement read what the widget shows: no query here.
         entry = CaseEntry(pk=case_id, campaign_id=campaign_id, title=outcome.title)
     else:
         entry = get_object_or_404(CaseEntry, pk=case_id, campaign_id=campaign_id)
     if not request.htmx:
+        # The page this redirects to counts this vote (selectors.live_counts).
         if isinstance(outcome, VotingError):
             messages.error(request, outcome.message)
         else:
@@ -76,12 +79,14 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
         if isinstance(outcome, VotingError) and outcome.retry_after:
             response["Retry-After"] = str(outcome.retry_after)
         return response
-    context = widget_context(request, entry, compact=request.POST.get("compact") == "1", outcome=outcome)
-    context["oob"] = request.POST.get("oob") == "1"
     status = 200 if isinstance(outcome, services.VoteAccepted) else outcome.status
-    response = render(request, "voting/_vote_widget.html", context, status=status)
+    response = HttpResponse(answer_html(request, entry, outcome, compact=request.POST.get("compact") == "1",
+                                        oob=request.POST.get("oob") == "1"), status=status)
     # Machine-readable outcome for programs driving the page endpoint.
     response["X-Vote-Outcome"] = "accepted" if status == 200 else str(outcome.code)
+    # A refusal is the rules answering, not an error: keep django.request's
+    # 4xx warnings for real faults (a storm logs thousands of these).
+    response._has_been_logged = True
     if isinstance(outcome, VotingError) and outcome.retry_after:
         response["Retry-After"] = str(outcome.retry_after)
     return response
@@ -103,28 +108,43 @@ def _campaign(slug: str | None) -> Campaign:
     return campaign
 
 
+def _live_key(slug: str) -> str:
+    return f"voting:leaderboard:{slug}:{get_language()}"
+
+
+def _cached_live(slug: str) -> str | None:
+    """The rendered figures: this process's copy (one second), else Redis's."""
+    return pagecache.local(("voting-live", slug, get_language()), LIVE_LOCAL_SECONDS,
+                           lambda: cache.get(_live_key(slug)))
+
+
 def _live_html(campaign: Campaign, context: dict) -> str:
     """The figures, chart and table, rendered once per language every two
     seconds however many people watch (each open page polls them)."""
-    key = f"voting:leaderboard:{campaign.slug}:{get_language()}"
-    html = cache.get(key)
+    html = _cached_live(campaign.slug)
     if html is None:
         context = {**context, "rows": selectors.leaderboard(campaign), "totals": selectors.totals(campaign.pk),
                    "chart": selectors.chart_svg(campaign)}
         html = render_to_string("voting/_leaderboard_live.html", context)
-        cache.set(key, html, LEADERBOARD_CACHE_SECONDS)
+        cache.set(_live_key(campaign.slug), html, LEADERBOARD_CACHE_SECONDS)
     return html
 
 
 def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """Rank, case, unit, votes and share; totals, distinct voters, voided
     votes and the votes-over-time chart. While voting is open the figures
-    refresh themselves (htmx polls the fragment)."""
-    if slug and request.htmx and request.htmx.target == "leaderboard-live":
-        # The poll: served from the cache without touching the database.
-        html = cache.get(f"voting:leaderboard:{slug}:{get_language()}")
+    refresh themselves (htmx polls the fragment). Visitors who are not
+    signed in share one rendering per second (portal.pagecache)."""
+    polled = bool(request.htmx and request.htmx.target == "leaderboard-live")
+    if slug and polled:
+        # The poll: served from memory without touching the database.
+        html = _cached_live(slug)
         if html is not None:
             return HttpResponse(html)
+    return pagecache.for_visitors(request, lambda extra: _leaderboard_page(request, slug, polled, extra))
+
+
+def _leaderboard_page(request: HttpRequest, slug: str | None, polled: bool, extra: dict) -> HttpResponse:
     campaign = _campaign(slug)
     started = case_selectors.phase_has_started(campaign, "voting")
     context = {
@@ -136,9 +156,9 @@ def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "fragment_url": reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug}),
     }
     live = mark_safe(_live_html(campaign, context)) if started else ""  # noqa: S308 - our own rendered template
-    if request.htmx and request.htmx.target == "leaderboard-live":
+    if polled:
         return HttpResponse(live)
-    return render(request, "voting/leaderboard.html", {**context, "live": live})
+    return render(request, "voting/leaderboard.html", {**context, "live": live, **extra})
 
 
 # --- Fraud review -------------------------------------------------------------

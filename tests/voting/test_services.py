@@ -48,6 +48,16 @@ def test_accepted_vote_writes_ballot_counter_and_tally_and_answers_count_and_vot
     assert selectors.live_counts(case.campaign_id) == {case.pk: 1}
 
 
+def test_a_voter_sees_their_own_vote_counted_while_others_share_the_cached_counts(voter, cases):
+    vote(factories.ResidentFactory(), cases[1])  # takes this moment's rollup, which drops the cached counts
+    assert selectors.live_counts(cases[0].campaign_id) == {cases[1].pk: 1}  # cached for everyone
+    vote(voter, cases[0])
+    assert selectors.live_counts(cases[0].campaign_id) == {cases[1].pk: 1}  # others: up to two seconds old
+    today = selectors.voter_today(voter, cases[0].campaign)
+    assert today.voted_case_ids == {cases[0].pk}
+    assert selectors.live_counts(cases[0].campaign_id, newer_than=today.last_vote_at) == {cases[0].pk: 1, cases[1].pk: 1}
+
+
 def test_count_in_the_answer_includes_other_voters_across_shards(cases):
     voters = [factories.ResidentFactory() for _n in range(5)]
     answers = [vote(v, cases[0]) for v in voters]
