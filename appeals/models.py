@@ -655,13 +655,10 @@ class MeToo(models.Model):
         constraints = [models.UniqueConstraint(fields=["appeal", "user"], name="appeals_metoo_once")]
 
 
-class DailyStat(models.Model):
-    """Pre-aggregated figures per (local day, primary unit, area, category),
-    rebuilt for a window of days by appeals.services.stats (idempotent).
-    Each counter is attributed to the day of its own event; see
-    appeals.selectors.stats for the definitions."""
+class StatCounters(models.Model):
+    """The keys and counters of the pre-aggregated figures (see
+    appeals.selectors.stats for each counter's definition)."""
 
-    day = models.DateField()
     # Derived rows, rebuilt wholesale: no FK triggers on the bulk insert (measured: they doubled its time).
     unit = models.ForeignKey("portal.Unit", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
     area = models.ForeignKey(Area, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
@@ -683,6 +680,18 @@ class DailyStat(models.Model):
     rectifications_on_time = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyStat(StatCounters):
+    """Pre-aggregated figures per (local day, primary unit, area, category),
+    rebuilt for a window of days by appeals.services.stats (idempotent).
+    Each counter is attributed to the day of its own event; see
+    appeals.selectors.stats for the definitions."""
+
+    day = models.DateField()
+
+    class Meta:
         verbose_name = _("每日统计")
         verbose_name_plural = _("每日统计")
         constraints = [
@@ -691,6 +700,26 @@ class DailyStat(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["unit", "day"], name="appeals_dailystat_unit")]
+
+
+class MonthlyStat(StatCounters):
+    """The daily rows summed per calendar month (``month`` is its first day),
+    rebuilt with them. A month's or a year's dashboard reads ~26 times fewer
+    rows from here (bench/appeals.py: 10,124 monthly vs 259,868 daily rows for
+    a year of 1,000,000 appeals); days at the edges of a range still come from
+    the daily rows."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = _("每月统计")
+        verbose_name_plural = _("每月统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "area", "category"], nulls_distinct=False, name="appeals_monthlystat_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "month"], name="appeals_monthlystat_unit")]
 
 
 class StatsRun(models.Model):

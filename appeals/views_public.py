@@ -5,7 +5,7 @@ Thin: parse, call one service or selector, render."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -178,6 +178,14 @@ def stats_params(data) -> StatsParams:
     return StatsParams(period, anchor, start, end, _int(data.get("area")), _int(data.get("category")))
 
 
+def dashboard_params(data) -> StatsParams:
+    """A dashboard's parameters. Any date of a period shows that period, so
+    the date is taken as the period's first day and the cached rendering is
+    shared by every date in it."""
+    params = stats_params(data)
+    return replace(params, anchor=params.start)
+
+
 def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
     """Everything the figures part of a dashboard shows (computed on a cache miss)."""
     unit_id = unit.pk if unit else None
@@ -229,7 +237,7 @@ def warm_dashboards() -> int:
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             for period in Period.values:
-                dashboard_body(stats_params({"period": period}), None)
+                dashboard_body(dashboard_params({"period": period}), None)
                 count += 1
     return count
 
@@ -237,7 +245,7 @@ def warm_dashboards() -> int:
 def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     from django.utils.safestring import mark_safe
 
-    params = stats_params(request.GET)
+    params = dashboard_params(request.GET)
     body = dashboard_body(params, unit)
     return render(request, "appeals/dashboard.html", {"body": mark_safe(body), "params": params, "unit": unit})  # noqa: S308 (our own rendered template)
 

@@ -1,7 +1,8 @@
 """Statistics of appeals by unit, area, category and period.
 
-Read from the pre-aggregated rows (appeals_dailystat, rebuilt by the task
-queue: appeals.services.stats). A period is a range of local days
+Read from the pre-aggregated rows (appeals_dailystat, and their monthly sums
+appeals_monthlystat for the whole months of a range; both rebuilt by the
+task queue: appeals.services.stats). A period is a range of local days
 (Asia/Shanghai); each counter belongs to the day of its own event.
 
 Definitions (one per figure; the pages show the same text as a tooltip):
@@ -35,12 +36,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.db.models import Sum
-from django.db.models.functions import Trunc
 from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import Period
@@ -252,6 +253,37 @@ def breakdown(*, by: str, start: dt.date, end: dt.date, unit_id=None, area_id=No
     return result
 
 
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _rows(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category_id=None,
+          monthly: bool = True) -> tuple[str, list]:
+    """SQL (and its parameters) of the pre-aggregated rows covering local days
+    start..end with a ``day`` column: the monthly rows for the whole months
+    inside the range and the daily rows for the days at its edges (or only
+    daily rows when ``monthly`` is off: buckets smaller than a month)."""
+    filters, filter_params = [], []
+    for column, value in (("unit_id", unit_id), ("area_id", area_id), ("category_id", category_id)):
+        if value:
+            filters.append(f" AND {column} = %s")
+            filter_params.append(value)
+    where = "".join(filters)
+    columns = ", ".join(COUNTERS)
+    first_whole = start if start.day == 1 else _next_month(start)
+    after_whole = _next_month(end) if _next_month(end) == end + dt.timedelta(days=1) else end.replace(day=1)
+    if not monthly or first_whole >= after_whole:
+        return (f"SELECT day, unit_id, area_id, category_id, {columns} FROM appeals_dailystat "
+                f"WHERE day >= %s AND day <= %s{where}", [start, end, *filter_params])
+    sql = (
+        f"SELECT month AS day, unit_id, area_id, category_id, {columns} FROM appeals_monthlystat "
+        f"WHERE month >= %s AND month < %s{where} "
+        f"UNION ALL SELECT day, unit_id, area_id, category_id, {columns} FROM appeals_dailystat "
+        f"WHERE ((day >= %s AND day < %s) OR (day >= %s AND day <= %s)){where}"
+    )
+    return sql, [first_whole, after_whole, *filter_params, start, first_whole, after_whole, end, *filter_params]
+
+
 @dataclass
 class Slices:
     total: Figures
@@ -266,15 +298,11 @@ def slices(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category
     period once instead of four times."""
     from django.db import connection
 
-    where, params = ["day >= %s", "day <= %s"], [start, end]
-    for column, value in (("unit_id", unit_id), ("area_id", area_id), ("category_id", category_id)):
-        if value:
-            where.append(f"{column} = %s")
-            params.append(value)
+    rows_sql, params = _rows(start=start, end=end, unit_id=unit_id, area_id=area_id, category_id=category_id)
     sums = ", ".join(f"sum({c})" for c in COUNTERS)
     sql = (
         f"SELECT GROUPING(unit_id, area_id, category_id), unit_id, area_id, category_id, {sums} "
-        f"FROM appeals_dailystat WHERE {' AND '.join(where)} "
+        f"FROM ({rows_sql}) r "
         "GROUP BY GROUPING SETS ((unit_id), (area_id), (category_id), ())"
     )
     with connection.cursor() as cursor:
@@ -328,11 +356,14 @@ def trend(*, period: str, anchor: dt.date, unit_id=None, area_id=None, category_
     first_anchor = shift(period, anchor, -(count - 1))
     start = period_range(period, first_anchor)[0]
     end = period_range(period, anchor)[1]
-    rows = (
-        _slice(start=start, end=end, unit_id=unit_id, area_id=area_id, category_id=category_id)
-        .annotate(bucket=Trunc("day", kind)).values("bucket").annotate(**_sums()).order_by("bucket")
-    )
-    by_bucket = {r["bucket"]: Figures.from_row(r) for r in rows}
+    from django.db import connection
+
+    rows_sql, params = _rows(start=start, end=end, unit_id=unit_id, area_id=area_id, category_id=category_id,
+                             monthly=kind in ("month", "year"))
+    sums = ", ".join(f"sum({c})" for c in COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT date_trunc(%s, day)::date, {sums} FROM ({rows_sql}) r GROUP BY 1", [kind, *params])
+        by_bucket = {bucket: Figures.from_row(dict(zip(COUNTERS, values))) for bucket, *values in cursor.fetchall()}
     points = []
     for step in range(count):
         bucket_start = period_range(period, shift(period, first_anchor, step))[0]
@@ -419,13 +450,43 @@ def bump_version() -> None:
         cache.set(VERSION_KEY, 2, None)
 
 
+COMPUTE_WAIT_SECONDS = 10
+
+
 def cached(name: str, compute, timeout: int = 600):
-    """Dashboard pieces cached until the next rebuild of the figures."""
+    """Dashboard pieces cached until the next rebuild of the figures.
+
+    One request computes a missing piece while the others asking for it at
+    the same moment wait for its result (a Redis flag marks the work in
+    progress): under a burst on a cold view, N requests computing the same
+    figures at once made each of them N times slower in the benchmark. If
+    Redis is unavailable every request computes for itself."""
     key = f"appeals:stats:{version()}:{name}"
     value = cache.get(key)
-    if value is None:
+    if value is not None:
+        return value
+    flag = f"{key}:computing"
+    deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+    while True:
+        # add() answers None (not False) when Redis is unreachable: compute.
+        acquired = cache.add(flag, 1, COMPUTE_WAIT_SECONDS * 3)
+        if acquired is None:
+            return compute()
+        # Another request may have finished between our read and our flag.
+        value = cache.get(key)
+        if value is not None:
+            if acquired:
+                cache.delete(flag)
+            return value
+        if acquired or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    try:
         value = compute()
         cache.set(key, value, timeout)
+    finally:
+        if acquired:
+            cache.delete(flag)
     return value
 
 

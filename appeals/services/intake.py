@@ -15,7 +15,7 @@ from appeals import deadlines, selectors
 from appeals.enums import AppealState, Channel, ClueState, EventKind, PhotoKind, Urgency
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealPhoto, Area, Item, OnlineClue
-from appeals.services.common import lock_appeal, notify_dispatch_centre, record_event, require, transition_event
+from appeals.services.common import lock_appeal, notify_dispatch_centre, require, transition_event
 from portal.images import ImageRejected, process_upload
 from portal.models import User
 from portal.timeutils import local_day

@@ -1,11 +1,12 @@
-"""Pre-aggregation of the statistics (appeals_dailystat).
+"""Pre-aggregation of the statistics (appeals_dailystat, appeals_monthlystat).
 
 One statement rebuilds the rows of a window of local days: every counter is
 attributed to the local day of its own event (intake, first dispatch,
 deadline, resolution, rating, rectification deadline), grouped by (day,
 primary unit, area, category). Deleting and re-inserting the window in one
 transaction, under an advisory lock, makes the job idempotent and safe when
-two workers run it at once. Definitions: appeals.selectors.stats.
+two workers run it at once. The months the window touches are then summed
+again from their daily rows. Definitions: appeals.selectors.stats.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
-from appeals.models import DailyStat, StatsRun
+from appeals.models import DailyStat, MonthlyStat, StatsRun
 from portal.timeutils import local_day, local_midnight
 
 LOCK_KEY = 7_300_201  # pg_advisory_xact_lock key of this job
@@ -76,6 +77,18 @@ FROM ev GROUP BY day, unit_id, area_id, category_id
 """
 
 
+MONTHLY_SQL = f"""
+INSERT INTO appeals_monthlystat (month, unit_id, area_id, category_id, {", ".join(COLUMNS)})
+SELECT date_trunc('month', day)::date, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
+FROM appeals_dailystat WHERE day >= %(first)s AND day < %(next)s
+GROUP BY 1, unit_id, area_id, category_id
+"""
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.datetime | None = None) -> int:
     """Rebuilds the rows for local days first_day..last_day (inclusive); returns the row count."""
     now = now or timezone.now()
@@ -86,6 +99,10 @@ def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.date
         DailyStat.objects.filter(day__gte=first_day, day__lte=last_day).delete()
         cursor.execute(SQL, {"start": start, "end": end, "now": now})
         rows = cursor.rowcount
+        # The months these days belong to, summed again from their daily rows.
+        first_month, next_month = first_day.replace(day=1), _next_month(last_day)
+        MonthlyStat.objects.filter(month__gte=first_month, month__lt=next_month).delete()
+        cursor.execute(MONTHLY_SQL, {"first": first_month, "next": next_month})
     StatsRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=rows)
     StatsRun.objects.filter(pk__lt=run.pk - 1000).delete()  # a log of the last thousand runs is plenty
     from appeals.selectors.stats import bump_version
@@ -110,6 +127,7 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
     first = Appeal.objects.aggregate(first=Min("submitted_at"))["first"]
     if first is None:
         DailyStat.objects.all().delete()
+        MonthlyStat.objects.all().delete()
         return 0
     today = local_day(now)
     return recompute_daily_stats(first_day=local_day(first), last_day=today + dt.timedelta(days=1), now=now)

@@ -228,3 +228,88 @@ def test_best_unit_award_track_is_the_ranking_of_its_period(client, week):
     body = client.get(f"/appeals/stats/awards/{award.track_id}/").content.decode()
     assert "二号单位" in body and "82.50" in body and "一号单位" not in body
     assert client.get("/appeals/stats/awards/999999/").status_code == 404
+
+
+def test_a_cold_piece_asked_for_at_once_is_computed_once():
+    import threading
+    import time
+
+    from appeals.selectors import stats as stats_selectors
+
+    calls, results = [], []
+    barrier = threading.Barrier(6)
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.3)  # long enough for every other thread to arrive
+        return "figures"
+
+    def ask():
+        barrier.wait()
+        results.append(stats_selectors.cached("burst-test", compute))
+
+    threads = [threading.Thread(target=ask) for _n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["figures"] * 6
+    assert len(calls) == 1
+
+
+def test_a_piece_is_computed_when_redis_is_down(settings):
+    from appeals.selectors import stats as stats_selectors
+
+    closed = "redis://127.0.0.1:1/0"
+    settings.CACHES = {alias: {**config, "LOCATION": closed} for alias, config in settings.CACHES.items()}
+    assert stats_selectors.cached("down-test", lambda: "computed") == "computed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first, last", [
+    ("2026-03-01", "2026-03-31"),  # one whole month
+    ("2026-02-14", "2026-05-09"),  # edges of partial months around whole ones
+    ("2026-03-05", "2026-03-20"),  # inside one month
+    ("2025-12-01", "2026-11-30"),  # a year of whole months
+])
+def test_monthly_rows_give_the_same_figures_as_the_daily_rows(first, last):
+    import datetime as dt
+    import random
+
+    from appeals.models import DailyStat, MonthlyStat
+    from appeals.selectors import stats as stats_selectors
+    from appeals.services import stats as stats_services
+
+    rng = random.Random(5)
+    units = [factories.UnitFactory() for _n in range(3)]
+    day, rows = dt.date(2025, 11, 20), []
+    while day <= dt.date(2026, 12, 5):
+        for unit in units:
+            rows.append(DailyStat(day=day, unit=unit, received=rng.randint(0, 9), completed=rng.randint(0, 9),
+                                  ratings=rng.randint(0, 3), handling_seconds=rng.randint(0, 10**6)))
+        day += dt.timedelta(days=1)
+    DailyStat.objects.bulk_create(rows)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(stats_services.MONTHLY_SQL, {"first": dt.date(2025, 11, 1), "next": dt.date(2027, 1, 1)})
+    assert MonthlyStat.objects.count() == 14 * 3
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    by_days = stats_selectors.figures(start=start, end=end)
+    sliced = stats_selectors.slices(start=start, end=end)
+    assert sliced.total == by_days
+    one = units[1]
+    assert stats_selectors.slices(start=start, end=end, unit_id=one.pk).total == stats_selectors.figures(
+        start=start, end=end, unit_id=one.pk)
+    for period in ("month", "year"):
+        points = stats_selectors.trend(period=period, anchor=end)
+        for point in points:
+            bucket_end = stats_selectors.period_range(period, point.start)[1]
+            assert point.figures == stats_selectors.figures(start=point.start, end=bucket_end), (period, point.start)
+
+
+def test_any_date_of_a_month_shows_that_month_from_one_cached_rendering(week, client, django_assert_max_num_queries):
+    first = client.get("/appeals/stats/?period=month&date=2026-03-05").content.decode()
+    with django_assert_max_num_queries(2):
+        second = client.get("/appeals/stats/?period=month&date=2026-03-20").content.decode()
+    assert "2026-03-01 – 2026-03-31" in first and "2026-03-01 – 2026-03-31" in second
