@@ -108,57 +108,70 @@ def _campaign(slug: str | None) -> Campaign:
     return campaign
 
 
-def _live_key(slug: str) -> str:
-    return f"voting:leaderboard:{slug}:{get_language()}"
+# The polled parts of the leaderboard (htmx targets): the figures change with
+# every vote, the chart once a minute (a snapshot), so each is polled and
+# cached at its own pace; a poll of the figures does not carry the chart.
+LIVE, CHART = "leaderboard-live", "leaderboard-chart"
+FRAGMENT_SECONDS = {LIVE: LEADERBOARD_CACHE_SECONDS, CHART: 20}
 
 
-def _cached_live(slug: str) -> str | None:
-    """The rendered figures: this process's copy (one second), else Redis's."""
-    return pagecache.local(("voting-live", slug, get_language()), LIVE_LOCAL_SECONDS,
-                           lambda: cache.get(_live_key(slug)))
+def _fragment_key(slug: str, target: str) -> str:
+    return f"voting:{target}:{slug}:{get_language()}"
 
 
-def _live_html(campaign: Campaign, context: dict) -> str:
-    """The figures, chart and table, rendered once per language every two
-    seconds however many people watch (each open page polls them)."""
-    html = _cached_live(campaign.slug)
+def _cached_fragment(slug: str, target: str) -> str | None:
+    """A rendered part: this process's copy (one second), else Redis's."""
+    return pagecache.local((target, slug, get_language()), LIVE_LOCAL_SECONDS,
+                           lambda: cache.get(_fragment_key(slug, target)))
+
+
+def _fragment(campaign: Campaign, target: str) -> str:
+    """A polled part rendered once per language and period however many
+    people watch (each open page polls it)."""
+    html = _cached_fragment(campaign.slug, target)
     if html is None:
-        context = {**context, "rows": selectors.leaderboard(campaign), "totals": selectors.totals(campaign.pk),
-                   "chart": selectors.chart_svg(campaign)}
-        html = render_to_string("voting/_leaderboard_live.html", context)
-        cache.set(_live_key(campaign.slug), html, LEADERBOARD_CACHE_SECONDS)
+        if target == CHART:
+            html = render_to_string("voting/_leaderboard_chart.html", {"chart": selectors.chart_svg(campaign)})
+        else:
+            html = render_to_string("voting/_leaderboard_live.html", {
+                "campaign": campaign, "rows": selectors.leaderboard(campaign), "totals": selectors.totals(campaign.pk),
+            })
+        cache.set(_fragment_key(campaign.slug, target), html, FRAGMENT_SECONDS[target])
     return html
 
 
 def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """Rank, case, unit, votes and share; totals, distinct voters, voided
     votes and the votes-over-time chart. While voting is open the figures
-    refresh themselves (htmx polls the fragment). Visitors who are not
-    signed in share one rendering per second (portal.pagecache)."""
-    polled = bool(request.htmx and request.htmx.target == "leaderboard-live")
-    if slug and polled:
+    and the chart refresh themselves (htmx polls each part). Visitors who
+    are not signed in share one rendering per second (portal.pagecache)."""
+    target = request.htmx.target if request.htmx and request.htmx.target in FRAGMENT_SECONDS else None
+    if slug and target:
         # The poll: served from memory without touching the database.
-        html = _cached_live(slug)
+        html = _cached_fragment(slug, target)
         if html is not None:
             return HttpResponse(html)
-    return pagecache.for_visitors(request, lambda extra: _leaderboard_page(request, slug, polled, extra))
+    return pagecache.for_visitors(request, lambda extra: _leaderboard_page(request, slug, target, extra))
 
 
-def _leaderboard_page(request: HttpRequest, slug: str | None, polled: bool, extra: dict) -> HttpResponse:
+def _leaderboard_page(request: HttpRequest, slug: str | None, target: str | None, extra: dict) -> HttpResponse:
     campaign = _campaign(slug)
     started = case_selectors.phase_has_started(campaign, "voting")
+    if target:
+        return HttpResponse(_fragment(campaign, target) if started else "")
     context = {
         "campaign": campaign,
         "started": started,
         "open": selectors.is_open(campaign),
         "window": selectors.window(campaign),
         "refresh_seconds": settings.VOTING_LEADERBOARD_REFRESH_SECONDS,
+        "chart_refresh_seconds": FRAGMENT_SECONDS[CHART] * 3,
         "fragment_url": reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug}),
     }
-    live = mark_safe(_live_html(campaign, context)) if started else ""  # noqa: S308 - our own rendered template
-    if polled:
-        return HttpResponse(live)
-    return render(request, "voting/leaderboard.html", {**context, "live": live, **extra})
+    if started:
+        # Our own rendered templates.
+        context.update(live=mark_safe(_fragment(campaign, LIVE)), chart=mark_safe(_fragment(campaign, CHART)))  # noqa: S308
+    return render(request, "voting/leaderboard.html", {**context, **extra})
 
 
 # --- Fraud review -------------------------------------------------------------

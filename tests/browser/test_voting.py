@@ -64,7 +64,16 @@ def test_resident_votes_for_three_cases_and_is_refused_a_second_vote(phone_page,
     expect(page.get_by_role("heading", name="投票排行榜")).to_be_visible()
     expect(page.locator("table.leaderboard tbody tr").first).to_contain_text(cases[0].title)
     check_a11y(page, context="leaderboard")
+    # On screen: the totals, then the chart, then the table (the parts are polled apart).
+    top = {name: page.locator(selector).bounding_box()["y"]
+           for name, selector in [("totals", ".voting-totals"), ("chart", "#leaderboard-chart svg"),
+                                  ("table", "table.leaderboard")]}
+    assert top["totals"] < top["chart"] < top["table"]
     screenshot(page, "voting-leaderboard")
+    for _n in range(7):  # another case overtakes while the page is open
+        services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[3].pk)
+    expect(page.locator("table.leaderboard tbody tr").first).to_contain_text(cases[3].title, timeout=15_000)
+    expect(page.locator(".voting-totals dd").first).to_have_text("15")  # 5 + 3 + 7
 
 
 @pytest.mark.django_db(transaction=True)

@@ -71,7 +71,7 @@ def test_kept_page_follows_the_votes_once_its_second_is_up(campaign, cases, monk
     assert Client().get(leaderboard_url(campaign))["X-Page-Cache"] == "hit"
     later = pagecache._clock() + 1.5
     monkeypatch.setattr(pagecache, "_clock", lambda: later)
-    cache.delete(f"voting:leaderboard:{campaign.slug}:zh-hans")  # the shared copy's two seconds are up too
+    cache.delete(f"voting:leaderboard-live:{campaign.slug}:zh-hans")  # the shared copy's two seconds are up too
     response = Client().get(leaderboard_url(campaign))
     assert response["X-Page-Cache"] == "miss"
     assert '<td class="num">1</td>' in response.content.decode()

@@ -160,8 +160,12 @@ def test_leaderboard_page_and_fragment(client, cases, campaign):
     assert 'hx-trigger="every 5s"' in html
     assert html.index(cases[0].title) < html.index(cases[1].title) < html.index(cases[2].title)
     assert "50.0%" in html
+    assert 'hx-trigger="every 60s"' in html  # the chart: snapshots are taken once a minute
     fragment = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="leaderboard-live").content.decode()
-    assert "<html" not in fragment and "投票总人数" in fragment
+    assert "<html" not in fragment and "投票总人数" in fragment and cases[0].title in fragment
+    assert "<svg" not in fragment  # the figures' poll does not carry the chart
+    chart = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="leaderboard-chart").content.decode()
+    assert "<html" not in chart and "<svg" in chart and "投票总人数" not in chart
 
 
 def test_leaderboard_query_count_is_constant(client, campaign, cases, django_assert_max_num_queries):
