@@ -76,7 +76,7 @@ def test_reviewer_scores_on_a_phone_and_the_organiser_publishes(phone_page, new_
     # Case 1: 12,000 votes → 100; panel (85 + 91) ÷ 2 = 88 → 30 + 61.6 = 91.60.
     # Case 2: 9,000 → 75; panel (72.5 + 77) ÷ 2 = 74.75 → 22.5 + 52.325 = 74.825 → 74.83.
     row = public.get_by_role("row", name=re.compile(cases[0].title))
-    for text in ("12000", "100.00", "88.00", "91.60"):
+    for text in ("12,000", "100.00", "88.00", "91.60"):
         expect(row).to_contain_text(text)
     expect(public.get_by_role("row", name=re.compile(cases[1].title))).to_contain_text("74.83")
     expect(public.get_by_role("heading", name="计分方法")).to_be_visible()

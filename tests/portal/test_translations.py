@@ -134,3 +134,12 @@ def test_english_home_page_has_no_chinese_text(client):
     assert LANGUAGE_SWITCH_LABEL in parser.chunks, "the switch back to Chinese is missing"
     leftovers = [chunk for chunk in parser.chunks if chunk != LANGUAGE_SWITCH_LABEL and CJK.search(chunk)]
     assert not leftovers, f"Chinese text on the English home page: {leftovers}"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_counts_are_grouped_by_thousands_in_both_languages(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override(language):
+        assert Template("{% load humanize %}{{ n|intcomma }}").render(Context({"n": 3335896})) == "3,335,896"

@@ -7,7 +7,8 @@ from portal import demo as portal_demo
 from portal.selectors import affiliated_unit_ids
 from voting import demo_panel
 from voting import panel_selectors as selectors
-from voting.models import Assignment, ResultVersion, Review
+from voting import selectors as voting_selectors
+from voting.models import Assignment, CaseTally, ResultVersion, Review, VoteSnapshot
 from voting.panel_enums import ReviewState
 
 pytestmark = pytest.mark.django_db
@@ -31,5 +32,12 @@ def test_demo_has_a_finished_edition_with_published_results():
     blocked = affiliated_unit_ids(demo_reviewer)
     assert not Assignment.objects.filter(reviewer=demo_reviewer, case__unit_id__in=blocked).exists()
     assert Assignment.objects.filter(campaign=campaign, case__unit_id__in=blocked).exists()
+    # Its leaderboard: the final tallies, the voters behind them, the week's curve.
+    snapshots = list(VoteSnapshot.objects.filter(campaign=campaign).order_by("minute"))
+    assert len(snapshots) > 7 * 24
+    assert snapshots[-1].total_votes == sum(CaseTally.objects.filter(campaign=campaign).values_list("votes", flat=True))
+    assert [s.total_votes for s in snapshots] == sorted(s.total_votes for s in snapshots)
+    assert voting_selectors.totals(campaign.pk).voters == snapshots[-1].voters > 0
     demo_panel.seed()
     assert ResultVersion.objects.filter(campaign=campaign).count() == 1
+    assert VoteSnapshot.objects.filter(campaign=campaign).count() == len(snapshots)
