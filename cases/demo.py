@@ -23,6 +23,7 @@ from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage
 from cases.richtext import sanitise_story
 from portal import demo as portal_demo
 from portal import timeutils
+from portal.enums import UnitKind, UnitLevel
 from portal.images import process_upload
 from portal.models import Unit, User
 
@@ -60,6 +61,29 @@ TOP_CASES = [
 TOP_CASE_TITLES = [title for _unit, title, *_rest in TOP_CASES]
 
 # Further cases per domain: (title, results).
+# Who plausibly enters a case of each domain: the city bureaus whose names
+# carry these words, any town or street government (镇街 do everything), and
+# communities for community and social services.
+DOMAIN_UNIT_WORDS = {
+    "教育": ["教育"],
+    "医疗卫生": ["卫生", "医院", "医疗保障"],
+    "文化体育": ["文化"],
+    "社会保障": ["民政", "人力资源", "医疗保障", "社区"],
+    "城市安全": ["应急", "公安", "住房", "城市管理"],
+    "交通": ["交通", "公安"],
+    "环境保护": ["生态", "水务", "城市管理", "供水"],
+    "政务服务": ["政务", "12345", "税务", "市场监督", "自然资源"],
+    "社区服务": ["民政", "志愿者", "社区"],
+}
+
+
+def fits_domain(unit: Unit, domain: str) -> bool:
+    """A believable entrant for a case of this domain (demo data only)."""
+    if unit.kind == UnitKind.TOWN and unit.level == UnitLevel.TOWN:
+        return True
+    return any(word in unit.name for word in DOMAIN_UNIT_WORDS.get(domain, ()))
+
+
 CASES_BY_DOMAIN = {
     "教育": [
         ("新增公办学位3200个，缓解“入学难”", "新建改扩建学校 6 所，公办学位占比提升 5 个百分点。"),
@@ -269,13 +293,14 @@ def seed(*, stdout=None) -> Campaign:
     rng.shuffle(pool)
     slots: dict[int, int] = {}
 
-    def next_unit() -> Unit:
-        while True:
+    def next_unit(domain: str) -> Unit:
+        for _n in range(len(pool)):
             unit = pool[next_unit.i % len(pool)]
             next_unit.i += 1
-            if slots.get(unit.pk, 0) < campaign.entry_limit_per_track:
+            if fits_domain(unit, domain) and slots.get(unit.pk, 0) < campaign.entry_limit_per_track:
                 slots[unit.pk] = slots.get(unit.pk, 0) + 1
                 return unit
+        raise ValueError(f"no unit left for a {domain} case")
 
     next_unit.i = 0
     for entry in CaseEntry.objects.filter(campaign=campaign, track=track).exclude(state=EntryState.WITHDRAWN):
@@ -301,7 +326,7 @@ def seed(*, stdout=None) -> Campaign:
         if title in existing:
             continue
         if unit is None:
-            unit = next_unit()
+            unit = next_unit(domain)
         else:
             slots[unit.pk] = slots.get(unit.pk, 0) + 1
         submitted_at = call.starts_at + (call.ends_at - call.starts_at) * rng.random()

@@ -59,9 +59,8 @@ def _timeline() -> dict[str, tuple]:
 
 def _cases(campaign: Campaign, rng: random.Random) -> list[CaseEntry]:
     units = portal_demo.seed_units()
-    pool = [u for name, u in sorted(units.items()) if name != portal_demo.CITY and name != "东莞市教育局"]
+    pool = [u for name, u in sorted(units.items()) if name != portal_demo.CITY]
     rng.shuffle(pool)
-    pool.insert(3, units["东莞市教育局"])  # a finalist the demo reviewer must not score
     track = campaign.tracks.order_by("position", "pk").first()
     domains = {d.name: d for d in campaign.domains.all()}
     ideas = [(domain, title, results) for domain, items in cases_demo.CASES_BY_DOMAIN.items()
@@ -69,11 +68,19 @@ def _cases(campaign: Campaign, rng: random.Random) -> list[CaseEntry]:
     rng.shuffle(ideas)
     organiser = User.objects.filter(email="organiser@demo.minxinbang.cn").first() or User.objects.first()
     moment = timeutils.local_datetime(2020, 11, 18)
-    entries = []
-    for n, (domain, title, results) in enumerate(ideas[:CASES]):
-        unit = pool[n % len(pool)]
+    entries, slots = [], {}
+    ideas = ideas[:CASES]
+    # A finalist from the demo reviewer's own unit, which they must not score.
+    education = next(n for n, idea in enumerate(ideas) if idea[0] == "教育")
+    for n, (domain, title, results) in enumerate(ideas):
+        if n == education:
+            unit = units["东莞市教育局"]
+        else:
+            unit = min((u for u in pool if cases_demo.fits_domain(u, domain) and u.name != "东莞市教育局"),
+                       key=lambda u: slots.get(u.pk, 0))
+        slots[unit.pk] = slots.get(unit.pk, 0) + 1
         entries.append(CaseEntry(
-            campaign=campaign, track=track, domain=domains[domain], unit=unit, slot=1 + n // len(pool),
+            campaign=campaign, track=track, domain=domains[domain], unit=unit, slot=slots[unit.pk],
             title=title, summary=f"{title}：{results}", results=results,
             story=f"<p>{unit.name}聚焦群众急难愁盼，推出“{title}”。</p><p>{results}</p>",
             state=EntryState.ACCEPTED, created_by=organiser, submitted_at=moment, accepted_at=moment,
