@@ -30,10 +30,19 @@ def bench_database_url() -> str:
     return urlunparse(url._replace(path="/" + name))
 
 
+BENCH_REDIS_DB = 14  # its own Redis database: a run leaves tens of thousands of sessions behind
+
+
+def bench_redis_url() -> str:
+    url = urlparse(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return urlunparse(url._replace(path=f"/{BENCH_REDIS_DB}"))
+
+
 def bench_env(**extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": bench_database_url(),
+        "REDIS_URL": bench_redis_url(),
         "PORTAL_BENCH_ENDPOINTS": "1",
         "PORTAL_PLAIN_STATIC": "1",
         "CACHE_KEY_PREFIX": "bench",

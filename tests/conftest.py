@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.core.cache import cache
@@ -20,12 +21,21 @@ def _isolated_outbox(settings, tmp_path):
     settings.EMAIL_BACKEND = "portal.outbox.OutboxEmailBackend"
 
 
+TEST_REDIS_DB = 15  # not the portal's: emptying by pattern scans the whole database
+
+
+def _test_redis(location: str) -> str:
+    return urlunparse(urlparse(location)._replace(path=f"/{TEST_REDIS_DB}"))
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis(settings):
-    """Tests share one Redis server: give each run its own key prefix and
-    empty it around each test (rate-limit counters, cached sessions)."""
+    """Tests share one Redis server: give them a database of their own, each
+    run its own key prefix, and empty it around each test (rate-limit
+    counters, cached sessions)."""
     prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-    configured = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}
+    configured = {alias: {**config, "KEY_PREFIX": prefix, "LOCATION": _test_redis(config["LOCATION"])}
+                  for alias, config in settings.CACHES.items()}
     settings.CACHES = configured
     cache.delete_pattern("*")
     pagecache.clear()  # the in-process layer in front of Redis, too
