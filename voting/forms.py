@@ -60,3 +60,20 @@ class VoidForm(forms.Form):
         field = {VoidRule.IP: ["ip"], VoidRule.SUBNET: ["subnet"], VoidRule.ACCOUNT: ["voter_id"],
                  VoidRule.USER_AGENT: ["user_agent"], VoidRule.TIME_RANGE: ["starts_at", "ends_at"]}[rule]
         return {name: data.get(name) for name in field}
+
+
+class RulesForm(forms.Form):
+    """A campaign's quotas (voting.services.set_rules checks them again, with
+    the rule that they can only grow once voting has opened)."""
+
+    votes_per_day = forms.IntegerField(label=_("每人每天可投票数"), min_value=1, max_value=100)
+    votes_per_case_per_day = forms.IntegerField(label=_("每人每天对同一案例可投票数"), min_value=1, max_value=100)
+    allow_unverified = forms.BooleanField(label=_("允许未验证账号投票"), required=False,
+                                          help_text=_("默认只有已验证邮箱或手机号的账号可以投票。"))
+
+    def clean(self):
+        data = super().clean()
+        per_day, per_case = data.get("votes_per_day"), data.get("votes_per_case_per_day")
+        if per_day and per_case and per_case > per_day:
+            self.add_error("votes_per_case_per_day", _("每人每天对同一案例的票数应在 1 到每天总票数之间。"))
+        return data

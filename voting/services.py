@@ -11,10 +11,10 @@ before the caller is told "accepted".
 
 from __future__ import annotations
 
-import logging
 import datetime as dt
 import ipaddress
 import json
+import logging
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -361,9 +361,10 @@ def set_rules(
         raise VotingError(
             _("每人每天对同一案例的票数应在 1 到每天总票数之间。"), code="invalid_quota", field="votes_per_case_per_day"
         )
+    # A new row holds the defaults, which were the rules in force until now.
     rules, _created = VotingRules.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
     phase = campaign.phases.filter(kind=PhaseKind.VOTING).first()
-    if phase is not None and phase.starts_at <= timeutils.now() and not _created:
+    if phase is not None and phase.starts_at <= timeutils.now():
         if votes_per_day < rules.votes_per_day or votes_per_case_per_day < rules.votes_per_case_per_day:
             raise VotingError(_("投票已经开始，配额只能增加不能减少。"), code="quota_locked", field="votes_per_day")
     rules.votes_per_day = votes_per_day

@@ -10,6 +10,7 @@ urlpatterns = [
     path("board/edition/<slug:slug>/leaderboard/", views.leaderboard, name="campaign-leaderboard"),
     path("voting/review/<slug:slug>/", views.review, name="review"),
     path("voting/review/<slug:slug>/void/", views.void, name="void"),
+    path("voting/rules/<slug:slug>/", views.rules, name="rules"),
 ]
 
 # The expert panel's pages (issue 5).

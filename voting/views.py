@@ -27,7 +27,7 @@ from cases.models import Campaign, CaseEntry
 from voting import selectors, services
 from voting.enums import VoidRule
 from voting.exceptions import VotingError
-from voting.forms import ReviewFilterForm, VoidForm
+from voting.forms import ReviewFilterForm, RulesForm, VoidForm
 from voting.ratelimits import check_vote_rate, client_ip
 from voting.templatetags.voting_tags import ANSWERED_REFUSALS, answer_html
 
@@ -177,11 +177,40 @@ def _leaderboard_page(request: HttpRequest, slug: str | None, target: str | None
 # --- Fraud review -------------------------------------------------------------
 
 
-def _organiser_campaign(request: HttpRequest, slug: str) -> Campaign:
+def _organiser_campaign(request: HttpRequest, slug: str, permission: str = "voting.review_fraud") -> Campaign:
     campaign = get_object_or_404(Campaign, slug=slug)
-    if not request.user.has_perm("voting.review_fraud", campaign):
+    if not request.user.has_perm(permission, campaign):
         raise PermissionDenied
     return campaign
+
+
+# --- Rules --------------------------------------------------------------------
+
+
+@login_required
+def rules(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisers' form for a campaign's quotas (residents read them in the
+    board's rules box)."""
+    campaign = _organiser_campaign(request, slug, "voting.manage_rules")
+    current = selectors.rules_of(campaign)
+    initial = {"votes_per_day": current.votes_per_day, "votes_per_case_per_day": current.votes_per_case_per_day,
+               "allow_unverified": current.allow_unverified}
+    form = RulesForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.set_rules(actor=request.user, campaign=campaign, **form.cleaned_data)
+            except VotingError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("投票规则已保存。"))
+                return redirect("voting:rules", slug=campaign.slug)
+        status = 400
+    return render(request, "voting/rules.html", {
+        "campaign": campaign, "form": form, "window": selectors.window(campaign),
+        "started": case_selectors.phase_has_started(campaign, "voting"),
+    }, status=status)
 
 
 @login_required

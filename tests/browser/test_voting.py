@@ -85,7 +85,22 @@ def test_fraud_review_page_passes_axe(phone_page, live_server):
                            ip="27.38.105.77", user_agent="farm/1")
     organiser = factories.StaffFactory(role="organiser", with_totp=True)
     sign_in_with_cookie(phone_page, organiser, live_server)
-    phone_page.goto(f"/voting/review/{campaign.slug}/")
+    phone_page.goto(campaign.get_absolute_url())
+    phone_page.get_by_role("link", name="刷票审查").click()  # the organisers' links in the rules box
     expect(phone_page.get_by_role("heading", name="刷票审查")).to_be_visible()
     check_a11y(phone_page, context="fraud review")
     screenshot(phone_page, "voting-review")
+
+    # The quotas: refused while the vote is open if they would shrink, saved when they grow.
+    phone_page.get_by_role("navigation", name="位置").get_by_role("link", name="投票规则").click()
+    per_day = phone_page.get_by_label("每人每天可投票数")
+    expect(per_day).to_have_value("10")
+    per_day.fill("8")
+    phone_page.get_by_role("button", name="保存规则").click()
+    expect(phone_page.get_by_role("alert")).to_contain_text("投票已经开始，配额只能增加不能减少。")
+    check_a11y(phone_page, context="voting rules with an error")
+    screenshot(phone_page, "voting-rules-refused")
+    phone_page.get_by_label("每人每天可投票数").fill("12")
+    phone_page.get_by_role("button", name="保存规则").click()
+    expect(phone_page.get_by_text("投票规则已保存。")).to_be_visible()
+    expect(phone_page.get_by_label("每人每天可投票数")).to_have_value("12")

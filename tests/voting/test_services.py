@@ -13,7 +13,7 @@ from tests import factories
 from voting import selectors, services
 from voting.enums import Refusal
 from voting.exceptions import VotingError
-from voting.models import Ballot, CaseTally, VoterDay, VoteRequest
+from voting.models import Ballot, CaseTally, VoterDay, VoteRequest, VotingRules
 
 
 def state(campaign):
@@ -201,6 +201,14 @@ def test_rules_can_be_set_by_an_organiser_and_only_grow_once_voting_opened(organ
     with pytest.raises(VotingError):
         services.set_rules(actor=organiser, campaign=campaign, votes_per_day=12, votes_per_case_per_day=13,
                            allow_unverified=False)
+
+
+def test_the_default_quotas_cannot_shrink_once_voting_opened_either(organiser, campaign):
+    with pytest.raises(VotingError) as caught:
+        services.set_rules(actor=organiser, campaign=campaign, votes_per_day=8, votes_per_case_per_day=1,
+                           allow_unverified=False)
+    assert caught.value.code == "quota_locked"
+    assert not VotingRules.objects.filter(campaign=campaign).exists()
 
 
 def test_defaults_apply_without_a_rules_row(campaign):

@@ -110,6 +110,7 @@ def voting_rules(context, campaign: Campaign):
         "started": state["started"],
         "today": state["today"],
         "leaderboard_url": reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug}),
+        "organiser": request.user.is_authenticated and request.user.has_perm("voting.manage_rules", campaign),
     }
 
 
