@@ -21,6 +21,7 @@ from appeals.exceptions import AppealError
 from appeals.models import Area, Category, UnitRankingAward
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
+from appeals.templatetags.appeals_stats import figure, figure_cells
 from portal import exports
 from portal.models import Unit
 
@@ -73,9 +74,7 @@ def _wall_context(request: HttpRequest) -> dict:
     query.pop("page", None)
     return {
         "rows": rows, "page": page, "has_next": has_next, "filters": filters, "query": query.urlencode(),
-        "categories": Category.objects.order_by("position", "code"),
-        "areas": Area.objects.order_by("position", "code"),
-        "units": _public_units(),
+        "categories": _choices(Category), "areas": _choices(Area), "units": _public_units(),
         "states": [("waiting", _("待派单")), ("handling", _("办理中")), ("done", _("已办结"))],
     }
 
@@ -192,27 +191,55 @@ def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
     slice_ = {"unit_id": unit_id, "area_id": params.area_id, "category_id": params.category_id}
     points = stats_selectors.trend(period=params.period, anchor=params.anchor, **slice_)
     parts = stats_selectors.slices(start=params.start, end=params.end, **slice_)
+    definitions = stats_selectors.FIGURES
     context = {
         "figures": parts.total,
         "trend": points,
         "trend_svg": charts.trend_svg(points, title=_("受理量与办结量趋势")),
-        "categories": parts.category,
+        "categories": _table(parts.category, definitions),
         "categories_svg": charts.bars_svg(parts.category, title=_("各大类受理量")),
-        "areas": parts.area,
-        "params": params, "periods": _periods(params), "unit": unit, "definitions": stats_selectors.FIGURES,
-        "areas_all": Area.objects.order_by("position", "code"), "categories_all": Category.objects.order_by("position", "code"),
+        "areas": _table(parts.area, definitions),
+        "params": params, "periods": _periods(params), "unit": unit, "definitions": definitions,
+        "headers": [(str(d.label), str(d.definition)) for d in definitions],
+        "areas_all": _choices(Area), "categories_all": _choices(Category),
         "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
         "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
     }
     if unit is None:
         context.update({
-            "ranking": stats_selectors.rank(parts.unit, min_received=_min_received(params)),
+            "ranking": _ranking_rows(stats_selectors.rank(parts.unit, min_received=_min_received(params))[:30], params),
             "formula": stats_selectors.RANKING_FORMULA, "min_received": _min_received(params),
-            "clusters": public_selectors.high_frequency_clusters(limit=6),
+            # The same for every view: computed once per rebuild of the figures.
+            "clusters": stats_selectors.cached("hot-clusters", lambda: public_selectors.high_frequency_clusters(limit=6)),
         })
     else:
         context["score"] = stats_selectors.unit_score(context["figures"])[0]
     return context
+
+
+def _table(rows, definitions) -> list[tuple]:
+    """(key, formatted cells) per row of a breakdown."""
+    return [(row.key, figure_cells(row.figures, definitions)) for row in rows]
+
+
+RANKING_RATES = ("on_time_completion_rate", "satisfaction_rate", "reply_rate", "on_time_rectification_rate")
+
+
+def _ranking_rows(ranking, params: StatsParams) -> list[dict]:
+    """The ranking table's rows, formatted once (links keep the view's period and filters)."""
+    from django.urls import reverse
+
+    query = params.query()
+    return [{"rank": r.rank, "name": r.unit.name, "score": r.score, "received": r.figures.received,
+             "url": f"{reverse('appeals:unit-dashboard', args=[r.unit.pk])}?{query}",
+             "rates": [figure(getattr(r.figures, key), "rate") for key in RANKING_RATES]} for r in ranking]
+
+
+def _choices(model) -> list[dict]:
+    """The filter's areas or categories (pk and name), the same for every view."""
+    return stats_selectors.cached(
+        f"choices:{model._meta.model_name}", lambda: list(model.objects.order_by("position", "code").values("pk", "name"))
+    )
 
 
 def dashboard_body(params: StatsParams, unit: Unit | None) -> str:
@@ -277,9 +304,9 @@ def stats_rows(params: StatsParams, by: str, unit_id: int | None = None) -> tupl
                                          area_id=params.area_id, category_id=params.category_id):
         f = row.figures
         values = [str(row.key or _("未派单/未分类"))]
-        for figure in stats_selectors.FIGURES:
-            value = f.value(figure.key)
-            values.append(None if value is None else (float(value) if figure.kind != "count" else value))
+        for definition in stats_selectors.FIGURES:
+            value = f.value(definition.key)
+            values.append(None if value is None else (float(value) if definition.kind != "count" else value))
         values += [f.completed, f.ratings, f.ratings_bad, f.rectifications_due]
         rows.append(values)
     return header, rows

@@ -22,3 +22,10 @@ def figure(value, kind: str = "rate") -> str:
 @register.simple_tag
 def cell(figures, definition) -> str:
     return figure(figures.value(definition.key), definition.kind)
+
+
+def figure_cells(figures, definitions) -> list[str]:
+    """A row of a statistics table, formatted once in Python: a dashboard
+    has ~900 cells, and a template tag per cell was a quarter of a cold
+    dashboard's time."""
+    return [figure(figures.value(d.key), d.kind) for d in definitions]
