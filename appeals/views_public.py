@@ -209,8 +209,6 @@ def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
         context.update({
             "ranking": _ranking_rows(stats_selectors.rank(parts.unit, min_received=_min_received(params))[:30], params),
             "formula": stats_selectors.RANKING_FORMULA, "min_received": _min_received(params),
-            # The same for every view: computed once per rebuild of the figures.
-            "clusters": stats_selectors.cached("hot-clusters", lambda: public_selectors.high_frequency_clusters(limit=6)),
         })
     else:
         context["score"] = stats_selectors.unit_score(context["figures"])[0]
@@ -249,9 +247,22 @@ def dashboard_body(params: StatsParams, unit: Unit | None) -> str:
     from django.utils.translation import get_language
 
     key = f"dash-html:{get_language()}:{unit.pk if unit else 0}:{params.query()}"
+    # A settled period's figures outlive the periodic rebuilds, and so does its rendering.
+    settled = params.end < stats_selectors.settled_before()
     return stats_selectors.cached(
-        key, lambda: render_to_string("appeals/_dashboard_body.html", _dashboard_context(params, unit)), timeout=900
+        key, lambda: render_to_string("appeals/_dashboard_body.html", _dashboard_context(params, unit)), timeout=900,
+        settled=settled,
     )
+
+
+def hot_clusters_html() -> str:
+    """The city dashboard's high-frequency clusters (the last 30 days, whatever
+    the period shown): apart from the figures, once per rebuild and language."""
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+
+    return stats_selectors.cached(f"hot-clusters:{get_language()}", lambda: render_to_string(
+        "appeals/_hot_clusters.html", {"clusters": public_selectors.high_frequency_clusters(limit=6)}))
 
 
 def warm_dashboards() -> int:
@@ -263,6 +274,7 @@ def warm_dashboards() -> int:
     count = 0
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
+            hot_clusters_html()
             for period in Period.values:
                 dashboard_body(dashboard_params({"period": period}), None)
                 count += 1
@@ -274,7 +286,10 @@ def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
 
     params = dashboard_params(request.GET)
     body = dashboard_body(params, unit)
-    return render(request, "appeals/dashboard.html", {"body": mark_safe(body), "params": params, "unit": unit})  # noqa: S308 (our own rendered template)
+    clusters = "" if unit else hot_clusters_html()
+    # Our own rendered templates.
+    return render(request, "appeals/dashboard.html", {"body": mark_safe(body), "clusters": mark_safe(clusters),  # noqa: S308
+                                                      "params": params, "unit": unit})
 
 
 def _min_received(params: StatsParams) -> int:

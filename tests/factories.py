@@ -443,3 +443,21 @@ class UnitRankingAwardFactory(factory.django.DjangoModelFactory):
     period_end = factory.LazyFunction(timezone.localdate)
     min_received = 1
     winners = 15
+
+
+from appeals.enums import ClusterState as _ClusterState  # noqa: E402
+from appeals.models import Cluster as _Cluster  # noqa: E402
+
+
+class ClusterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = _Cluster
+
+    item = factory.SubFactory(AppealItemFactory)
+    area = factory.SubFactory(AreaFactory)
+    label = factory.Sequence(lambda n: f"类案{n:03d}：路灯不亮")
+    state = _ClusterState.CONFIRMED
+    size = 6
+    me_too_total = 3
+    first_at = factory.LazyFunction(lambda: timezone.now() - _appeals_dt.timedelta(days=3))
+    last_at = factory.LazyFunction(timezone.now)

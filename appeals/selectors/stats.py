@@ -432,36 +432,57 @@ def award_ranking(award) -> list[RankRow]:
 # --- caching -------------------------------------------------------------
 
 VERSION_KEY = "appeals:stats:version"
+SETTLED_VERSION_KEY = "appeals:stats:settled-version"
+# The periodic job rebuilds the last 35 local days (services.stats.recompute_recent);
+# figures of days before that are settled: only a rebuild reaching further
+# back (the nightly full one) changes them.
+RECENT_DAYS = 35
 
 
-def version() -> int:
-    value = cache.get(VERSION_KEY)
+def _read_version(key: str) -> int:
+    value = cache.get(key)
     if value is None:
         value = 1
-        cache.add(VERSION_KEY, value, None)
+        cache.add(key, value, None)
     return int(value)
 
 
-def bump_version() -> None:
-    """Called after every rebuild: cached dashboards are dropped at once."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+def version() -> int:
+    return _read_version(VERSION_KEY)
+
+
+def settled_before() -> dt.date:
+    """Periods ending before this day keep their figures across the periodic rebuilds."""
+    return today() - dt.timedelta(days=RECENT_DAYS + 1)
+
+
+def bump_version(first_day: dt.date | None = None) -> None:
+    """Called after every rebuild: cached dashboards of recent periods are
+    dropped at once; those of settled periods too when the rebuild reached
+    back into them (or when it is not said how far it reached)."""
+    keys = [VERSION_KEY]
+    if first_day is None or first_day < settled_before():
+        keys.append(SETTLED_VERSION_KEY)
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 2, None)
 
 
 COMPUTE_WAIT_SECONDS = 10
 
 
-def cached(name: str, compute, timeout: int = 600):
-    """Dashboard pieces cached until the next rebuild of the figures.
+def cached(name: str, compute, timeout: int = 600, *, settled: bool = False):
+    """Dashboard pieces cached until the next rebuild of the figures
+    (``settled``: of settled periods only, see bump_version).
 
     One request computes a missing piece while the others asking for it at
     the same moment wait for its result (a Redis flag marks the work in
     progress): under a burst on a cold view, N requests computing the same
     figures at once made each of them N times slower in the benchmark. If
     Redis is unavailable every request computes for itself."""
-    key = f"appeals:stats:{version()}:{name}"
+    key = f"appeals:stats:s{_read_version(SETTLED_VERSION_KEY)}:{name}" if settled else f"appeals:stats:{version()}:{name}"
     value = cache.get(key)
     if value is not None:
         return value

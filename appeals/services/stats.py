@@ -107,7 +107,7 @@ def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.date
     StatsRun.objects.filter(pk__lt=run.pk - 1000).delete()  # a log of the last thousand runs is plenty
     from appeals.selectors.stats import bump_version
 
-    bump_version()
+    bump_version(first_day)
     return rows
 
 
@@ -128,6 +128,9 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
     if first is None:
         DailyStat.objects.all().delete()
         MonthlyStat.objects.all().delete()
+        from appeals.selectors.stats import bump_version
+
+        bump_version()  # the cached dashboards showed the rows just deleted
         return 0
     today = local_day(now)
     return recompute_daily_stats(first_day=local_day(first), last_day=today + dt.timedelta(days=1), now=now)

@@ -313,3 +313,46 @@ def test_any_date_of_a_month_shows_that_month_from_one_cached_rendering(week, cl
     with django_assert_max_num_queries(2):
         second = client.get("/appeals/stats/?period=month&date=2026-03-20").content.decode()
     assert "2026-03-01 – 2026-03-31" in first and "2026-03-01 – 2026-03-31" in second
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """How many times a dashboard's figures were computed and rendered."""
+    from appeals import views_public
+
+    calls = []
+    real = views_public._dashboard_context
+
+    def counting(params, unit):
+        calls.append(params.start)
+        return real(params, unit)
+
+    monkeypatch.setattr(views_public, "_dashboard_context", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_settled_period_keeps_its_rendering_across_the_periodic_rebuild(client, renders):
+    today = stats.today()
+    settled = f"/appeals/stats/?period=month&date={today - dt.timedelta(days=120):%Y-%m-%d}"
+    recent = f"/appeals/stats/?period=month&date={today:%Y-%m-%d}"
+    for url in (settled, recent, settled, recent):
+        assert client.get(url).status_code == 200
+    assert len(renders) == 2  # each rendered once
+    stats_services.recompute_recent()  # the last 35 days: the recent month may change, the settled one cannot
+    client.get(settled)
+    client.get(recent)
+    assert len(renders) == 3 and renders[-1] == stats.period_range("month", today)[0]
+    stats_services.recompute_all()  # reaches back: everything is drawn again
+    client.get(settled)
+    assert len(renders) == 4
+
+
+@pytest.mark.django_db
+def test_hot_clusters_follow_the_rebuilds_even_on_a_settled_period(client):
+    settled = f"/appeals/stats/?period=month&date={stats.today() - dt.timedelta(days=120):%Y-%m-%d}"
+    assert "高频类案" not in client.get(settled).content.decode()
+    factories.ClusterFactory(label="新城路段路灯不亮")
+    stats_services.recompute_recent()
+    html = client.get(settled).content.decode()
+    assert "高频类案（近30天）" in html and "新城路段路灯不亮" in html
