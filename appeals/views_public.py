@@ -12,6 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,9 +50,7 @@ def wall(request: HttpRequest) -> HttpResponse:
     """The list part is cached as HTML for 30 s per query and language, and
     dropped at once when an appeal is published or withdrawn (wall version)."""
     from django.core.cache import cache
-    from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language
 
     from appeals.services.publication import WALL_VERSION_KEY
 
@@ -225,8 +226,6 @@ RANKING_RATES = ("on_time_completion_rate", "satisfaction_rate", "reply_rate", "
 
 def _ranking_rows(ranking, params: StatsParams) -> list[dict]:
     """The ranking table's rows, formatted once (links keep the view's period and filters)."""
-    from django.urls import reverse
-
     query = params.query()
     return [{"rank": r.rank, "name": r.unit.name, "score": r.score, "received": r.figures.received,
              "url": f"{reverse('appeals:unit-dashboard', args=[r.unit.pk])}?{query}",
@@ -243,12 +242,9 @@ def _choices(model) -> list[dict]:
 def dashboard_body(params: StatsParams, unit: Unit | None) -> str:
     """The figures part of a dashboard as HTML, rendered once per view,
     language and rebuild of the figures."""
-    from django.template.loader import render_to_string
-    from django.utils.translation import get_language
-
     key = f"dash-html:{get_language()}:{unit.pk if unit else 0}:{params.query()}"
     # A settled period's figures outlive the periodic rebuilds, and so does its rendering.
-    settled = params.end < stats_selectors.settled_before()
+    settled = stats_selectors.is_settled(params.end)
     return stats_selectors.cached(
         key, lambda: render_to_string("appeals/_dashboard_body.html", _dashboard_context(params, unit)), timeout=900,
         settled=settled,
@@ -258,9 +254,6 @@ def dashboard_body(params: StatsParams, unit: Unit | None) -> str:
 def hot_clusters_html() -> str:
     """The city dashboard's high-frequency clusters (the last 30 days, whatever
     the period shown): apart from the figures, once per rebuild and language."""
-    from django.template.loader import render_to_string
-    from django.utils.translation import get_language
-
     return stats_selectors.cached(f"hot-clusters:{get_language()}", lambda: render_to_string(
         "appeals/_hot_clusters.html", {"clusters": public_selectors.high_frequency_clusters(limit=6)}))
 

@@ -456,6 +456,12 @@ def settled_before() -> dt.date:
     return today() - dt.timedelta(days=RECENT_DAYS + 1)
 
 
+def is_settled(end: dt.date) -> bool:
+    """A period ending on ``end`` keeps its figures (and its cached dashboard)
+    across the periodic rebuilds."""
+    return end < settled_before()
+
+
 def bump_version(first_day: dt.date | None = None) -> None:
     """Called after every rebuild: cached dashboards of recent periods are
     dropped at once; those of settled periods too when the rebuild reached

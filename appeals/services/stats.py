@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appeals.models import DailyStat, MonthlyStat, StatsRun
+from appeals.selectors.stats import RECENT_DAYS, bump_version
 from portal.timeutils import local_day, local_midnight
 
 LOCK_KEY = 7_300_201  # pg_advisory_xact_lock key of this job
@@ -105,13 +106,11 @@ def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.date
         cursor.execute(MONTHLY_SQL, {"first": first_month, "next": next_month})
     StatsRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=rows)
     StatsRun.objects.filter(pk__lt=run.pk - 1000).delete()  # a log of the last thousand runs is plenty
-    from appeals.selectors.stats import bump_version
-
     bump_version(first_day)
     return rows
 
 
-def recompute_recent(*, days: int = 35, now: dt.datetime | None = None) -> int:
+def recompute_recent(*, days: int = RECENT_DAYS, now: dt.datetime | None = None) -> int:
     """The periodic job: the last `days` local days (late replies, ratings and
     rectifications change recent days)."""
     today = local_day(now)
@@ -128,8 +127,6 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
     if first is None:
         DailyStat.objects.all().delete()
         MonthlyStat.objects.all().delete()
-        from appeals.selectors.stats import bump_version
-
         bump_version()  # the cached dashboards showed the rows just deleted
         return 0
     today = local_day(now)
