@@ -63,17 +63,11 @@ class VoidForm(forms.Form):
 
 
 class RulesForm(forms.Form):
-    """A campaign's quotas (voting.services.set_rules checks them again, with
-    the rule that they can only grow once voting has opened)."""
+    """A campaign's quotas, as typed. How they relate (per case within per
+    day, only growing once voting has opened) is set_rules's to check: its
+    refusals land on the field they concern."""
 
     votes_per_day = forms.IntegerField(label=_("每人每天可投票数"), min_value=1, max_value=100)
     votes_per_case_per_day = forms.IntegerField(label=_("每人每天对同一案例可投票数"), min_value=1, max_value=100)
     allow_unverified = forms.BooleanField(label=_("允许未验证账号投票"), required=False,
                                           help_text=_("默认只有已验证邮箱或手机号的账号可以投票。"))
-
-    def clean(self):
-        data = super().clean()
-        per_day, per_case = data.get("votes_per_day"), data.get("votes_per_case_per_day")
-        if per_day and per_case and per_case > per_day:
-            self.add_error("votes_per_case_per_day", _("每人每天对同一案例的票数应在 1 到每天总票数之间。"))
-        return data
