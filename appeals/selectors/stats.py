@@ -1,7 +1,7 @@
 """Statistics of appeals by unit, area, category and period.
 
-Read from the pre-aggregated rows (appeals_dailystat, and their monthly sums
-appeals_monthlystat for the whole months of a range; both rebuilt by the
+Read from the pre-aggregated rows (appeals_dailystat, and their weekly and
+monthly sums for the whole weeks and months of a range; all rebuilt by the
 task queue: appeals.services.stats). A period is a range of local days
 (Asia/Shanghai); each counter belongs to the day of its own event.
 
@@ -240,6 +240,24 @@ class BreakdownRow:
     figures: Figures
 
 
+_BY_ID: dict[str, tuple[int, dict, set]] = {}
+
+
+def _by_id(model, ids) -> dict:
+    """Units, areas or categories by id, kept in the process until the next
+    rebuild of the figures (a renamed unit shows its new name from then on,
+    like the cached dashboards): three lookups were a tenth of a cold
+    dashboard's time. An id it has not been asked for reloads the table (a
+    few dozen rows); one that is gone (figures of a deleted unit) stays None."""
+    stamp = version()
+    held = _BY_ID.get(model._meta.label)
+    if held is None or held[0] != stamp or not held[2].issuperset(ids):
+        objects = model.objects.in_bulk()
+        held = (stamp, objects, set(objects).union(ids))
+        _BY_ID[model._meta.label] = held
+    return held[1]
+
+
 def breakdown(*, by: str, start: dt.date, end: dt.date, unit_id=None, area_id=None, category_id=None) -> list[BreakdownRow]:
     """Figures per unit, area or category (two queries), largest first."""
     model, column = BREAKDOWN[by]
@@ -247,22 +265,37 @@ def breakdown(*, by: str, start: dt.date, end: dt.date, unit_id=None, area_id=No
         _slice(start=start, end=end, unit_id=unit_id, area_id=area_id, category_id=category_id)
         .values(column).annotate(**_sums()).order_by()
     )
-    objects = model.objects.in_bulk([r[column] for r in rows if r[column]])
+    objects = _by_id(model, [r[column] for r in rows if r[column]])
     result = [BreakdownRow(key=objects.get(r[column]), figures=Figures.from_row(r)) for r in rows]
     result.sort(key=lambda r: (-r.figures.received, str(r.key or "")))
     return result
 
 
-def _next_month(day: dt.date) -> dt.date:
+def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
+def _whole(kind: str, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The first day of the first whole week or month inside start..end and
+    the day after the last one (first >= after: none inside)."""
+    if kind == "week":
+        return start + dt.timedelta(days=-start.weekday() % 7), end + dt.timedelta(days=1 - (end.weekday() + 1) % 7)
+    first = start if start.day == 1 else next_month(start)
+    after = next_month(end) if next_month(end) == end + dt.timedelta(days=1) else end.replace(day=1)
+    return first, after
+
+
+# The coarsest pre-aggregated rows a bucket of each size can be summed from.
+ROLLUPS = {"day": (), "week": ("week",), "month": ("month", "week")}
+
+
 def _rows(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category_id=None,
-          monthly: bool = True) -> tuple[str, list]:
+          coarsest: str = "month") -> tuple[str, list]:
     """SQL (and its parameters) of the pre-aggregated rows covering local days
-    start..end with a ``day`` column: the monthly rows for the whole months
-    inside the range and the daily rows for the days at its edges (or only
-    daily rows when ``monthly`` is off: buckets smaller than a month)."""
+    start..end with a ``day`` column: the monthly (or weekly) rows for the
+    whole months (or weeks) inside the range and the daily rows for the days
+    at its edges. ``coarsest`` limits the rows to what buckets of that size
+    can be summed from (weeks cross months; day buckets need daily rows)."""
     filters, filter_params = [], []
     for column, value in (("unit_id", unit_id), ("area_id", area_id), ("category_id", category_id)):
         if value:
@@ -270,14 +303,16 @@ def _rows(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category_
             filter_params.append(value)
     where = "".join(filters)
     columns = ", ".join(COUNTERS)
-    first_whole = start if start.day == 1 else _next_month(start)
-    after_whole = _next_month(end) if _next_month(end) == end + dt.timedelta(days=1) else end.replace(day=1)
-    if not monthly or first_whole >= after_whole:
+    for kind in ROLLUPS[coarsest]:
+        first_whole, after_whole = _whole(kind, start, end)
+        if first_whole < after_whole:
+            break
+    else:
         return (f"SELECT day, unit_id, area_id, category_id, {columns} FROM appeals_dailystat "
                 f"WHERE day >= %s AND day <= %s{where}", [start, end, *filter_params])
     sql = (
-        f"SELECT month AS day, unit_id, area_id, category_id, {columns} FROM appeals_monthlystat "
-        f"WHERE month >= %s AND month < %s{where} "
+        f"SELECT {kind} AS day, unit_id, area_id, category_id, {columns} FROM appeals_{kind}lystat "
+        f"WHERE {kind} >= %s AND {kind} < %s{where} "
         f"UNION ALL SELECT day, unit_id, area_id, category_id, {columns} FROM appeals_dailystat "
         f"WHERE ((day >= %s AND day < %s) OR (day >= %s AND day <= %s)){where}"
     )
@@ -315,7 +350,7 @@ def slices(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category
     result = {}
     for by, bits in (("unit", 3), ("area", 5), ("category", 6)):
         model = BREAKDOWN[by][0]
-        objects = model.objects.in_bulk([key for key, _f in grouped[bits] if key])
+        objects = _by_id(model, [key for key, _f in grouped[bits] if key])
         items = [BreakdownRow(key=objects.get(key), figures=f) for key, f in grouped[bits]]
         items.sort(key=lambda r: (-r.figures.received, str(r.key or "")))
         result[by] = items
@@ -359,7 +394,7 @@ def trend(*, period: str, anchor: dt.date, unit_id=None, area_id=None, category_
     from django.db import connection
 
     rows_sql, params = _rows(start=start, end=end, unit_id=unit_id, area_id=area_id, category_id=category_id,
-                             monthly=kind in ("month", "year"))
+                             coarsest={"year": "month"}.get(kind, kind))
     sums = ", ".join(f"sum({c})" for c in COUNTERS)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT date_trunc(%s, day)::date, {sums} FROM ({rows_sql}) r GROUP BY 1", [kind, *params])

@@ -1,11 +1,11 @@
-"""Pre-aggregation of the statistics (appeals_dailystat, appeals_monthlystat).
+"""Pre-aggregation of the statistics (appeals_dailystat and its weekly and monthly sums).
 
 One statement rebuilds the rows of a window of local days: every counter is
 attributed to the local day of its own event (intake, first dispatch,
 deadline, resolution, rating, rectification deadline), grouped by (day,
 primary unit, area, category). Deleting and re-inserting the window in one
 transaction, under an advisory lock, makes the job idempotent and safe when
-two workers run it at once. The months the window touches are then summed
+two workers run it at once. The weeks and months the window touches are then summed
 again from their daily rows. Definitions: appeals.selectors.stats.
 """
 
@@ -16,8 +16,8 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
-from appeals.models import DailyStat, MonthlyStat, StatsRun
-from appeals.selectors.stats import RECENT_DAYS, bump_version
+from appeals.models import DailyStat, MonthlyStat, StatsRun, WeeklyStat
+from appeals.selectors.stats import RECENT_DAYS, bump_version, next_month
 from portal.timeutils import local_day, local_midnight
 
 LOCK_KEY = 7_300_201  # pg_advisory_xact_lock key of this job
@@ -75,19 +75,27 @@ WITH ev AS (
 INSERT INTO appeals_dailystat (day, unit_id, area_id, category_id, {", ".join(COLUMNS)})
 SELECT day, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
 FROM ev GROUP BY day, unit_id, area_id, category_id
+ORDER BY day  -- a day's rows stored together: a trend reads whole days
 """
 
 
-MONTHLY_SQL = f"""
-INSERT INTO appeals_monthlystat (month, unit_id, area_id, category_id, {", ".join(COLUMNS)})
-SELECT date_trunc('month', day)::date, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
+# The daily rows summed per week (Monday) and per calendar month (first day).
+ROLLUP_SQL = {
+    kind: f"""
+INSERT INTO appeals_{kind}lystat ({kind}, unit_id, area_id, category_id, {", ".join(COLUMNS)})
+SELECT date_trunc('{kind}', day)::date, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
 FROM appeals_dailystat WHERE day >= %(first)s AND day < %(next)s
 GROUP BY 1, unit_id, area_id, category_id
 """
+    for kind in ("week", "month")
+}
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+def _rollup_window(kind: str, first_day: dt.date, last_day: dt.date) -> tuple[dt.date, dt.date]:
+    """The whole weeks or months that days first_day..last_day belong to (first, next)."""
+    if kind == "week":
+        return first_day - dt.timedelta(days=first_day.weekday()), last_day + dt.timedelta(days=7 - last_day.weekday())
+    return first_day.replace(day=1), next_month(last_day)
 
 
 def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.datetime | None = None) -> int:
@@ -100,10 +108,11 @@ def recompute_daily_stats(*, first_day: dt.date, last_day: dt.date, now: dt.date
         DailyStat.objects.filter(day__gte=first_day, day__lte=last_day).delete()
         cursor.execute(SQL, {"start": start, "end": end, "now": now})
         rows = cursor.rowcount
-        # The months these days belong to, summed again from their daily rows.
-        first_month, next_month = first_day.replace(day=1), _next_month(last_day)
-        MonthlyStat.objects.filter(month__gte=first_month, month__lt=next_month).delete()
-        cursor.execute(MONTHLY_SQL, {"first": first_month, "next": next_month})
+        # The weeks and months these days belong to, summed again from their daily rows.
+        for kind, model in (("week", WeeklyStat), ("month", MonthlyStat)):
+            first, following = _rollup_window(kind, first_day, last_day)
+            model.objects.filter(**{f"{kind}__gte": first, f"{kind}__lt": following}).delete()
+            cursor.execute(ROLLUP_SQL[kind], {"first": first, "next": following})
     StatsRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=rows)
     StatsRun.objects.filter(pk__lt=run.pk - 1000).delete()  # a log of the last thousand runs is plenty
     bump_version(first_day)
@@ -126,6 +135,7 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
     first = Appeal.objects.aggregate(first=Min("submitted_at"))["first"]
     if first is None:
         DailyStat.objects.all().delete()
+        WeeklyStat.objects.all().delete()
         MonthlyStat.objects.all().delete()
         bump_version()  # the cached dashboards showed the rows just deleted
         return 0

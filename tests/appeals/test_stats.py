@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from appeals.enums import AppealState, Period
-from appeals.models import DailyStat, Rating, Rectification
+from appeals.models import DailyStat, Rating, Rectification, WeeklyStat
 from appeals.selectors import stats
 from appeals.services import stats as stats_services
 from tests import factories
@@ -112,6 +112,23 @@ def test_breakdown_by_category_and_area(week):
     assert [(str(r.key), r.figures.received) for r in areas] == [("统计镇", 5)]
 
 
+def test_breakdown_names_follow_renames_at_the_next_rebuild_and_new_units_at_once(week, django_assert_num_queries):
+    def names():
+        return {str(r.key) for r in stats.slices(start=WEEK[0], end=WEEK[1]).unit if r.key}
+
+    assert names() == {"一号单位", "二号单位"}
+    with django_assert_num_queries(1):  # the figures; the names are held
+        names()
+    week["u1"].name = "一号单位（新）"
+    week["u1"].save()
+    assert "一号单位" in names()  # like the cached dashboards, until the figures are rebuilt
+    stats_services.recompute_daily_stats(first_day=WEEK[0], last_day=WEEK[1], now=NOW)
+    assert names() == {"一号单位（新）", "二号单位"}
+    newcomer = factories.UnitFactory(name="三号单位")
+    WeeklyStat.objects.create(week=WEEK[0], unit=newcomer, received=1)  # a week's figures come from its weekly rows
+    assert "三号单位" in names()
+
+
 def test_ranking_follows_the_published_formula(week):
     rows = stats.unit_ranking(start=WEEK[0], end=WEEK[1], min_received=1)
     # U2: 100 × (0.35×1 + 0.35×0.5 + 0.20×1 + 0.10×1) = 82.50
@@ -154,6 +171,21 @@ def test_rebuild_is_idempotent(week):
     stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 1), last_day=dt.date(2030, 3, 12), now=NOW)
     stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 1), last_day=dt.date(2030, 3, 12), now=NOW)
     assert sorted(DailyStat.objects.values_list("day", "unit_id", "category_id", "received", "ratings")) == before
+
+
+def test_a_window_rebuild_sums_its_weeks_and_months_again_from_the_daily_rows(week):
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth, TruncWeek
+
+    from appeals.models import MonthlyStat, WeeklyStat
+
+    # 2030-03-05 is a Tuesday: the window cuts a week at each end.
+    stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 5), last_day=dt.date(2030, 3, 12), now=NOW)
+    for model, column, trunc in ((WeeklyStat, "week", TruncWeek), (MonthlyStat, "month", TruncMonth)):
+        by_days = dict(DailyStat.objects.annotate(bucket=trunc("day")).values("bucket").annotate(n=Sum("received"))
+                       .values_list("bucket", "n"))
+        rolled = dict(model.objects.values(column).annotate(n=Sum("received")).values_list(column, "n"))
+        assert rolled == by_days and sum(rolled.values()) > 0, column
 
 
 def test_definitions_are_one_per_figure_and_in_the_docstring():
@@ -271,12 +303,14 @@ def test_a_piece_is_computed_when_redis_is_down(settings):
     ("2026-02-14", "2026-05-09"),  # edges of partial months around whole ones
     ("2026-03-05", "2026-03-20"),  # inside one month
     ("2025-12-01", "2026-11-30"),  # a year of whole months
+    ("2026-03-02", "2026-03-08"),  # one whole week (Monday to Sunday)
+    ("2026-03-04", "2026-03-26"),  # whole weeks between partial ones
 ])
-def test_monthly_rows_give_the_same_figures_as_the_daily_rows(first, last):
+def test_weekly_and_monthly_rows_give_the_same_figures_as_the_daily_rows(first, last):
     import datetime as dt
     import random
 
-    from appeals.models import DailyStat, MonthlyStat
+    from appeals.models import MonthlyStat
     from appeals.selectors import stats as stats_selectors
     from appeals.services import stats as stats_services
 
@@ -292,8 +326,10 @@ def test_monthly_rows_give_the_same_figures_as_the_daily_rows(first, last):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(stats_services.MONTHLY_SQL, {"first": dt.date(2025, 11, 1), "next": dt.date(2027, 1, 1)})
+        cursor.execute(stats_services.ROLLUP_SQL["month"], {"first": dt.date(2025, 11, 1), "next": dt.date(2027, 1, 1)})
+        cursor.execute(stats_services.ROLLUP_SQL["week"], {"first": dt.date(2025, 11, 17), "next": dt.date(2026, 12, 7)})
     assert MonthlyStat.objects.count() == 14 * 3
+    assert WeeklyStat.objects.count() == 55 * 3
     start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     by_days = stats_selectors.figures(start=start, end=end)
     sliced = stats_selectors.slices(start=start, end=end)
@@ -301,7 +337,7 @@ def test_monthly_rows_give_the_same_figures_as_the_daily_rows(first, last):
     one = units[1]
     assert stats_selectors.slices(start=start, end=end, unit_id=one.pk).total == stats_selectors.figures(
         start=start, end=end, unit_id=one.pk)
-    for period in ("month", "year"):
+    for period in ("week", "month", "year"):
         points = stats_selectors.trend(period=period, anchor=end)
         for point in points:
             bucket_end = stats_selectors.period_range(period, point.start)[1]
