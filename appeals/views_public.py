@@ -24,7 +24,7 @@ from appeals.exceptions import AppealError
 from appeals.models import Area, Category, UnitRankingAward
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
-from appeals.templatetags.appeals_stats import figure, figure_cells
+from appeals.templatetags.appeals_stats import figure, figure_cells, table_cells
 from portal import exports
 from portal.models import Unit
 
@@ -195,7 +195,8 @@ def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
     definitions = stats_selectors.FIGURES
     context = {
         "figures": parts.total,
-        "trend": points,
+        "trend": [(p.label, table_cells([p.figures.received, p.figures.completed, figure(p.figures.satisfaction_rate, "rate")]))
+                  for p in points],
         "trend_svg": charts.trend_svg(points, title=_("受理量与办结量趋势")),
         "categories": _table(parts.category, definitions),
         "categories_svg": charts.bars_svg(parts.category, title=_("各大类受理量")),
@@ -217,8 +218,9 @@ def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
 
 
 def _table(rows, definitions) -> list[tuple]:
-    """(key, formatted cells) per row of a breakdown."""
-    return [(row.key, figure_cells(row.figures, definitions)) for row in rows]
+    """(name, cells as HTML) per row of a breakdown."""
+    unclassified = _("未分类")
+    return [(str(row.key) if row.key else unclassified, figure_cells(row.figures, definitions)) for row in rows]
 
 
 RANKING_RATES = ("on_time_completion_rate", "satisfaction_rate", "reply_rate", "on_time_rectification_rate")
@@ -229,7 +231,7 @@ def _ranking_rows(ranking, params: StatsParams) -> list[dict]:
     query = params.query()
     return [{"rank": r.rank, "name": r.unit.name, "score": r.score, "received": r.figures.received,
              "url": f"{reverse('appeals:unit-dashboard', args=[r.unit.pk])}?{query}",
-             "rates": [figure(getattr(r.figures, key), "rate") for key in RANKING_RATES]} for r in ranking]
+             "rates": table_cells(figure(getattr(r.figures, key), "rate") for key in RANKING_RATES)} for r in ranking]
 
 
 def _choices(model) -> list[dict]:
