@@ -30,6 +30,11 @@ class WallFilters:
     state: str = ""
     q: str = ""
 
+    @property
+    def lists_in_use(self) -> int:
+        """How many of the list filters (all but the search words) narrow the wall."""
+        return sum(1 for value in (self.category_id, self.area_id, self.unit_id, self.state) if value)
+
 
 def published_appeals(filters: WallFilters) -> QuerySet[Appeal]:
     """Public appeals, newest first (partial index appeals_appeal_wall)."""

@@ -118,6 +118,15 @@ def test_bad_rating_rectified_public_page_and_dashboard(phone_page, new_phone_pa
     expect(reader.get_by_role("link", name="鸿福路口井盖缺失")).to_be_visible()
     check_a11y(reader, context="wall")
     screenshot(reader, "appeals-public-5-wall")
+    # On a phone the list filters are folded below the search box until asked for, and stay open while in use.
+    expect(reader.get_by_label("状态")).to_be_hidden()
+    reader.get_by_text("筛选条件").click()
+    reader.get_by_label("状态").select_option(label="已办结")
+    reader.get_by_role("button", name="筛选").click()
+    expect(reader.get_by_text("筛选条件（已选 1 项）")).to_be_visible()
+    expect(reader.get_by_label("状态")).to_have_value("done")
+    expect(reader.get_by_role("link", name="鸿福路口井盖缺失")).to_be_visible()
+    screenshot(reader, "appeals-public-5b-wall-filtered")
     reader.get_by_role("link", name="鸿福路口井盖缺失").click()
     expect(reader.locator("#public-description")).to_have_text(
         "鸿福路**号鸿福花园*栋门口的井盖不见了，晚上很危险。我的电话138****8000，车牌粤S·*****的车也差点掉进去。")
