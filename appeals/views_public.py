@@ -193,6 +193,7 @@ def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
     points = stats_selectors.trend(period=params.period, anchor=params.anchor, **slice_)
     parts = stats_selectors.slices(start=params.start, end=params.end, **slice_)
     definitions = stats_selectors.FIGURES
+    areas_all, categories_all = _choices(Area), _choices(Category)
     context = {
         "figures": parts.total,
         "trend": [(p.label, table_cells([p.figures.received, p.figures.completed, figure(p.figures.satisfaction_rate, "rate")]))
@@ -203,7 +204,10 @@ def _dashboard_context(params: StatsParams, unit: Unit | None) -> dict:
         "areas": _table(parts.area, definitions),
         "params": params, "periods": _periods(params), "unit": unit, "definitions": definitions,
         "headers": [(str(d.label), str(d.definition)) for d in definitions],
-        "areas_all": _choices(Area), "categories_all": _choices(Category),
+        "areas_all": areas_all, "categories_all": categories_all,
+        # The town and category the view is narrowed to, named beside its period.
+        "scope": [a["name"] for a in areas_all if a["pk"] == params.area_id]
+        + [c["name"] for c in categories_all if c["pk"] == params.category_id],
         "previous": params.query(date=stats_selectors.shift(params.period, params.start, -1).isoformat()),
         "next": params.query(date=stats_selectors.shift(params.period, params.start, 1).isoformat()),
     }

@@ -145,3 +145,12 @@ def test_bad_rating_rectified_public_page_and_dashboard(phone_page, new_phone_pa
     expect(board.locator("#figure-reply_rate")).to_have_text("100.00%")
     check_a11y(board, context="dashboard, after")
     screenshot(board, "appeals-public-7-dashboard-after")
+    # The town and category lists are folded on a phone; a chosen town keeps them open and narrows the figures.
+    expect(board.get_by_label("镇街", exact=True)).to_be_hidden()
+    board.get_by_text("按镇街或大类查看").click()
+    board.get_by_label("镇街", exact=True).select_option(label="南城街道")
+    board.get_by_role("button", name="查看所选范围").click()
+    expect(board.get_by_label("镇街", exact=True)).to_be_visible()
+    expect(board.locator("#period-label")).to_contain_text("南城街道")
+    expect(board.locator("#figure-received")).to_have_text("1")
+    screenshot(board, "appeals-public-8-dashboard-town")
