@@ -6,7 +6,6 @@ voters from the latest snapshot."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -163,31 +162,25 @@ def chart_points(campaign: Campaign, *, max_points: int = 240) -> list[tuple[dt.
 def chart_svg(campaign: Campaign) -> str:
     """The votes-over-time chart as inline SVG (pygal, no JavaScript)."""
     import pygal
-    from pygal.style import Style
+
+    from portal import charts
 
     points = chart_points(campaign)
     key = f"voting:chart:{campaign.pk}:{len(points)}:{points[-1] if points else ''}"
     svg = cache.get(key)
     if svg is not None:
         return svg
-    style = Style(
-        background="transparent", plot_background="#ffffff", foreground="#1f2328", foreground_strong="#1f2328",
-        foreground_subtle="#57606a", colors=("#a4161a",), font_family="system-ui, sans-serif",
-        label_font_size=13, major_label_font_size=13, title_font_size=16,
-    )
     chart = pygal.DateTimeLine(
-        style=style, show_legend=False, show_dots=False, fill=True, width=720, height=320,
-        x_label_rotation=0, disable_xml_declaration=True, js=[], show_y_guides=True,
+        style=charts.style(), show_legend=False, show_dots=False, fill=True, width=charts.WIDTH, height=240,
+        x_label_rotation=0, disable_xml_declaration=True, js=[], show_y_guides=True, margin=12,
         x_value_formatter=lambda moment: moment.strftime("%m-%d %H:%M"),
-        value_formatter=lambda n: f"{n:,.0f}", truncate_label=-1, x_labels_major_count=4, show_minor_x_labels=False,
+        value_formatter=lambda n: f"{n:,.0f}", truncate_label=-1, x_labels_major_count=3, show_minor_x_labels=False,
     )
     chart.title = _("累计有效票数")
     # pygal works in naive times: hand it Beijing time.
     chart.add(_("有效票数"), [(minute.astimezone(timeutils.LOCAL_TZ).replace(tzinfo=None), total)
                              for minute, total in points])
-    # pygal adds a config <script> for its optional tooltips: drop it, the
-    # chart is plain SVG.
-    svg = re.sub(r"<script.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
+    svg = charts.clean(chart.render(is_unicode=True))
     cache.set(key, svg, 60)
     return svg
 

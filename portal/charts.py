@@ -1,0 +1,42 @@
+"""What every server-side chart of the portal shares (pygal; inline SVG, no
+JavaScript): the palette and type, the size it is drawn at, and the clean-up
+of pygal's output.
+
+Charts are drawn at a phone's width (WIDTH units) and scale with their
+container (the SVG keeps its viewBox, CSS caps how wide it grows), so their
+text reads at about its set size on a phone. Each page prints the same
+numbers in a table next to its chart: nothing depends on reading the picture.
+"""
+
+from __future__ import annotations
+
+import re
+
+RED, BLUE, GREEN, BROWN = "#a4161a", "#0b4fb8", "#1a7f37", "#8a4b00"
+WIDTH = 420
+
+
+def style():
+    from pygal.style import Style
+
+    return Style(
+        background="transparent", plot_background="#ffffff", foreground="#1f2328", foreground_strong="#1f2328",
+        foreground_subtle="#57606a", colors=(RED, BLUE, GREEN, BROWN), font_family="system-ui, sans-serif",
+        label_font_size=13, major_label_font_size=13, legend_font_size=14, title_font_size=15, value_font_size=12,
+    )
+
+
+def clean(svg: str) -> str:
+    # pygal adds a config <script> for its optional tooltips: the chart is plain SVG.
+    svg = re.sub(r"<script.*?</script>", "", svg, flags=re.S)
+    # Let CSS size it: drop the fixed width/height, keep the viewBox.
+    return re.sub(r'(<svg[^>]*?) width="[\d.]+" height="[\d.]+"', r"\1", svg, count=1)
+
+
+def count_ticks(values) -> list[int]:
+    """Whole-number ticks (counts): pygal would label 0.2, 0.4 … as 0, 0, 1."""
+    top = max([int(v) for v in values] + [1])
+    step = max(1, -(-top // 5))
+    magnitude = 10 ** (len(str(step)) - 1)
+    step = -(-step // magnitude) * magnitude
+    return list(range(0, top + step, step))
