@@ -25,7 +25,7 @@ from appeals.models import Area, Category, UnitRankingAward
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
 from appeals.templatetags.appeals_stats import figure, figure_cells, table_cells
-from portal import exports
+from portal import exports, pagecache
 from portal.models import Unit
 
 
@@ -48,7 +48,13 @@ WALL_CACHE_SECONDS = 30
 
 def wall(request: HttpRequest) -> HttpResponse:
     """The list part is cached as HTML for 30 s per query and language, and
-    dropped at once when an appeal is published or withdrawn (wall version)."""
+    dropped at once when an appeal is published or withdrawn (wall version).
+    Visitors who are not signed in share one rendering of the whole page per
+    second and process (portal.pagecache), as on the case board."""
+    return pagecache.for_visitors(request, lambda extra: _wall(request, extra))
+
+
+def _wall(request: HttpRequest, extra: dict) -> HttpResponse:
     from django.core.cache import cache
     from django.utils.safestring import mark_safe
 
@@ -60,7 +66,7 @@ def wall(request: HttpRequest) -> HttpResponse:
     if body is None:
         body = render_to_string("appeals/_wall_body.html", _wall_context(request))
         cache.set(key, body, WALL_CACHE_SECONDS)
-    return render(request, "appeals/wall.html", {"body": mark_safe(body)})  # noqa: S308 (our own rendered template)
+    return render(request, "appeals/wall.html", {"body": mark_safe(body), **extra})  # noqa: S308 (our own rendered template)
 
 
 def _wall_context(request: HttpRequest) -> dict:
@@ -88,8 +94,14 @@ def _public_units():
 
 
 def wall_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """A published appeal; visitors who are not signed in share one rendering a second."""
+    return pagecache.for_visitors(request, lambda extra: _wall_detail(request, tracking_number, extra))
+
+
+def _wall_detail(request: HttpRequest, tracking_number: str, extra: dict) -> HttpResponse:
     appeal = public_selectors.published_appeal(tracking_number)
     return render(request, "appeals/wall_detail.html", {
+        **extra,
         "appeal": appeal,
         "replies": public_selectors.public_replies(appeal),
         "timeline": public_selectors.public_wall_timeline(appeal),
@@ -281,6 +293,13 @@ def warm_dashboards() -> int:
 
 
 def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+    """Visitors who are not signed in share one rendering of the page per
+    second and process (portal.pagecache); the figures part is cached until
+    the next rebuild for everyone (dashboard_body)."""
+    return pagecache.for_visitors(request, lambda extra: _render_dashboard(request, unit, extra))
+
+
+def _render_dashboard(request: HttpRequest, unit: Unit | None, extra: dict) -> HttpResponse:
     from django.utils.safestring import mark_safe
 
     params = dashboard_params(request.GET)
@@ -288,7 +307,7 @@ def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     clusters = "" if unit else hot_clusters_html()
     # Our own rendered templates.
     return render(request, "appeals/dashboard.html", {"body": mark_safe(body), "clusters": mark_safe(clusters),  # noqa: S308
-                                                      "params": params, "unit": unit})
+                                                      "params": params, "unit": unit, **extra})
 
 
 def _min_received(params: StatsParams) -> int:

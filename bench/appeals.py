@@ -8,7 +8,9 @@ On the `<db>_bench` database:
    figures straight from the appeals table (indexed range scans) against the
    same figures from the pre-aggregated daily rows;
 3. serve the portal (granian, 2 workers, as `make run`) and drive it with wrk:
-   bare baseline, the city dashboard (one URL: cached between rebuilds), the
+   bare baseline, the city dashboard (one URL: cached between rebuilds, and
+   a page copy a second shared by visitors who are not signed in; again as a
+   signed-in resident, who gets no page copy), the
    dashboard over 300 different period/area/category views (mostly computed
    cold), a unit's dashboard, the wall's first page, the wall over 300 pages
    and filters, and the 300 dashboard views again after the periodic 35-day
@@ -146,7 +148,25 @@ def paths() -> dict:
             "", f"&category={rng.choice(categories)}", f"&area={rng.choice(areas)}", "&state=done", "&state=handling",
         ])
         wall.append(f"/appeals/wall/?page={rng.randint(1, 20)}{extra}")
-    return {"dashboard": dashboard, "wall": wall, "unit": f"/appeals/stats/units/{unit}/"}
+    return {"dashboard": dashboard, "wall": wall, "unit": f"/appeals/stats/units/{unit}/", "cookie": _resident_cookie()}
+
+
+def _resident_cookie() -> str:
+    """A signed-in resident's session cookie: such a visitor gets no shared
+    page copy (portal.pagecache), only the cached figures."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from portal.models import User
+
+    user = User.objects.get(email="bench-resident-00000@example.cn")
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[-1],
+                  HASH_SESSION_KEY: user.get_session_auth_hash()})
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
 def _django(code: str) -> dict:
@@ -154,8 +174,9 @@ def _django(code: str) -> dict:
     return json.loads(out)
 
 
-def _wrk(base: str, paths_file: str, *, seconds: int, connections: int) -> dict:
+def _wrk(base: str, paths_file: str, *, seconds: int, connections: int, cookie: str = "") -> dict:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s",
+               *(["-H", f"Cookie: {cookie}"] if cookie else []),
                "-s", str(harness.ROOT / "bench" / "paths.lua"), base + "/", "--", paths_file]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
@@ -194,6 +215,9 @@ def run(*, count: int = 1_000_000, seconds: int = 10, connections: int = 16, wor
         _wrk(base, _file(["/bench/bare"]), seconds=2, connections=connections)  # warm-up
         for name, lines in runs.items():
             results[name] = _wrk(base, _file(lines), seconds=seconds, connections=connections)
+            if name == "dashboard, city month (one URL)":
+                results["dashboard, city month, signed in (no page copy)"] = _wrk(
+                    base, _file(lines), seconds=seconds, connections=connections, cookie=urls["cookie"])
         # Steady state: the periodic job rebuilds the last 35 days; views of
         # settled periods keep their rendering, recent ones are drawn again.
         _django("from appeals.services import stats\nstats.recompute_recent()\nprint(json.dumps({}))")

@@ -46,6 +46,16 @@ def _clean_redis(settings):
 
 
 @pytest.fixture
+def next_second(monkeypatch):
+    """Moves the visitors' one-second page copies (portal.pagecache) past
+    their second: for tests of what the shared caches behind them drop."""
+    def advance():
+        later = pagecache._clock() + pagecache.SECONDS + 0.5
+        monkeypatch.setattr(pagecache, "_clock", lambda: later)
+    return advance
+
+
+@pytest.fixture
 def resident(db):
     return factories.ResidentFactory()
 

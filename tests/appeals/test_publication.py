@@ -78,12 +78,25 @@ def test_public_page_shows_reply_timeline_and_rating_redacted(client, world, dis
     assert dispatched.address not in body and "陈女士" not in body
 
 
-def test_publishing_drops_the_cached_wall(client, world, file_appeal, django_capture_on_commit_callbacks):
+def test_publishing_drops_the_cached_wall(client, world, file_appeal, django_capture_on_commit_callbacks, next_second):
     first = file_appeal(title="第一件公开诉求")
     assert first.public_title in client.get("/appeals/wall/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         second = file_appeal(title="第二件公开诉求")
+    next_second()  # a visitor's page copy lives a second; the 30-second list behind it is dropped at once
     assert second.public_title in client.get("/appeals/wall/").content.decode()
+
+
+def test_visitors_share_the_wall_and_its_pages_for_a_second_and_the_signed_in_never(
+        client, world, file_appeal, next_second):
+    appeal = file_appeal(title="第一件公开诉求")
+    for url in ("/appeals/wall/", f"/appeals/wall/{appeal.tracking_number}/"):
+        assert client.get(url)["X-Page-Cache"] == "miss"
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    next_second()
+    assert client.get("/appeals/wall/")["X-Page-Cache"] == "miss"
+    client.force_login(factories.ResidentFactory())
+    assert "X-Page-Cache" not in client.get("/appeals/wall/")
 
 
 def test_private_appeal_has_no_public_page(client, world, file_appeal):

@@ -368,7 +368,7 @@ def renders(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_settled_period_keeps_its_rendering_across_the_periodic_rebuild(client, renders):
+def test_a_settled_period_keeps_its_rendering_across_the_periodic_rebuild(client, renders, next_second):
     today = stats.today()
     settled = f"/appeals/stats/?period=month&date={today - dt.timedelta(days=120):%Y-%m-%d}"
     recent = f"/appeals/stats/?period=month&date={today:%Y-%m-%d}"
@@ -376,19 +376,34 @@ def test_a_settled_period_keeps_its_rendering_across_the_periodic_rebuild(client
         assert client.get(url).status_code == 200
     assert len(renders) == 2  # each rendered once
     stats_services.recompute_recent()  # the last 35 days: the recent month may change, the settled one cannot
+    next_second()  # past the visitors' page copies
     client.get(settled)
     client.get(recent)
     assert len(renders) == 3 and renders[-1] == stats.period_range("month", today)[0]
     stats_services.recompute_all()  # reaches back: everything is drawn again
+    next_second()
     client.get(settled)
     assert len(renders) == 4
 
 
+def test_visitors_share_a_dashboard_page_for_a_second_and_the_signed_in_never(client, week, next_second):
+    unit_page = f"/appeals/stats/units/{week['u1'].pk}/?period=week&date=2030-03-06"
+    for url in ("/appeals/stats/?period=week&date=2030-03-06", unit_page):
+        assert client.get(url)["X-Page-Cache"] == "miss"
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    next_second()
+    assert client.get(unit_page)["X-Page-Cache"] == "miss"
+    client.force_login(factories.ResidentFactory())
+    response = client.get(unit_page)
+    assert "X-Page-Cache" not in response and "一号单位" in response.content.decode()
+
+
 @pytest.mark.django_db
-def test_hot_clusters_follow_the_rebuilds_even_on_a_settled_period(client):
+def test_hot_clusters_follow_the_rebuilds_even_on_a_settled_period(client, next_second):
     settled = f"/appeals/stats/?period=month&date={stats.today() - dt.timedelta(days=120):%Y-%m-%d}"
     assert "高频类案" not in client.get(settled).content.decode()
     factories.ClusterFactory(label="新城路段路灯不亮")
     stats_services.recompute_recent()
+    next_second()
     html = client.get(settled).content.decode()
     assert "高频类案（近30天）" in html and "新城路段路灯不亮" in html

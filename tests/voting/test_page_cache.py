@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from portal import pagecache
 from tests import factories
 from voting import services
 
@@ -65,12 +64,11 @@ def test_kept_page_is_per_language(campaign, cases):
     assert "投票总人数" not in html
 
 
-def test_kept_page_follows_the_votes_once_its_second_is_up(campaign, cases, monkeypatch):
+def test_kept_page_follows_the_votes_once_its_second_is_up(campaign, cases, next_second):
     Client().get(leaderboard_url(campaign))
     services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk)
     assert Client().get(leaderboard_url(campaign))["X-Page-Cache"] == "hit"
-    later = pagecache._clock() + 1.5
-    monkeypatch.setattr(pagecache, "_clock", lambda: later)
+    next_second()
     cache.delete(f"voting:leaderboard-live:{campaign.slug}:zh-hans")  # the shared copy's two seconds are up too
     response = Client().get(leaderboard_url(campaign))
     assert response["X-Page-Cache"] == "miss"
