@@ -471,12 +471,19 @@ class StatsQuerySerializer(serializers.Serializer):
     by = serializers.ChoiceField(choices=["unit", "area", "category"], required=False)
 
 
-def _stats_params(request):
-    from appeals.views_public import stats_params
+def _checked(form):
+    """The form's accepted query, or the API's 400 naming each refused part."""
+    if form.errors:
+        raise serializers.ValidationError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+    return form.cleaned_data
 
-    query = StatsQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return stats_params(request.query_params), query.validated_data
+
+def _stats_params(request):
+    """StatsQuerySerializer documents the query; the pages' StatsQueryForm checks it."""
+    from appeals.views_public import stats_params, stats_query
+
+    data = _checked(stats_query(request.query_params))
+    return stats_params(data), data
 
 
 def _definitions() -> list[dict]:
@@ -505,7 +512,7 @@ class BreakdownView(APIView):
     @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
     def get(self, request):
         params, data = _stats_params(request)
-        by = data.get("by", "unit")
+        by = data.get("by") or "unit"
         rows = stats_selectors.breakdown(by=by, start=params.start, end=params.end, unit_id=data.get("unit"),
                                          area_id=params.area_id, category_id=params.category_id)
         return Response({"period": params.period, "start": params.start, "end": params.end, "by": by,
@@ -548,14 +555,9 @@ class WallView(APIView):
 
     @extend_schema(responses=WallAppealSerializer(many=True))
     def get(self, request):
-        from appeals.views_public import _int
+        from appeals.views_public import wall_filters, wall_query
 
-        q = request.query_params
-        filters = public_selectors.WallFilters(
-            category_id=_int(q.get("category")), area_id=_int(q.get("area")), unit_id=_int(q.get("unit")),
-            state=(q.get("state") or "")[:16], q=(q.get("q") or "").strip()[:40],
-        )
-        page = _int(q.get("page")) or 1
+        filters, page = wall_filters(_checked(wall_query(request.query_params)))
         rows, has_next = public_selectors.wall_page(filters, page=page)
         return Response({"page": page, "has_next": has_next, "results": WallAppealSerializer(rows, many=True).data})
 

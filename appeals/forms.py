@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appeals.enums import Urgency
+from appeals.enums import Period, Urgency
 from appeals.models import Area, Item
 from portal.models import Unit
 
@@ -141,3 +141,86 @@ class ClueConvertForm(ReportFields):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=[("", _("按事项默认"))] + list(Urgency.choices), required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=40, initial=_("网络线索"))
     contact_phone = forms.CharField(label=_("联系电话"), max_length=20, help_text=_("核实时联系到的电话，如社区网格员。"))
+
+
+# --- Queries of the public pages, the export and the API ----------------------
+
+def _listed(rows) -> list[tuple[str, str]]:
+    """Choices from a cached list of {"pk", "name"} (no query per page)."""
+    return [("", "")] + [(str(row["pk"]), row["name"]) for row in rows]
+
+
+def _pk_field(message) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(required=False, coerce=int, empty_value=None, error_messages={"invalid_choice": message})
+
+
+class _Query(forms.Form):
+    """A query string of a public page: each refused part is named in the
+    page (or the API's error) and falls back to its default; ``cleaned_data``
+    holds the accepted parts."""
+
+    def refusals(self) -> list[str]:
+        self.is_valid()
+        return [str(message) for messages in self.errors.values() for message in messages]
+
+
+class StatsQueryForm(_Query):
+    """period, date, town, category (and, for the API and the export, unit
+    and breakdown). The towns and categories are those of the filter lists."""
+
+    period = forms.ChoiceField(required=False, choices=Period.choices,
+                               error_messages={"invalid_choice": _("统计周期只能是日、周、月或年。")})
+    date = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
+                           error_messages={"invalid": _("日期应写作 年-月-日，如 2026-03-05。")})
+    area = _pk_field(_("没有这个镇街。"))
+    category = _pk_field(_("没有这个大类。"))
+    unit = forms.IntegerField(required=False, error_messages={"invalid": _("没有这个单位。")})
+    by = forms.ChoiceField(required=False, choices=[("unit", "unit"), ("area", "area"), ("category", "category")],
+                           error_messages={"invalid_choice": _("分组只能是 unit、area 或 category。")})
+
+    def __init__(self, data, *, areas, categories):
+        super().__init__(data)
+        self.fields["area"].choices = _listed(areas)
+        self.fields["category"].choices = _listed(categories)
+
+    def clean_date(self):
+        from appeals.selectors.stats import EARLIEST_DAY, LATEST_DAY
+
+        day = self.cleaned_data["date"]
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise forms.ValidationError(_("只能查询 %(first)s 年到 %(last)s 年的数据。") % {
+                "first": EARLIEST_DAY.year, "last": LATEST_DAY.year})
+        return day
+
+    def clean_unit(self):
+        pk = self.cleaned_data["unit"]
+        if pk is not None and not Unit.objects.filter(pk=pk).exists():
+            raise forms.ValidationError(self.fields["unit"].error_messages["invalid"])
+        return pk
+
+
+WALL_LAST_PAGE = 1000  # 20 a page: the newest 20,000 published appeals; search and filters reach the rest
+
+
+class WallQueryForm(_Query):
+    """category, area, unit, state, page and search words of the 问政墙 (the
+    lists its filter shows); search words are cut to 40 characters, as the box does."""
+
+    category = _pk_field(_("没有这个大类。"))
+    area = _pk_field(_("没有这个镇街。"))
+    unit = _pk_field(_("没有这个承办单位。"))
+    state = forms.ChoiceField(required=False, error_messages={"invalid_choice": _("状态只能是待派单、办理中或已办结。")})
+    page = forms.IntegerField(required=False, min_value=1, max_value=WALL_LAST_PAGE, error_messages={
+        "invalid": _("页码应为正整数。"), "min_value": _("页码应为正整数。"),
+        "max_value": _("只能翻到第 %(limit_value)s 页，请用搜索或筛选缩小范围。")})
+    q = forms.CharField(required=False)
+
+    def __init__(self, data, *, categories, areas, units, states):
+        super().__init__(data)
+        self.fields["category"].choices = _listed(categories)
+        self.fields["area"].choices = _listed(areas)
+        self.fields["unit"].choices = _listed(units)
+        self.fields["state"].choices = [("", ""), *states]
+
+    def clean_q(self):
+        return self.cleaned_data["q"][:40]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from appeals import charts, selectors, services
 from appeals.enums import ClusterState, Period
 from appeals.exceptions import AppealError
+from appeals.forms import StatsQueryForm, WallQueryForm
 from appeals.models import Area, Category, UnitRankingAward
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
@@ -60,29 +62,48 @@ def _wall(request: HttpRequest, extra: dict) -> HttpResponse:
 
     from appeals.services.publication import WALL_VERSION_KEY
 
-    query = sorted((k, v) for k, v in request.GET.items() if k in ("category", "area", "unit", "state", "q", "page"))
-    key = f"appeals:wall:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{query}"
+    query = wall_query(request.GET)
+    # A refused part of the query is named on the page, which lists without it (400).
+    refusals = query.refusals()
+    filters, page = wall_filters(query.cleaned_data)
+    key = f"appeals:wall:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{filters}:{page}"
     body = cache.get(key)
     if body is None:
-        body = render_to_string("appeals/_wall_body.html", _wall_context(request))
+        body = render_to_string("appeals/_wall_body.html", _wall_context(filters, page))
         cache.set(key, body, WALL_CACHE_SECONDS)
-    return render(request, "appeals/wall.html", {"body": mark_safe(body), **extra})  # noqa: S308 (our own rendered template)
+    return render(request, "appeals/wall.html", {"body": mark_safe(body), "refusals": refusals, **extra},  # noqa: S308 (our own rendered template)
+                  status=400 if refusals else 200)
 
 
-def _wall_context(request: HttpRequest) -> dict:
+def _wall_states() -> list[tuple[str, str]]:
+    return [("waiting", _("待派单")), ("handling", _("办理中")), ("done", _("已办结"))]
+
+
+def wall_query(data) -> WallQueryForm:
+    """The wall's query (page or API) checked against its filter lists; see WallQueryForm."""
+    form = WallQueryForm(data, categories=_choices(Category), areas=_choices(Area), units=_public_units(),
+                         states=_wall_states())
+    form.is_valid()
+    return form
+
+
+def wall_filters(cleaned: dict) -> tuple[public_selectors.WallFilters, int]:
+    """The filters and page of a checked wall query."""
     filters = public_selectors.WallFilters(
-        category_id=_int(request.GET.get("category")), area_id=_int(request.GET.get("area")),
-        unit_id=_int(request.GET.get("unit")), state=(request.GET.get("state") or "")[:16],
-        q=(request.GET.get("q") or "").strip()[:40],
+        category_id=cleaned.get("category"), area_id=cleaned.get("area"), unit_id=cleaned.get("unit"),
+        state=cleaned.get("state") or "", q=(cleaned.get("q") or "").strip(),
     )
-    page = _int(request.GET.get("page")) or 1
+    return filters, cleaned.get("page") or 1
+
+
+def _wall_context(filters: public_selectors.WallFilters, page: int) -> dict:
     rows, has_next = public_selectors.wall_page(filters, page=page)
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = {"category": filters.category_id, "area": filters.area_id, "unit": filters.unit_id,
+             "state": filters.state, "q": filters.q}
     return {
-        "rows": rows, "page": page, "has_next": has_next, "filters": filters, "query": query.urlencode(),
-        "categories": _choices(Category), "areas": _choices(Area), "units": _public_units(),
-        "states": [("waiting", _("待派单")), ("handling", _("办理中")), ("done", _("已办结"))],
+        "rows": rows, "page": page, "has_next": has_next, "filters": filters,
+        "query": urlencode({name: value for name, value in query.items() if value}),
+        "categories": _choices(Category), "areas": _choices(Area), "units": _public_units(), "states": _wall_states(),
     }
 
 
@@ -168,8 +189,6 @@ class StatsParams:
         return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
 
     def query(self, **extra) -> str:
-        from urllib.parse import urlencode
-
         values = {"period": self.period, "date": self.anchor.isoformat()}
         if self.area_id:
             values["area"] = self.area_id
@@ -179,15 +198,20 @@ class StatsParams:
         return urlencode(values)
 
 
-def stats_params(data) -> StatsParams:
-    """period (day/week/month/year, default month) and date (YYYY-MM-DD, default today)."""
-    period = data.get("period") if data.get("period") in Period.values else Period.MONTH
-    try:
-        anchor = dt.date.fromisoformat(data.get("date") or "")
-    except ValueError:
-        anchor = stats_selectors.today()
+def stats_query(data) -> StatsQueryForm:
+    """A statistics query (page, export or API) checked against the towns and
+    categories of the filter lists; see StatsQueryForm."""
+    form = StatsQueryForm(data, areas=_choices(Area), categories=_choices(Category))
+    form.is_valid()
+    return form
+
+
+def stats_params(cleaned: dict) -> StatsParams:
+    """From a checked query: period (default month), date (default today), town, category."""
+    period = cleaned.get("period") or Period.MONTH
+    anchor = cleaned.get("date") or stats_selectors.today()
     start, end = stats_selectors.period_range(period, anchor)
-    return StatsParams(period, anchor, start, end, _int(data.get("area")), _int(data.get("category")))
+    return StatsParams(period, anchor, start, end, cleaned.get("area"), cleaned.get("category"))
 
 
 def dashboard_params(data) -> StatsParams:
@@ -302,12 +326,16 @@ def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
 def _render_dashboard(request: HttpRequest, unit: Unit | None, extra: dict) -> HttpResponse:
     from django.utils.safestring import mark_safe
 
-    params = dashboard_params(request.GET)
+    query = stats_query(request.GET)
+    # A refused part of the query is named on the page, which shows its default instead (400).
+    refusals = query.refusals()
+    params = dashboard_params(query.cleaned_data)
     body = dashboard_body(params, unit)
     clusters = "" if unit else hot_clusters_html()
     # Our own rendered templates.
     return render(request, "appeals/dashboard.html", {"body": mark_safe(body), "clusters": mark_safe(clusters),  # noqa: S308
-                                                      "params": params, "unit": unit, **extra})
+                                                      "params": params, "unit": unit, "refusals": refusals, **extra},
+                  status=400 if refusals else 200)
 
 
 def _min_received(params: StatsParams) -> int:
@@ -349,10 +377,12 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     """XLSX of a breakdown (by unit, area or category) for the chosen period."""
     if not request.user.has_perm("appeals.export_stats"):
         return redirect(f"/accounts/login/?next={request.get_full_path()}")
-    params = stats_params(request.GET)
-    by = request.GET.get("by") if request.GET.get("by") in stats_selectors.BREAKDOWN else "unit"
-    unit_id = _int(request.GET.get("unit"))
-    header, rows = stats_rows(params, by, unit_id)
+    query = stats_query(request.GET)
+    if query.errors:
+        return render(request, "portal/error.html", {"status": 400, "message": " ".join(query.refusals())}, status=400)
+    params = stats_params(query.cleaned_data)
+    by = query.cleaned_data.get("by") or "unit"
+    header, rows = stats_rows(params, by, query.cleaned_data.get("unit"))
     return exports.xlsx_response(
         filename=f"appeals-stats-{by}-{params.start:%Y%m%d}-{params.end:%Y%m%d}", sheet=_("诉求统计"),
         header=header, rows=rows,

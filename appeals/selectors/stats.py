@@ -168,6 +168,11 @@ class Figures:
 
 # --- periods -------------------------------------------------------------
 
+# The days a statistics query may name: pages step a period back and forth
+# and trends reach years back, which the calendar's ends would not allow.
+EARLIEST_DAY, LATEST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 def period_range(period: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
     """The local days of the day/week (Mon–Sun)/month/year containing `anchor`."""
     if period == Period.DAY:

@@ -234,6 +234,43 @@ def test_api_and_xlsx_give_the_same_figures(client, week, resident):
     assert by_unit["一号单位"][1] == 3 and by_unit["二号单位"][4] == 1.0
 
 
+@pytest.mark.parametrize("query, refusal", [
+    ("period=fortnight", "统计周期只能是日、周、月或年。"),
+    ("date=2030-02-30", "日期应写作 年-月-日，如 2026-03-05。"),
+    ("date=9999-12-31&period=year", "只能查询 2000 年到 2099 年的数据。"),  # the calendar's end: was a server error
+    ("date=0001-01-01", "只能查询 2000 年到 2099 年的数据。"),
+    ("area=999999", "没有这个镇街。"),
+    ("area=abc", "没有这个镇街。"),
+    ("category=999999", "没有这个大类。"),
+])
+def test_a_bad_dashboard_query_is_named_on_the_page_which_shows_its_default(client, week, query, refusal):
+    response = client.get(f"/appeals/stats/?{query}")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in html and refusal in html
+    assert 'id="figure-received"' in html  # the default view is still there
+    api = client.get(f"/api/v1/appeals/stats/breakdown?{query}")
+    assert api.status_code == 400 and refusal in api.json()["error"]["message"]
+
+
+def test_a_good_dashboard_query_names_its_town_and_category(client, week):
+    query = f"period=week&date=2030-03-06&area={week['area'].pk}&category={week['c1'].pk}"
+    response = client.get(f"/appeals/stats/?{query}")
+    assert response.status_code == 200 and 'role="alert"' not in response.content.decode()
+    assert "统计镇 · 统计大类一" in response.content.decode()
+    assert client.get(f"/api/v1/appeals/stats?{query}").json()["figures"]["received"] == 3
+
+
+def test_api_and_export_refuse_an_unknown_unit_or_breakdown(client, week, resident):
+    assert client.get("/api/v1/appeals/stats?unit=999999").json()["error"]["fields"] == {"unit": ["没有这个单位。"]}
+    assert client.get(f"/api/v1/appeals/stats?unit={week['u1'].pk}&period=week&date=2030-03-06").json()[
+        "figures"]["received"] == 3
+    client.force_login(resident)
+    refused = client.get("/appeals/stats/export.xlsx?by=town")
+    assert refused.status_code == 400 and "分组只能是 unit、area 或 category。" in refused.content.decode()
+    assert client.get("/appeals/stats/export.xlsx?unit=999999").status_code == 400
+
+
 def test_one_scan_slices_match_the_separate_queries(week):
     parts = stats.slices(start=WEEK[0], end=WEEK[1])
     assert parts.total == stats.figures(start=WEEK[0], end=WEEK[1])

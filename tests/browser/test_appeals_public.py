@@ -127,6 +127,11 @@ def test_bad_rating_rectified_public_page_and_dashboard(phone_page, new_phone_pa
     expect(reader.get_by_label("状态")).to_have_value("done")
     expect(reader.get_by_role("link", name="鸿福路口井盖缺失")).to_be_visible()
     screenshot(reader, "appeals-public-5b-wall-filtered")
+    # A link with a forged town is answered in the page: what was refused, and the wall without it.
+    reader.goto("/appeals/wall/?area=999999")
+    expect(reader.get_by_role("alert")).to_contain_text("没有这个镇街。")
+    expect(reader.get_by_role("link", name="鸿福路口井盖缺失")).to_be_visible()
+    screenshot(reader, "appeals-public-5c-wall-refused")
     reader.get_by_role("link", name="鸿福路口井盖缺失").click()
     expect(reader.locator("#public-description")).to_have_text(
         "鸿福路**号鸿福花园*栋门口的井盖不见了，晚上很危险。我的电话138****8000，车牌粤S·*****的车也差点掉进去。")
