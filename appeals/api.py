@@ -17,6 +17,7 @@ from appeals import selectors, services
 from appeals.enums import Channel, InboxBucket, Urgency
 from appeals.models import Appeal, AppealEvent, Assignment
 from portal import selectors as portal_selectors
+from portal.pagination import Pagination
 
 
 def _require(request, permission: str, obj=None) -> None:
@@ -241,9 +242,7 @@ class InboxView(APIView):
         unit = portal_selectors.staff_unit_of(request.user)
         now = timezone.now()
         queryset = selectors.unit_inbox(unit=unit, bucket=bucket, now=now)
-        from rest_framework.pagination import LimitOffsetPagination
-
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         response = paginator.get_paginated_response(InboxPartSerializer(page, many=True).data)
         response.data["counts"] = selectors.unit_inbox_counts(unit=unit, now=now)
@@ -293,9 +292,7 @@ class QueueView(APIView):
     @extend_schema(responses=QueueSerializer(many=True))
     def get(self, request):
         _require(request, "appeals.use_dispatch_centre")
-        from rest_framework.pagination import LimitOffsetPagination
-
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(selectors.dispatch_queue(), request, view=self)
         return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
 

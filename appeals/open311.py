@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from appeals.enums import AppealState
 from appeals.models import Appeal, Area, Item, Open311Token
 from appeals.services.open311 import Open311Error, check_key, post_request
+from portal.middleware import has_nul_character
 from portal.timeutils import LOCAL_TZ
 
 CLOSED = (AppealState.RESOLVED, AppealState.RATED, AppealState.CLOSED)
@@ -79,6 +80,10 @@ def error(fmt: str, status: int, description: str) -> HttpResponse:
 
 
 def _jurisdiction(request: HttpRequest, fmt: str) -> HttpResponse | None:
+    """Every call's first checks: no NUL character in the address (nothing
+    could look it up), and the jurisdiction_id, when given, is ours."""
+    if has_nul_character(request):
+        return error(fmt, 400, "the address contains a NUL character (%00)")
     value = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
     if value and value != settings.APPEALS_OPEN311_JURISDICTION:
         return error(fmt, 404, f"jurisdiction_id {value} not found")

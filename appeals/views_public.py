@@ -31,14 +31,6 @@ from portal import exports, pagecache
 from portal.models import Unit
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
-
-
 def _refuse(request, exc: AppealError) -> HttpResponse:
     return render(request, "portal/error.html", {"status": exc.status, "message": exc.message}, status=exc.status)
 

@@ -17,6 +17,7 @@ from cases.enums import SCREENING_ACTIONS, BoardSort
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track
 from portal import selectors as portal_selectors
 from portal.models import Unit
+from portal.parsing import positive_int
 
 
 class PhaseSerializer(serializers.ModelSerializer):
@@ -128,7 +129,7 @@ class BoardListView(generics.ListAPIView):
         domain = params.get("domain")
         return selectors.board_entries(
             campaign,
-            domain_id=int(domain) if domain and domain.isdigit() else None,
+            domain_id=positive_int(domain),
             level=params.get("level") or None,
             q=params.get("q", ""),
             sort=params.get("sort") if params.get("sort") in BoardSort.values else BoardSort.NEWEST,
@@ -293,12 +294,9 @@ class ScreeningListView(generics.ListAPIView):
         campaign = get_object_or_404(Campaign, slug=kwargs["slug"])
         params = request.query_params
 
-        def number(name):
-            value = params.get(name, "")
-            return int(value) if value.isdigit() else None
-
         base = selectors.screening_entries(
-            campaign, domain_id=number("domain"), unit_id=number("unit"), track_id=number("track"), q=params.get("q", "")
+            campaign, domain_id=positive_int(params.get("domain")), unit_id=positive_int(params.get("unit")),
+            track_id=positive_int(params.get("track")), q=params.get("q", "")
         )
         entries = base.filter(state=params["state"]) if params.get("state") else base
         page = self.paginate_queryset(entries)

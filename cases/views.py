@@ -27,6 +27,7 @@ from cases.richtext import plain_text
 from portal import pagecache
 from portal import selectors as portal_selectors
 from portal.exceptions import PermissionDeniedError
+from portal.parsing import positive_int
 
 POSTER_CACHE_SECONDS = 24 * 3600
 
@@ -238,7 +239,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 entry=entry,
                 changes=form.content(),
                 new_images=form.cleaned_data["images"],
-                remove_image_ids=[pk for pk in request.POST.getlist("remove_image") if pk.isdigit()],
+                remove_image_ids=[pk for pk in map(positive_int, request.POST.getlist("remove_image")) if pk],
                 unit=form.cleaned_data.get("unit"),
                 submit=_submitted(request),
             )
@@ -294,15 +295,15 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
     entries = base.filter(state=state) if state else base
     decision_form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        ids = request.POST.getlist("entries")
+        ids = [positive_int(pk) for pk in request.POST.getlist("entries")]
         if decision_form.is_valid():
             try:
-                if not all(pk.isdigit() for pk in ids):
+                if None in ids:
                     raise CaseError(_("所选案例编号无效。"), field="entries")
                 done = services.screen_entries(
                     actor=request.user,
                     campaign=campaign,
-                    entry_ids=[int(pk) for pk in ids],
+                    entry_ids=ids,
                     decision=decision_form.cleaned_data["decision"],
                     reason=decision_form.cleaned_data["reason"],
                     deadline=decision_form.cleaned_data["deadline"],

@@ -11,8 +11,10 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,3 +143,10 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return settings.WEIXIN_ENABLED
+
+    def get_app(self, request, provider, client_id=None):
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            # Its routes stay installed: without keys they answer "not here", not a server error.
+            raise Http404(gettext_lazy("这种登录方式没有开通。")) from None

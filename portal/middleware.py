@@ -1,11 +1,11 @@
-"""Portal middleware: language choice and the staff second factor."""
+"""Portal middleware: language choice, addresses with NUL characters, and the staff second factor."""
 
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -35,6 +35,33 @@ class PortalLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def has_nul_character(request) -> bool:
+    """A NUL character (%00) in the path or the query: PostgreSQL text cannot
+    hold one, so no lookup may be given it (forms refuse it in their fields)."""
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+    )
+
+
+class RejectNulCharacterMiddleware:
+    """Answers an address holding a NUL character with 400, in the API's
+    format under /api/ and as a page elsewhere. Open311 answers in its own
+    error format (appeals.open311)."""
+
+    OWN_ERRORS = ("/open311/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not has_nul_character(request) or request.path.startswith(self.OWN_ERRORS):
+            return self.get_response(request)
+        message = _("地址中含有不能使用的字符（%00）。")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
+        return render(request, "portal/error.html", {"status": 400, "message": message}, status=400)
 
 
 class StaffSecondFactorMiddleware:

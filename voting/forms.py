@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.parsing import positive_int
 from voting.enums import VoidRule
 
 
@@ -49,8 +50,8 @@ class VoidForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.selected_ids = [int(v) for v in (self.data.getlist("ballot_ids") if hasattr(self.data, "getlist") else [])
-                             if str(v).isdigit()]
+        given = self.data.getlist("ballot_ids") if hasattr(self.data, "getlist") else []
+        self.selected_ids = [pk for pk in map(positive_int, given) if pk]
 
     def rule_params(self) -> dict:
         data = self.cleaned_data

@@ -34,6 +34,7 @@ from appeals.services.common import (
 )
 from appeals.services.intake import find_item
 from portal.models import Unit, User
+from portal.parsing import positive_int
 from portal.timeutils import LOCAL_TZ
 
 
@@ -160,7 +161,7 @@ def dispatch_appeal(
         reason = (reason or "").strip()
         if appeal.state == AppealState.RETURNED and len(reason) < 2:
             raise AppealError(_("退回后重新派单，请写明处理意见。"), code="reason_required", field="reason")
-        keyed = {int(k): str(v) for k, v in (instructions or {}).items() if str(k).isdigit()}
+        keyed = {pk: str(v) for k, v in (instructions or {}).items() if (pk := positive_int(k))}
         return dispatch_locked(
             appeal=appeal, actor=actor, item=item, urgency=urgency or appeal.urgency, primary=primary,
             co_units=co_units, instructions=keyed, reason=reason,

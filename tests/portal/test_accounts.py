@@ -622,6 +622,13 @@ def test_wechat_button_is_absent_without_keys(client, settings):
         assert "微信登录" not in html
 
 
+@pytest.mark.parametrize("url", ["/accounts/weixin/login/", "/accounts/weixin/login/callback/"])
+def test_wechat_routes_without_keys_answer_not_found(client, settings, url):
+    settings.WEIXIN_ENABLED = False
+    settings.SOCIALACCOUNT_PROVIDERS = {"weixin": {"SCOPE": ["snsapi_login"], "APPS": []}}
+    assert client.get(url).status_code == 404  # was a server error (no SocialApp)
+
+
 def test_wechat_button_is_present_with_keys(client, settings):
     settings.WEIXIN_ENABLED = True
     settings.SOCIALACCOUNT_PROVIDERS = {
