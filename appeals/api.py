@@ -17,6 +17,7 @@ from appeals import selectors, services
 from appeals.enums import Channel, InboxBucket, Urgency
 from appeals.models import Appeal, AppealEvent, Assignment
 from portal import selectors as portal_selectors
+from portal.api import checked_query
 from portal.pagination import Pagination
 
 
@@ -468,18 +469,11 @@ class StatsQuerySerializer(serializers.Serializer):
     by = serializers.ChoiceField(choices=["unit", "area", "category"], required=False)
 
 
-def _checked(form):
-    """The form's accepted query, or the API's 400 naming each refused part."""
-    if form.errors:
-        raise serializers.ValidationError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
-    return form.cleaned_data
-
-
 def _stats_params(request):
     """StatsQuerySerializer documents the query; the pages' StatsQueryForm checks it."""
     from appeals.views_public import stats_params, stats_query
 
-    data = _checked(stats_query(request.query_params))
+    data = checked_query(stats_query(request.query_params))
     return stats_params(data), data
 
 
@@ -554,7 +548,7 @@ class WallView(APIView):
     def get(self, request):
         from appeals.views_public import wall_filters, wall_query
 
-        filters, page = wall_filters(_checked(wall_query(request.query_params)))
+        filters, page = wall_filters(checked_query(wall_query(request.query_params)))
         rows, has_next = public_selectors.wall_page(filters, page=page)
         return Response({"page": page, "has_next": has_next, "results": WallAppealSerializer(rows, many=True).data})
 

@@ -13,11 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors, services
-from cases.enums import SCREENING_ACTIONS, BoardSort
+from cases.enums import SCREENING_ACTIONS, BoardSort, PhaseKind
+from cases.forms import BoardFilterForm, ScreeningFilterForm
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track
 from portal import selectors as portal_selectors
+from portal.api import checked_query
 from portal.models import Unit
-from portal.parsing import positive_int
 
 
 class PhaseSerializer(serializers.ModelSerializer):
@@ -125,14 +126,15 @@ class BoardListView(generics.ListAPIView):
 
     def get_queryset(self):
         campaign = get_object_or_404(Campaign, slug=self.kwargs["slug"])
-        params = self.request.query_params
-        domain = params.get("domain")
+        allow_votes = selectors.phase_has_started(campaign, PhaseKind.VOTING)
+        # The board page's form: a refused filter is a 400 naming it, not a silently wider list.
+        filters = checked_query(BoardFilterForm(self.request.query_params, campaign=campaign, allow_votes=allow_votes))
         return selectors.board_entries(
             campaign,
-            domain_id=positive_int(domain),
-            level=params.get("level") or None,
-            q=params.get("q", ""),
-            sort=params.get("sort") if params.get("sort") in BoardSort.values else BoardSort.NEWEST,
+            domain_id=filters["domain"].pk if filters.get("domain") else None,
+            level=filters.get("level") or None,
+            q=filters.get("q") or "",
+            sort=filters.get("sort") or BoardSort.NEWEST,
         )
 
 
@@ -292,13 +294,16 @@ class ScreeningListView(generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         _require_organiser(request)
         campaign = get_object_or_404(Campaign, slug=kwargs["slug"])
-        params = request.query_params
-
+        filters = checked_query(ScreeningFilterForm(
+            request.query_params, campaign=campaign, units=selectors.units_with_entries(campaign)))
         base = selectors.screening_entries(
-            campaign, domain_id=positive_int(params.get("domain")), unit_id=positive_int(params.get("unit")),
-            track_id=positive_int(params.get("track")), q=params.get("q", "")
+            campaign,
+            domain_id=filters["domain"].pk if filters.get("domain") else None,
+            unit_id=filters["unit"].pk if filters.get("unit") else None,
+            track_id=filters["track"].pk if filters.get("track") else None,
+            q=filters.get("q") or "",
         )
-        entries = base.filter(state=params["state"]) if params.get("state") else base
+        entries = base.filter(state=filters["state"]) if filters.get("state") else base
         page = self.paginate_queryset(entries)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["counts"] = {value: n for value, _label, n in selectors.state_counts(base)}

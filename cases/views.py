@@ -27,6 +27,7 @@ from cases.richtext import plain_text
 from portal import pagecache
 from portal import selectors as portal_selectors
 from portal.exceptions import PermissionDeniedError
+from portal.forms import filter_query
 from portal.parsing import positive_int
 
 POSTER_CACHE_SECONDS = 24 * 3600
@@ -70,7 +71,7 @@ def _board(request: HttpRequest, slug: str | None, extra: dict) -> HttpResponse:
         return render(request, "cases/board_empty.html", extra)
     allow_votes = selectors.phase_has_started(campaign, PhaseKind.VOTING)
     form = BoardFilterForm(request.GET or None, campaign=campaign, allow_votes=allow_votes)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters, refusals = filter_query(form)
     sort = filters.get("sort") or BoardSort.NEWEST
     domain = filters.get("domain")
     entries = selectors.board_entries(
@@ -91,11 +92,14 @@ def _board(request: HttpRequest, slug: str | None, extra: dict) -> HttpResponse:
         "query": query.urlencode(),
         "show_votes": allow_votes,
         "filtered": any(filters.get(key) for key in ("q", "domain", "level")),
+        "refusals": refusals,
         "timeline": selectors.timeline(campaign),
         "current_phase": selectors.current_phase(campaign),
     }
-    template = "cases/_board_results.html" if request.htmx and request.htmx.target == "board-results" else "cases/board.html"
-    return render(request, template, {**context, **extra})
+    partial = request.htmx and request.htmx.target == "board-results"
+    template = "cases/_board_results.html" if partial else "cases/board.html"
+    # A refused filter comes from an edited link, not the page's own lists (htmx would not show a 400).
+    return render(request, template, {**context, **extra}, status=400 if refusals and not partial else 200)
 
 
 def _visible_entry(request: HttpRequest, pk: int) -> CaseEntry:
@@ -283,7 +287,7 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     units = selectors.units_with_entries(campaign)
     filters_form = ScreeningFilterForm(request.GET or None, campaign=campaign, units=units)
-    filters = filters_form.cleaned_data if filters_form.is_valid() else {}
+    filters, refusals = filter_query(filters_form)
     base = selectors.screening_entries(
         campaign,
         domain_id=filters["domain"].pk if filters.get("domain") else None,
@@ -337,7 +341,9 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
             "state": state,
             "query": query.urlencode(),
             "current_phase": selectors.current_phase(campaign),
+            "refusals": refusals,
         },
+        status=400 if refusals else 200,
     )
 
 

@@ -28,6 +28,14 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def checked_query(form) -> dict:
+    """A query-string form's values, or the API's 400 naming each refused
+    filter (the pages show the same form's messages)."""
+    if not form.is_valid():
+        raise exceptions.ValidationError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+    return form.cleaned_data
+
+
 def exception_handler(exc, context):
     if isinstance(exc, PortalError):
         fields = {exc.field: [str(exc.message)]} if exc.field else {}

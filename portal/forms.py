@@ -35,6 +35,20 @@ CODE_WIDGET_ATTRS = {
 }
 
 
+def filter_query(form: forms.Form) -> tuple[dict, list[str]]:
+    """The filters of a GET form that passed, and what it refused: a bad
+    filter (a forged id in a link) is named and left out while the others
+    still apply, instead of silently dropping every filter."""
+    if not form.is_bound:
+        return {}, []
+    form.is_valid()
+    refusals = []
+    for name, messages in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        refusals += [f"{label}：{message}" if label else str(message) for message in messages]
+    return form.cleaned_data, refusals
+
+
 def contact_field() -> forms.CharField:
     return forms.CharField(
         label=_("邮箱或手机号"),

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import selectors as case_selectors
-from portal import pagecache
 from cases.models import Campaign, CaseEntry
+from portal import pagecache
+from portal.forms import filter_query
 from voting import selectors, services
 from voting.enums import VoidRule
 from voting.exceptions import VotingError
@@ -219,7 +220,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
     voiding form (by selection or by rule, with a reason)."""
     campaign = _organiser_campaign(request, slug)
     form = ReviewFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters, _refusals = filter_query(form)  # shown beside their fields
     ballots = selectors.review_ballots(
         campaign, ip=filters.get("ip") or "", subnet=filters.get("subnet") or "", voter_id=filters.get("voter_id"),
         user_agent=filters.get("user_agent") or "", starts_at=filters.get("starts_at"), ends_at=filters.get("ends_at"),

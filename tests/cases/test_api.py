@@ -43,11 +43,28 @@ def test_campaigns_and_board_are_public(api, campaign, django_assert_max_num_que
     assert len(listing["results"][0]["domains"]) == 9
     detail = api.get(f"/api/v1/campaigns/{campaign.slug}").json()
     assert [p["kind"] for p in detail["phases"]] == ["call", "screening", "voting", "review", "results"]
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # constant; one of them asks whether voting has started (the sort)
         board = api.get(f"/api/v1/campaigns/{campaign.slug}/board", {"q": "电梯"}).json()
     assert sorted(item["title"] for item in board["results"]) == ["加装电梯0", "加装电梯1"]
     case = api.get(f"/api/v1/board-cases/{board['results'][0]['id']}").json()
     assert case["story"] == "<p>正文</p>" and "contact_phone" not in case
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"domain": "abc"}, "domain"), ({"domain": "²"}, "domain"), ({"domain": "9" * 5000}, "domain"),  # "²": a server error before
+    ({"level": "galaxy"}, "level"), ({"sort": "loudest"}, "sort"), ({"sort": "votes"}, "sort"),  # no vote order before voting
+])
+def test_a_refused_board_filter_is_named_not_widened(api, campaign, query, field):
+    factories.CaseEntryFactory(campaign=campaign)
+    response = api.get(f"/api/v1/campaigns/{campaign.slug}/board", query)
+    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == [field]
+
+
+def test_a_refused_screening_filter_is_named_not_widened(api, organiser, campaign):
+    api.force_authenticate(organiser)
+    for query, field in (({"state": "lost"}, "state"), ({"unit": "²"}, "unit"), ({"track": "9" * 5000}, "track")):
+        response = api.get(f"/api/v1/campaigns/{campaign.slug}/screening", query)
+        assert response.status_code == 400 and list(response.json()["error"]["fields"]) == [field]
 
 
 def test_board_case_not_on_the_board_is_404(api, campaign):

@@ -36,6 +36,15 @@ def test_board_renders_with_a_constant_number_of_queries(client, campaign, djang
     assert response.context["page"].paginator.count == n
 
 
+def test_a_refused_board_filter_is_named_and_the_others_still_apply(client, campaign):
+    factories.CaseEntryFactory(campaign=campaign, title="持续推进老旧小区改造加装电梯工作")
+    factories.CaseEntryFactory(campaign=campaign, title="为城市美容师延长亮灯20分钟")
+    response = client.get(reverse("cases:board"), {"q": "电梯", "domain": "999999"})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'role="alert"' in html and "领域：" in html
+    assert [e.title for e in response.context["entries"]] == ["持续推进老旧小区改造加装电梯工作"]  # the search still applies
+
+
 def test_board_shows_only_accepted_cases(client, campaign):
     shown = factories.CaseEntryFactory(campaign=campaign, title="已上榜的案例")
     for state in (EntryState.DRAFT, EntryState.SUBMITTED, EntryState.REJECTED, EntryState.WITHDRAWN):

@@ -187,6 +187,17 @@ def test_review_page_is_for_organisers_only(client, resident, organiser, campaig
     assert client.get(url).status_code == 200
 
 
+def test_review_filters_that_pass_still_apply_beside_a_refused_one(client, organiser, campaign, cases):
+    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
+    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="10.1.1.1")
+    client.force_login(organiser)
+    url = reverse("voting:review", kwargs={"slug": campaign.slug})
+    response = client.get(url, {"ip": "10.9.9.9", "voter_id": "abc"})
+    # Before: the bad voter id dropped every filter and the page listed all ballots.
+    assert response.context["form"].errors and response.context["page"].paginator.count == 0
+    assert client.get(url, {"ip": "10.1.1.1", "voter_id": "abc"}).context["page"].paginator.count == 1
+
+
 def test_review_page_voids_by_rule_with_a_reason(client, organiser, campaign, cases):
     for n in range(3):
         services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
