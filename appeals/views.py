@@ -339,8 +339,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("appeals.view_unit_inbox"):
         raise PermissionDenied
     unit = portal_selectors.staff_unit_of(request.user)
-    bucket = request.GET.get("bucket", InboxBucket.NEW)
-    if bucket not in InboxBucket.values:
+    bucket = request.GET.get("bucket") or InboxBucket.NEW
+    # An edited link names a list that does not exist: say so and show the new work.
+    refusals = [] if bucket in InboxBucket.values else [_("没有这个工单列表。")]
+    if refusals:
         bucket = InboxBucket.NEW
     now = timezone.now()
     page = Paginator(selectors.unit_inbox(unit=unit, bucket=bucket, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -348,8 +350,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "unit": unit, "bucket": bucket, "buckets": InboxBucket.choices, "page": page, "now": now,
         "counts": selectors.unit_inbox_counts(unit=unit, now=now),
         "escalated": selectors.escalations_for_parent(unit=unit),
-        "rectifications": list(selectors.public.rectifications_for_unit(unit)[:50]),
-    })
+        "rectifications": list(selectors.public.rectifications_for_unit(unit)[:50]), "refusals": refusals,
+    }, status=400 if refusals else 200)
 
 
 @login_required

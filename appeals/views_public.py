@@ -429,10 +429,14 @@ def check_rectification(request: HttpRequest, rectification_id: int) -> HttpResp
 def clusters(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("appeals.view_clusters"):
         raise PermissionDenied
-    state = request.GET.get("state") if request.GET.get("state") in ClusterState.values else ""
+    state = request.GET.get("state") or ""
+    refusals = [] if not state or state in ClusterState.values else [_("没有这个类案状态。")]
+    if refusals:
+        state = ""
     return render(request, "appeals/clusters.html", {
         "clusters": list(public_selectors.clusters(state or None)[:100]), "state": state, "states": ClusterState.choices,
-    })
+        "refusals": refusals,
+    }, status=400 if refusals else 200)
 
 
 CLUSTER_ACTIONS = {

@@ -103,6 +103,13 @@ def test_one_reply_reaches_every_resident_of_the_cluster(similar, dispatcher, ma
     assert cluster.state == ClusterState.HANDLED
 
 
+def test_cluster_list_names_a_state_that_does_not_exist(client, dispatcher):
+    client.force_login(dispatcher)
+    assert client.get("/appeals/centre/clusters/?state=handled").status_code == 200
+    refused = client.get("/appeals/centre/clusters/?state=forgotten")
+    assert refused.status_code == 400 and "没有这个类案状态。" in refused.content.decode()
+
+
 def test_cluster_pages_for_the_centre_only(client, similar, dispatcher, resident):
     noise, _stalls, _elsewhere = similar
     services.compute_clusters()

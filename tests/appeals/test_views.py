@@ -107,6 +107,9 @@ def test_inbox_buckets_and_constant_queries(client, world, resident, django_asse
         overdue = client.get(reverse("appeals:inbox"), {"bucket": "overdue"})
     assert overdue.context["counts"]["overdue"] == 11 and overdue.context["page"].paginator.count == 11
     assert client.get(reverse("appeals:inbox"), {"bucket": "in_progress"}).context["counts"]["in_progress"] == 0
+    refused = client.get(reverse("appeals:inbox"), {"bucket": "everything"})
+    assert refused.status_code == 400 and "没有这个工单列表。" in refused.content.decode()
+    assert refused.context["bucket"] == "new"
 
 
 def test_inbox_is_for_unit_staff_only(client, resident, dispatcher):
