@@ -154,19 +154,11 @@ def _pk_field(message) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(required=False, coerce=int, empty_value=None, error_messages={"invalid_choice": message})
 
 
-class _Query(forms.Form):
-    """A query string of a public page: each refused part is named in the
-    page (or the API's error) and falls back to its default; ``cleaned_data``
-    holds the accepted parts."""
-
-    def refusals(self) -> list[str]:
-        self.is_valid()
-        return [str(message) for messages in self.errors.values() for message in messages]
-
-
-class StatsQueryForm(_Query):
+class StatsQueryForm(forms.Form):
     """period, date, town, category (and, for the API and the export, unit
-    and breakdown). The towns and categories are those of the filter lists."""
+    and breakdown). The towns and categories are those of the filter lists.
+    Read with portal.forms.filter_query (pages) or portal.api.checked_query (API):
+    its messages name their field, so it has no labels."""
 
     period = forms.ChoiceField(required=False, choices=Period.choices,
                                error_messages={"invalid_choice": _("统计周期只能是日、周、月或年。")})
@@ -202,7 +194,7 @@ class StatsQueryForm(_Query):
 WALL_LAST_PAGE = 1000  # 20 a page: the newest 20,000 published appeals; search and filters reach the rest
 
 
-class WallQueryForm(_Query):
+class WallQueryForm(forms.Form):
     """category, area, unit, state, page and search words of the 问政墙 (the
     lists its filter shows); search words are cut to 40 characters, as the box does."""
 

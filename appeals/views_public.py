@@ -28,6 +28,7 @@ from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
 from appeals.templatetags.appeals_stats import figure, figure_cells, table_cells
 from portal import exports, pagecache
+from portal.forms import filter_query
 from portal.models import Unit
 
 
@@ -38,6 +39,9 @@ def _refuse(request, exc: AppealError) -> HttpResponse:
 # --- the wall ------------------------------------------------------------------
 
 WALL_CACHE_SECONDS = 30
+# The filter lists every request checks its query against: a few seconds in
+# this process in front of the copy in Redis (two round trips a list).
+LISTS_LOCAL_SECONDS = 5
 
 
 def wall(request: HttpRequest) -> HttpResponse:
@@ -54,10 +58,9 @@ def _wall(request: HttpRequest, extra: dict) -> HttpResponse:
 
     from appeals.services.publication import WALL_VERSION_KEY
 
-    query = wall_query(request.GET)
     # A refused part of the query is named on the page, which lists without it (400).
-    refusals = query.refusals()
-    filters, page = wall_filters(query.cleaned_data)
+    accepted, refusals = filter_query(wall_query(request.GET))
+    filters, page = wall_filters(accepted)
     key = f"appeals:wall:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{filters}:{page}"
     body = cache.get(key)
     if body is None:
@@ -72,11 +75,9 @@ def _wall_states() -> list[tuple[str, str]]:
 
 
 def wall_query(data) -> WallQueryForm:
-    """The wall's query (page or API) checked against its filter lists; see WallQueryForm."""
-    form = WallQueryForm(data, categories=_choices(Category), areas=_choices(Area), units=_public_units(),
+    """The wall's query (page or API) to check against its filter lists; see WallQueryForm."""
+    return WallQueryForm(data, categories=_choices(Category), areas=_choices(Area), units=_public_units(),
                          states=_wall_states())
-    form.is_valid()
-    return form
 
 
 def wall_filters(cleaned: dict) -> tuple[public_selectors.WallFilters, int]:
@@ -191,11 +192,9 @@ class StatsParams:
 
 
 def stats_query(data) -> StatsQueryForm:
-    """A statistics query (page, export or API) checked against the towns and
-    categories of the filter lists; see StatsQueryForm."""
-    form = StatsQueryForm(data, areas=_choices(Area), categories=_choices(Category))
-    form.is_valid()
-    return form
+    """A statistics query (page, export or API) to check against the towns
+    and categories of the filter lists; see StatsQueryForm."""
+    return StatsQueryForm(data, areas=_choices(Area), categories=_choices(Category))
 
 
 def stats_params(cleaned: dict) -> StatsParams:
@@ -266,11 +265,6 @@ def _ranking_rows(ranking, params: StatsParams) -> list[dict]:
              "rates": table_cells(figure(getattr(r.figures, key), "rate") for key in RANKING_RATES)} for r in ranking]
 
 
-# The filter lists every request checks its query against: a few seconds in
-# this process in front of the copy in Redis (two round trips a list).
-LISTS_LOCAL_SECONDS = 5
-
-
 def _choices(model) -> list[dict]:
     """The filter's areas or categories (pk and name), the same for every view."""
     name = f"choices:{model._meta.model_name}"
@@ -323,10 +317,9 @@ def _dashboard(request: HttpRequest, unit: Unit | None) -> HttpResponse:
 def _render_dashboard(request: HttpRequest, unit: Unit | None, extra: dict) -> HttpResponse:
     from django.utils.safestring import mark_safe
 
-    query = stats_query(request.GET)
     # A refused part of the query is named on the page, which shows its default instead (400).
-    refusals = query.refusals()
-    params = dashboard_params(query.cleaned_data)
+    accepted, refusals = filter_query(stats_query(request.GET))
+    params = dashboard_params(accepted)
     body = dashboard_body(params, unit)
     clusters = "" if unit else hot_clusters_html()
     # Our own rendered templates.
@@ -374,12 +367,11 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     """XLSX of a breakdown (by unit, area or category) for the chosen period."""
     if not request.user.has_perm("appeals.export_stats"):
         return redirect(f"/accounts/login/?next={request.get_full_path()}")
-    query = stats_query(request.GET)
-    if query.errors:
-        return render(request, "portal/error.html", {"status": 400, "message": " ".join(query.refusals())}, status=400)
-    params = stats_params(query.cleaned_data)
-    by = query.cleaned_data.get("by") or "unit"
-    header, rows = stats_rows(params, by, query.cleaned_data.get("unit"))
+    accepted, refusals = filter_query(stats_query(request.GET))
+    if refusals:
+        return render(request, "portal/error.html", {"status": 400, "message": " ".join(refusals)}, status=400)
+    params, by = stats_params(accepted), accepted.get("by") or "unit"
+    header, rows = stats_rows(params, by, accepted.get("unit"))
     return exports.xlsx_response(
         filename=f"appeals-stats-{by}-{params.start:%Y%m%d}-{params.end:%Y%m%d}", sheet=_("诉求统计"),
         header=header, rows=rows,
