@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import Period, Urgency
-from appeals.models import Area, Item
+from appeals.models import Area, Category, Item
 from portal.models import Unit
+from portal.parsing import positive_int
 
 
 class PhotoInput(forms.ClearableFileInput):
@@ -150,8 +151,20 @@ def _listed(rows) -> list[tuple[str, str]]:
     return [("", "")] + [(str(row["pk"]), row["name"]) for row in rows]
 
 
-def _pk_field(message) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(required=False, coerce=int, empty_value=None, error_messages={"invalid_choice": message})
+class ListedIdField(forms.TypedChoiceField):
+    """An id from a cached filter list. One the list lacks is looked up in its
+    table before it is refused: a town or category added since the list was
+    cached (it is kept until the next rebuild of the figures) is not refused."""
+
+    def __init__(self, model, message):
+        super().__init__(required=False, coerce=int, empty_value=None, error_messages={"invalid_choice": message})
+        self.model = model
+
+    def valid_value(self, value) -> bool:
+        if super().valid_value(value):
+            return True
+        pk = positive_int(value)
+        return pk is not None and self.model.objects.filter(pk=pk).exists()
 
 
 class StatsQueryForm(forms.Form):
@@ -164,8 +177,8 @@ class StatsQueryForm(forms.Form):
                                error_messages={"invalid_choice": _("统计周期只能是日、周、月或年。")})
     date = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
                            error_messages={"invalid": _("日期应写作 年-月-日，如 2026-03-05。")})
-    area = _pk_field(_("没有这个镇街。"))
-    category = _pk_field(_("没有这个大类。"))
+    area = ListedIdField(Area, _("没有这个镇街。"))
+    category = ListedIdField(Category, _("没有这个大类。"))
     unit = forms.IntegerField(required=False, error_messages={"invalid": _("没有这个单位。")})
     by = forms.ChoiceField(required=False, choices=[("unit", "unit"), ("area", "area"), ("category", "category")],
                            error_messages={"invalid_choice": _("分组只能是 unit、area 或 category。")})
@@ -198,9 +211,9 @@ class WallQueryForm(forms.Form):
     """category, area, unit, state, page and search words of the 问政墙 (the
     lists its filter shows); search words are cut to 40 characters, as the box does."""
 
-    category = _pk_field(_("没有这个大类。"))
-    area = _pk_field(_("没有这个镇街。"))
-    unit = _pk_field(_("没有这个承办单位。"))
+    category = ListedIdField(Category, _("没有这个大类。"))
+    area = ListedIdField(Area, _("没有这个镇街。"))
+    unit = ListedIdField(Unit, _("没有这个承办单位。"))
     state = forms.ChoiceField(required=False, error_messages={"invalid_choice": _("状态只能是待派单、办理中或已办结。")})
     page = forms.IntegerField(required=False, min_value=1, max_value=WALL_LAST_PAGE, error_messages={
         "invalid": _("页码应为正整数。"), "min_value": _("页码应为正整数。"),

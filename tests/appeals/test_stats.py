@@ -253,6 +253,13 @@ def test_a_bad_dashboard_query_is_named_on_the_page_which_shows_its_default(clie
     assert api.status_code == 400 and refusal in api.json()["error"]["message"]
 
 
+def test_a_town_added_after_the_lists_were_cached_is_not_refused(client, week):
+    assert client.get("/appeals/stats/").status_code == 200  # the filter lists are cached now
+    town = factories.AreaFactory(name="新设街道")
+    assert client.get(f"/appeals/stats/?area={town.pk}").status_code == 200
+    assert client.get(f"/api/v1/appeals/public?area={town.pk}").status_code == 200
+
+
 def test_a_good_dashboard_query_names_its_town_and_category(client, week):
     query = f"period=week&date=2030-03-06&area={week['area'].pk}&category={week['c1'].pk}"
     response = client.get(f"/appeals/stats/?{query}")
