@@ -683,6 +683,15 @@ class StatCounters(models.Model):
         abstract = True
 
 
+def _stat_keys(period: str, table: str) -> tuple[list, list]:
+    """Constraints and indexes of a table of counters: one row per (period,
+    unit, area, category), NULL keys included; a unit's rows by period."""
+    key = models.UniqueConstraint(
+        fields=[period, "unit", "area", "category"], nulls_distinct=False, name=f"appeals_{table}_key"
+    )
+    return [key], [models.Index(fields=["unit", period], name=f"appeals_{table}_unit")]
+
+
 class DailyStat(StatCounters):
     """Pre-aggregated figures per (local day, primary unit, area, category),
     rebuilt for a window of days by appeals.services.stats (idempotent).
@@ -694,12 +703,7 @@ class DailyStat(StatCounters):
     class Meta:
         verbose_name = _("每日统计")
         verbose_name_plural = _("每日统计")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "unit", "area", "category"], nulls_distinct=False, name="appeals_dailystat_key"
-            ),
-        ]
-        indexes = [models.Index(fields=["unit", "day"], name="appeals_dailystat_unit")]
+        constraints, indexes = _stat_keys("day", "dailystat")
 
 
 class WeeklyStat(StatCounters):
@@ -713,12 +717,7 @@ class WeeklyStat(StatCounters):
     class Meta:
         verbose_name = _("每周统计")
         verbose_name_plural = _("每周统计")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["week", "unit", "area", "category"], nulls_distinct=False, name="appeals_weeklystat_key"
-            ),
-        ]
-        indexes = [models.Index(fields=["unit", "week"], name="appeals_weeklystat_unit")]
+        constraints, indexes = _stat_keys("week", "weeklystat")
 
 
 class MonthlyStat(StatCounters):
@@ -733,12 +732,7 @@ class MonthlyStat(StatCounters):
     class Meta:
         verbose_name = _("每月统计")
         verbose_name_plural = _("每月统计")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["month", "unit", "area", "category"], nulls_distinct=False, name="appeals_monthlystat_key"
-            ),
-        ]
-        indexes = [models.Index(fields=["unit", "month"], name="appeals_monthlystat_unit")]
+        constraints, indexes = _stat_keys("month", "monthlystat")
 
 
 class StatsRun(models.Model):
