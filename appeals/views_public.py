@@ -70,14 +70,10 @@ def _wall(request: HttpRequest, extra: dict) -> HttpResponse:
                   status=400 if refusals else 200)
 
 
-def _wall_states() -> list[tuple[str, str]]:
-    return [("waiting", _("待派单")), ("handling", _("办理中")), ("done", _("已办结"))]
-
-
 def wall_query(data) -> WallQueryForm:
     """The wall's query (page or API) to check against its filter lists; see WallQueryForm."""
     return WallQueryForm(data, categories=_choices(Category), areas=_choices(Area), units=_public_units(),
-                         states=_wall_states())
+                         states=public_selectors.public_state_choices())
 
 
 def wall_filters(cleaned: dict) -> tuple[public_selectors.WallFilters, int]:
@@ -96,7 +92,7 @@ def _wall_context(filters: public_selectors.WallFilters, page: int) -> dict:
     return {
         "rows": rows, "page": page, "has_next": has_next, "filters": filters,
         "query": urlencode({name: value for name, value in query.items() if value}),
-        "categories": _choices(Category), "areas": _choices(Area), "units": _public_units(), "states": _wall_states(),
+        "categories": _choices(Category), "areas": _choices(Area), "units": _public_units(), "states": public_selectors.public_state_choices(),
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import AppealState, ClusterState, RectificationState
 from appeals.models import Appeal, AppealEvent, Cluster, MeToo, Rating, Rectification, Reply
@@ -20,6 +21,12 @@ PUBLIC_STATES = {
     "handling": (AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.REPLIED),
     "done": (AppealState.RESOLVED, AppealState.RATED, AppealState.CLOSED),
 }
+PUBLIC_STATE_LABELS = {"waiting": _("待派单"), "handling": _("办理中"), "done": _("已办结")}
+
+
+def public_state_choices() -> list[tuple[str, str]]:
+    """The public "state" filter's groups with their labels (the wall's list and its check)."""
+    return [(key, str(PUBLIC_STATE_LABELS[key])) for key in PUBLIC_STATES]
 
 
 @dataclass(frozen=True)
