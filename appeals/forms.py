@@ -179,7 +179,7 @@ class StatsQueryForm(forms.Form):
                            error_messages={"invalid": _("日期应写作 年-月-日，如 2026-03-05。")})
     area = ListedIdField(Area, _("没有这个镇街。"))
     category = ListedIdField(Category, _("没有这个大类。"))
-    unit = forms.IntegerField(required=False, error_messages={"invalid": _("没有这个单位。")})
+    unit = ListedIdField(Unit, _("没有这个单位。"))  # any unit (API, export): no list, each id looked up
     by = forms.ChoiceField(required=False, choices=[("unit", "unit"), ("area", "area"), ("category", "category")],
                            error_messages={"invalid_choice": _("分组只能是 unit、area 或 category。")})
 
@@ -196,12 +196,6 @@ class StatsQueryForm(forms.Form):
             raise forms.ValidationError(_("只能查询 %(first)s 年到 %(last)s 年的数据。") % {
                 "first": EARLIEST_DAY.year, "last": LATEST_DAY.year})
         return day
-
-    def clean_unit(self):
-        pk = self.cleaned_data["unit"]
-        if pk is not None and not Unit.objects.filter(pk=pk).exists():
-            raise forms.ValidationError(self.fields["unit"].error_messages["invalid"])
-        return pk
 
 
 WALL_LAST_PAGE = 1000  # 20 a page: the newest 20,000 published appeals; search and filters reach the rest
