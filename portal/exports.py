@@ -1,14 +1,42 @@
-"""The one export helper: rows to CSV or XLSX, as a download."""
+"""The one export helper: rows to CSV or XLSX, as a download.
+
+Every cell passes through here, so this is the one place that keeps text
+typed by residents and units (a case title, an appeal's text) from becoming
+a live formula in a spreadsheet (CSV/formula injection).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+
+
+# Spreadsheet programs read a cell starting with one of these as a formula
+# (or, for tab and carriage return, strip them and read what follows).
+FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value):
+    """Text as a spreadsheet will show it, never run it: text that starts
+    like a formula gets a leading apostrophe (OWASP's advice for CSV).
+    Numbers, dates and empty cells are returned as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADERS):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)):  # "-3" is a number, not a formula
+        return str(value)
+    return neutralised(str(value))
 
 
 def _cell(value):
@@ -24,9 +52,9 @@ def csv_response(*, filename: str, header: Sequence[str], rows: Iterable[Sequenc
     # A BOM so that Excel opens Chinese text correctly.
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([str(h) for h in header])
+    writer.writerow([_csv_cell(str(h)) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
@@ -36,17 +64,30 @@ def xlsx_bytes(*, sheet: str, header: Sequence[str], rows: Iterable[Sequence]) -
     workbook = Workbook(write_only=False)
     worksheet = workbook.active
     worksheet.title = sheet[:31]
-    worksheet.append([str(h) for h in header])
+    _append_row(worksheet, [str(h) for h in header])
     widths = [len(str(h)) for h in header]
     for row in rows:
         values = [_cell(v) for v in row]
-        worksheet.append(values)
+        _append_row(worksheet, values)
         widths = [max(w, min(len(str(v)), 60)) for w, v in zip(widths, values)]
     for index, width in enumerate(widths, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = width + 2
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _append_row(worksheet, values: list) -> None:
+    """Appends a row with formula-like text stored as text: openpyxl would
+    write a string starting with "=" as a formula. A string cell with the
+    quote prefix (what typing ' before it does in Excel or WPS) is shown and
+    kept as text even when edited, and its value reads back unchanged (the
+    catalogue's import relies on that)."""
+    worksheet.append(values)
+    for cell in worksheet[worksheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADERS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def xlsx_response(*, filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:

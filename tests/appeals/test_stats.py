@@ -14,6 +14,7 @@ from appeals.enums import AppealState, Period
 from appeals.models import DailyStat, Rating, Rectification, WeeklyStat
 from appeals.selectors import stats
 from appeals.services import stats as stats_services
+from portal.models import Unit
 from tests import factories
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -232,6 +233,15 @@ def test_api_and_xlsx_give_the_same_figures(client, week, resident):
     assert rows[0][:3] == ("单位", "受理量", "一次派准率")
     by_unit = {r[0]: r for r in rows[1:]}
     assert by_unit["一号单位"][1] == 3 and by_unit["二号单位"][4] == 1.0
+
+
+def test_stats_export_of_a_formula_like_unit_name_does_not_run_it(client, week, resident):
+    Unit.objects.filter(name="一号单位").update(name="=1+1单位")
+    stats_services.recompute_all()
+    client.force_login(resident)
+    response = client.get("/appeals/stats/export.xlsx?period=week&date=2030-03-06&by=unit")
+    cells = [c for c in load_workbook(io.BytesIO(response.content)).active["A"] if c.value == "=1+1单位"]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
 
 
 @pytest.mark.parametrize("query, refusal", [

@@ -281,6 +281,17 @@ def test_admin_exports_entries_as_csv_and_xlsx(client, organiser, campaign):
     assert [c.value for c in sheet[2]][1:3] == ["加装电梯", "南城街道住建局"]
 
 
+def test_admin_export_of_a_formula_like_title_does_not_run_it(client, organiser, campaign):
+    entry = factories.CaseEntryFactory(campaign=campaign, title='=HYPERLINK("http://evil.example","加装电梯")')
+    client.force_login(organiser)
+    url = reverse("admin:cases_caseentry_changelist")
+    csv = client.post(url, {"action": "export_csv", "_selected_action": [entry.pk]}).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv
+    xlsx = client.post(url, {"action": "export_xlsx", "_selected_action": [entry.pk]})
+    cell = load_workbook(io.BytesIO(xlsx.content)).active["B2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (entry.title, "s", True)
+
+
 def test_admin_is_closed_to_unit_staff(client, unit_staff):
     client.force_login(unit_staff)
     assert client.get(reverse("admin:cases_caseentry_changelist")).status_code in (302, 403)

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cases.models import CaseEntry
 from tests import factories
 from tests.voting.panel_setup import closed_campaign, marks, panel, reviewer, submit
 from voting import panel_services as services
@@ -208,6 +209,21 @@ def test_exports_are_anonymised_or_named_per_setting(client, campaign, organiser
     xlsx = client.get(reverse("voting:results-export", kwargs={"slug": campaign.slug, "version": 1, "fmt": "xlsx"}))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.max_row == 7
+
+
+def test_results_export_of_a_formula_like_title_does_not_run_it(client, campaign, organiser):
+    cases, people = panel(campaign, organiser, [1000, 800])
+    CaseEntry.objects.filter(pk=cases[0].pk).update(title="=cmd|' /C calc'!A0")
+    for person, a, b in zip(people, (80, 85, 90), (90, 95, 94)):
+        submit(campaign, person, cases[0], a)
+        submit(campaign, person, cases[1], b)
+    services.publish_results(actor=organiser, campaign=campaign)
+    url = reverse("voting:results-export", kwargs={"slug": campaign.slug, "version": 1, "fmt": "csv"})
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig"))))
+    assert "'=cmd|' /C calc'!A0" in {line[1] for line in rows[1:]}
+    xlsx = client.get(reverse("voting:results-export", kwargs={"slug": campaign.slug, "version": 1, "fmt": "xlsx"}))
+    titles = [cell for cell in load_workbook(io.BytesIO(xlsx.content)).active["B"] if cell.value == "=cmd|' /C calc'!A0"]
+    assert titles and all(cell.data_type == "s" and cell.quotePrefix for cell in titles)
 
 
 def test_named_export_when_the_campaign_shows_names(client, campaign, organiser):
