@@ -17,6 +17,7 @@ client that posted a request can read it back with its api_key.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree as ET
 
@@ -42,6 +43,15 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if moment else None
 
 
+# Characters XML 1.0 cannot carry (most C0 controls, surrogates, U+FFFE/FFFF):
+# one of them in an appeal's text would make the whole answer unparseable.
+XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value) -> str:
+    return XML_INVALID.sub("", str(value))
+
+
 def _xml(root: str, item: str, rows: list[dict]) -> str:
     element = ET.Element(root)
     for row in rows:
@@ -60,7 +70,7 @@ def _fill(element: ET.Element, row: dict) -> None:
         elif isinstance(value, bool):
             sub.text = "true" if value else "false"
         elif value is not None:
-            sub.text = str(value)
+            sub.text = xml_text(value)
 
 
 def respond(fmt: str, rows, *, root: str, item: str, status: int = 200, single: bool = False) -> HttpResponse:

@@ -137,3 +137,26 @@ def test_revoked_key_is_refused(client, world, key):
 def test_keys_come_from_the_factory_and_are_unique(db):
     a, b = factories.Open311KeyFactory(), factories.Open311KeyFactory()
     assert a.key != b.key and len(a.key) >= 30 and a.active
+
+
+CONTROL = "\x01\x08\x0b\x0c\x1b\x1f\ufffe"
+
+
+def test_every_xml_answer_parses_strictly_even_with_control_characters_in_the_text(client, world, key):
+    """An appeal's text or a catalogue name holding characters XML 1.0 cannot
+    carry (ESC, vertical tab, U+FFFE…; PostgreSQL already refuses NUL) must not break a client's parser."""
+    number = post(client, api_key=key.key, **{"attribute[area]": world.area.code}).json()[0]["service_request_id"]
+    Appeal.objects.filter(tracking_number=number).update(public_description=f"井盖{CONTROL}不见了")
+    type(world.item).objects.filter(pk=world.item.pk).update(name=f"井盖{CONTROL}缺失")
+    answers = [
+        client.get(f"{BASE}/services.xml"), client.get(f"{BASE}/services/CG-01.xml"),
+        client.get(f"{BASE}/requests.xml"), client.get(f"{BASE}/requests/{number}.xml"),
+        client.get(f"{BASE}/requests.xml", {"status": "pending"}), client.get(f"{BASE}/services/NOPE.xml"),
+    ]
+    for response in answers:
+        body = response.content.decode("utf-8")
+        assert not any(ch in body for ch in CONTROL), response.request["PATH_INFO"]
+        ET.fromstring(response.content)  # expat refuses any character XML 1.0 forbids
+    detail = ET.fromstring(answers[3].content)
+    assert detail.find("request/description").text == "井盖不见了"
+    assert detail.find("request/service_name").text == "井盖缺失"
