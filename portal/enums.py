@@ -11,6 +11,15 @@ class Role(models.TextChoices):
     ORGANISER = "organiser", _("主办方")
 
 
+class ConflictReason(models.TextChoices):
+    """Why a reviewer may not review a unit's case (conflict of interest)."""
+
+    OWN_UNIT = "own_unit", _("本单位")
+    DECLARED = "declared", _("申报的关联单位")
+    PARENT_UNIT = "parent_unit", _("上级单位")
+    CHILD_UNIT = "child_unit", _("下级单位")
+
+
 class UnitLevel(models.TextChoices):
     PROVINCE = "province", _("省级")
     CITY = "city", _("市级")

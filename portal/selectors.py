@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
-from portal.enums import Role
+from portal.enums import ConflictReason, Role
 from portal.models import Membership, Unit, User
 
 _CACHE_ATTR = "_portal_memberships"
+_CONFLICTS_ATTR = "_portal_conflicts"
 
 
 def memberships_of(user) -> list[Membership]:
@@ -22,8 +25,9 @@ def memberships_of(user) -> list[Membership]:
 
 
 def forget_memberships(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _CONFLICTS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def roles_of(user) -> frozenset[str]:
@@ -42,10 +46,68 @@ def staff_unit_of(user) -> Unit | None:
 
 
 def affiliated_unit_ids(user) -> frozenset[int]:
-    """Units a reviewer is affiliated with (conflicts of interest)."""
+    """Units a reviewer declared an affiliation with (one input of conflicted_units)."""
     return frozenset(
         m.unit_id for m in memberships_of(user) if m.role == Role.REVIEWER and m.unit_id
     )
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A unit whose cases the user may not review, and why: `via` is the
+    unit the user belongs to that makes the conflict (the same unit, its
+    child or its parent)."""
+
+    reason: str
+    via: Unit
+
+
+def _conflicts(memberships: list[Membership], children: dict[int, list[int]]) -> dict[int, Conflict]:
+    own: dict[int, Conflict] = {}
+    related: dict[int, Conflict] = {}
+    for m in memberships:
+        if m.unit_id is None:
+            continue
+        reason = ConflictReason.DECLARED if m.role == Role.REVIEWER else ConflictReason.OWN_UNIT
+        if m.unit_id not in own or reason == ConflictReason.OWN_UNIT:
+            own[m.unit_id] = Conflict(reason=reason, via=m.unit)
+        if m.unit.parent_id:
+            related.setdefault(m.unit.parent_id, Conflict(reason=ConflictReason.PARENT_UNIT, via=m.unit))
+        for child_id in children.get(m.unit_id, ()):
+            related.setdefault(child_id, Conflict(reason=ConflictReason.CHILD_UNIT, via=m.unit))
+    return related | own  # belonging to the unit itself is the reason shown
+
+
+def conflicted_units_of(users) -> dict[int, dict[int, Conflict]]:
+    """conflicted_units for many users in two queries (assignment, the desk)."""
+    users = list(users)
+    memberships: dict[int, list[Membership]] = {u.pk: [] for u in users}
+    for m in Membership.objects.filter(user__in=users, unit__isnull=False).select_related("unit").order_by("pk"):
+        memberships[m.user_id].append(m)
+    unit_ids = {m.unit_id for rows in memberships.values() for m in rows}
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Unit.objects.filter(parent_id__in=unit_ids).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    return {user_id: _conflicts(rows, children) for user_id, rows in memberships.items()}
+
+
+def conflicted_units(user) -> dict[int, Conflict]:
+    """Units whose cases the user may not see or score as a reviewer: every
+    unit they belong to (unit staff, a declared reviewer affiliation, any
+    membership with a unit), and each of those units' parent and child
+    units. Keyed by unit id; kept on the user for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, _CONFLICTS_ATTR, None)
+    if cached is None:
+        rows = [m for m in memberships_of(user) if m.unit_id]
+        children: dict[int, list[int]] = {}
+        if rows:
+            for pk, parent_id in Unit.objects.filter(parent_id__in={m.unit_id for m in rows}).values_list("pk", "parent_id"):
+                children.setdefault(parent_id, []).append(pk)
+        cached = _conflicts(rows, children)
+        setattr(user, _CONFLICTS_ATTR, cached)
+    return cached
 
 
 def users_with_role(role: str) -> QuerySet[User]:

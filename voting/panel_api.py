@@ -170,7 +170,9 @@ class AssignmentsView(APIView):
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         added = services.assign_finalists(actor=request.user, campaign=campaign)
-        return Response({"added": added}, status=201)
+        skipped = [{"reviewer_id": pair.reviewer.pk, "case_id": pair.case.pk, "reason": pair.reason,
+                    "explanation": pair.explanation} for pair in selectors.skipped_for_conflict(campaign)]
+        return Response({"added": added, "skipped": skipped}, status=201)
 
 
 class QueueView(APIView):

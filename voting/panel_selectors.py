@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from cases.enums import EntryState
 from cases.models import Campaign, CaseEntry
-from portal.selectors import affiliated_unit_ids
+from portal.enums import ConflictReason
+from portal.models import User
+from portal.selectors import conflicted_units, conflicted_units_of
 from voting.models import (
     Assignment,
     CaseTally,
@@ -130,10 +132,48 @@ class QueueItem:
 def queue(user, campaign: Campaign) -> list[QueueItem]:
     """The reviewer's finalists, in vote-rank order, with their own review."""
     assigned = set(Assignment.objects.filter(campaign=campaign, reviewer=user).values_list("case_id", flat=True))
-    blocked = affiliated_unit_ids(user)
+    blocked = conflicted_units(user)
     items = [f for f in finalists(campaign) if f.case_id in assigned and f.case.unit_id not in blocked]
     reviews = {r.case_id: r for r in Review.objects.filter(campaign=campaign, reviewer=user)}
     return [QueueItem(finalist=f, review=reviews.get(f.case_id)) for f in items]
+
+
+@dataclass(frozen=True)
+class SkippedPair:
+    """A reviewer on the panel who is not given a finalist, and why."""
+
+    reviewer: User
+    case: CaseEntry
+    reason: str
+    via: object  # the reviewer's unit that makes the conflict
+
+    @property
+    def explanation(self) -> str:
+        unit, via = self.case.unit.name, self.via.name
+        if self.reason == ConflictReason.OWN_UNIT:
+            return _("评委是%(unit)s的工作人员") % {"unit": unit}
+        if self.reason == ConflictReason.DECLARED:
+            return _("评委申报与%(unit)s有关联") % {"unit": unit}
+        if self.reason == ConflictReason.PARENT_UNIT:
+            return _("%(unit)s是评委所在单位%(via)s的上级单位") % {"unit": unit, "via": via}
+        return _("%(unit)s是评委所在单位%(via)s的下级单位") % {"unit": unit, "via": via}
+
+
+def skipped_for_conflict(campaign: Campaign) -> list[SkippedPair]:
+    """Every (reviewer, finalist) pair of the panel that a conflict of
+    interest keeps apart, in vote-rank then seat order."""
+    reviewers = [
+        seat.reviewer for seat in
+        PanelSeat.objects.filter(campaign=campaign).select_related("reviewer__reviewer_profile").order_by("pk")
+    ]
+    conflicts = conflicted_units_of(reviewers)
+    pairs = []
+    for finalist in finalists(campaign):
+        for person in reviewers:
+            conflict = conflicts[person.pk].get(finalist.case.unit_id)
+            if conflict is not None:
+                pairs.append(SkippedPair(reviewer=person, case=finalist.case, reason=conflict.reason, via=conflict.via))
+    return pairs
 
 
 def case_for_reviewer(user, campaign: Campaign, case_id: int) -> Finalist:

@@ -20,7 +20,7 @@ from portal import sms, timeutils
 from portal.enums import Role
 from portal.exceptions import PortalError
 from portal.models import Unit, User
-from portal.selectors import affiliated_unit_ids
+from portal.selectors import conflicted_units, conflicted_units_of
 from voting import panel_selectors as selectors
 from voting.models import (
     Assignment,
@@ -251,9 +251,9 @@ def invite_reviewer(
         user=user, defaults={"name": name, "title": title.strip(), "category": category}
     )
     PanelSeat.objects.get_or_create(campaign=campaign, reviewer=user, defaults={"invited_by": actor})
-    # A conflict can appear after assignment: drop assignments of affiliated units
+    # A conflict can appear after assignment: drop assignments of conflicted units
     # that have no submitted review (submitted ones stay visible to organisers).
-    Assignment.objects.filter(campaign=campaign, reviewer=user, case__unit__in=units).exclude(
+    Assignment.objects.filter(campaign=campaign, reviewer=user, case__unit__in=list(conflicted_units(user))).exclude(
         case__panel_reviews__reviewer=user, case__panel_reviews__state=ReviewState.SUBMITTED
     ).delete()
     link = settings.SITE_URL.rstrip("/") + reverse("account_request_login_code")
@@ -278,20 +278,22 @@ def invite_reviewer(
 def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
     """Give the finalists to the panel: everyone scores every finalist
     (default), or balanced subsets so each finalist gets at least K reviews
-    from the least-loaded eligible reviewers. Never a case of a reviewer's
-    affiliated unit. Existing assignments stay; returns how many were added."""
+    from the least-loaded eligible reviewers. Never a case of a unit the
+    reviewer belongs to, nor of its parent or child units (the desk lists
+    the skipped pairs: selectors.skipped_for_conflict). Existing assignments
+    stay; returns how many were added."""
     _require(actor, "voting.manage_panel", campaign)
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
     entries = selectors.finalists(campaign)
     if not entries:
         raise PanelError(_("还没有入围名单，请先确定入围案例。"), code="no_finalists", status=409)
     reviewers = list(
-        User.objects.filter(panel_seats__campaign=campaign, is_active=True).prefetch_related("memberships").order_by("pk")
+        User.objects.filter(panel_seats__campaign=campaign, is_active=True).order_by("pk")
     )
     if not reviewers:
         raise PanelError(_("评委名单为空，请先邀请评委。"), code="no_reviewers", status=409)
     panel = selectors.settings_of(campaign)
-    blocked = {r.pk: affiliated_unit_ids(r) for r in reviewers}
+    blocked = conflicted_units_of(reviewers)
     existing = set(Assignment.objects.filter(campaign=campaign).values_list("case_id", "reviewer_id"))
     load = {r.pk: 0 for r in reviewers}
     for _case, reviewer_id in existing:

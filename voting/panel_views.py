@@ -140,6 +140,7 @@ def panel_manage(request: HttpRequest, slug: str) -> HttpResponse:
         "submitted": submitted,
         "assigned": assigned,
         "reviews": selectors.reviews_to_reopen(campaign),
+        "skipped": selectors.skipped_for_conflict(campaign),
         "versions": selectors.result_versions(campaign),
     })
 
@@ -221,7 +222,8 @@ def panel_assign(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _organiser_campaign(request, slug)
     return _act(request, slug, "reviewers",
                 lambda: services.assign_finalists(actor=request.user, campaign=campaign),
-                lambda added: _("新增 %(n)s 项评审任务。") % {"n": added})
+                lambda added: _("新增 %(n)s 项评审任务，%(skipped)s 对评委与案例因利益冲突跳过。")
+                % {"n": added, "skipped": len(selectors.skipped_for_conflict(campaign))})
 
 
 @login_required

@@ -28,19 +28,19 @@ for name, predicate in PERMISSIONS.items():
 # --- Expert panel (issue 5) ---------------------------------------------------
 
 from portal.rules import is_reviewer  # noqa: E402
-from portal.selectors import affiliated_unit_ids  # noqa: E402
+from portal.selectors import conflicted_units  # noqa: E402
 
 
 @rules.predicate
 def is_assigned_without_conflict(user, case) -> bool:
-    """The case is in the reviewer's assignment and not of a unit they are
-    affiliated with (an assignment never is; this holds even if an
-    affiliation is added later)."""
+    """The case is in the reviewer's assignment and not of a unit they
+    belong to, nor of its parent or child units (an assignment never is;
+    this holds even if a membership is added later)."""
     from voting.models import Assignment
 
     if case is None or not getattr(user, "is_authenticated", False):
         return False
-    if case.unit_id in affiliated_unit_ids(user):
+    if case.unit_id in conflicted_units(user):
         return False
     return Assignment.objects.filter(case=case, reviewer=user).exists()
 

@@ -48,7 +48,9 @@ def test_organiser_runs_the_panel_through_the_api(api, campaign, organiser):
         "name": "陈静", "category": "cppcc_member", "email": "chen@example.cn", "unit_ids": [cases[0].unit_id],
     }, format="json")
     assert invited.status_code == 201
-    assert api.post(f"{base(campaign)}/panel/assignments").json() == {"added": 2}
+    assigned = api.post(f"{base(campaign)}/panel/assignments").json()
+    assert assigned["added"] == 2
+    assert [(p["case_id"], p["reason"]) for p in assigned["skipped"]] == [(cases[0].pk, "declared")]
     (row,) = api.get(f"{base(campaign)}/panel/reviewers").json()
     assert (row["name"], row["assigned"], row["unit_ids"]) == ("陈静", 2, [cases[0].unit_id])
 
