@@ -28,7 +28,7 @@ services: venv
 	@$(PY) scripts/services.py ensure
 
 messages: venv system-deps
-	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	@PORTAL_ENV=development $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 setup: services messages
 	@$(WITH_SERVICES) $(PY) manage.py migrate --no-input -v 0
@@ -49,5 +49,5 @@ bench: setup
 	@$(WITH_SERVICES) $(PY) -m bench $(BENCH_ARGS)
 
 ## Current TOTP code of the demo organiser and dispatcher
-totp: venv
-	@$(PY) manage.py demo_totp
+totp: services
+	@$(WITH_SERVICES) $(PY) manage.py demo_totp

@@ -1,8 +1,11 @@
 """Settings for the 民心榜 portal: one module, driven by the environment.
 
-Every value a deployment changes comes from an environment variable; the
-defaults are safe for development on one machine (DEBUG off unless asked,
-PostgreSQL and Redis on 127.0.0.1).
+Every value a deployment changes comes from an environment variable. With
+DEBUG off the portal is in production unless PORTAL_ENV=development (the test
+suite is a development environment): production refuses to start without its
+own SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. `make run` writes a generated
+key and the local hosts and database into var/services.env, so development
+needs no configuration.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,9 +36,31 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 # Under pytest, static files are served unhashed (no collectstatic needed).
 TESTING = "pytest" in sys.modules
-# The development key is only accepted while DEBUG is on or no production
-# hosts are configured; `check --deploy` flags it otherwise.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-minxinbang-portal-key-change-me")
+PORTAL_ENV = os.environ.get("PORTAL_ENV", "development" if TESTING else "production")
+if PORTAL_ENV not in {"production", "development"}:
+    raise ImproperlyConfigured(f"PORTAL_ENV must be 'production' or 'development', not {PORTAL_ENV!r}.")
+PRODUCTION = PORTAL_ENV == "production" and not DEBUG
+DEVELOPMENT_SECRET_KEY = "dev-insecure-minxinbang-portal-key-change-me"
+
+
+def require_production_environment() -> None:
+    """A deployment that forgot one of these would sign sessions with a public
+    key, answer any Host header or write to a database nobody chose."""
+    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not os.environ.get(name, "").strip()]
+    if os.environ.get("SECRET_KEY") == DEVELOPMENT_SECRET_KEY:
+        missing.insert(0, "SECRET_KEY (its own, not the development key)")
+    if missing:
+        raise ImproperlyConfigured(
+            "The portal refuses to start in production (DEBUG off) without "
+            + ", ".join(missing)
+            + ". Set them in the environment (README, Production); for development run `make run`, "
+            "which writes them into var/services.env, or set PORTAL_ENV=development."
+        )
+
+
+if PRODUCTION:
+    require_production_environment()
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Baseline views for bench/ (never on in production).

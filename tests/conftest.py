@@ -12,6 +12,10 @@ from portal import pagecache
 
 from tests import factories
 
+# The suite is a development environment (portal/settings.py); the commands
+# tests start in a subprocess (a worker, the schema generator) inherit it.
+os.environ.setdefault("PORTAL_ENV", "development")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_outbox(settings, tmp_path):
