@@ -1,8 +1,12 @@
 """Error pages in the portal's layout (and JSON under /api/)."""
 
+import sys
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from portal.outages import answer_if_outage
 
 
 def _answer(request, status: int, code: str, message: str):
@@ -20,4 +24,9 @@ def forbidden(request, exception=None):
 
 
 def server_error(request):
+    # A database outage raised outside a view (middleware loading the user)
+    # still answers 503 (portal.outages).
+    outage = answer_if_outage(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     return _answer(request, 500, "server_error", _("服务器出错了，请稍后再试。"))

@@ -162,3 +162,16 @@ def test_hotline_and_extension_decision_through_the_api(api, world, dispatcher, 
 def test_openapi_schema_includes_the_appeals_endpoints(api, db):
     schema = api.get("/api/schema/").content.decode()
     assert "/api/v1/appeals/inbox" in schema and "/api/v1/appeals/{appeal_id}/dispatch" in schema
+
+
+def test_intake_and_browsing_keep_working_while_redis_is_down(api, world, resident, settings):
+    # Redis holds the cache, cached sessions and rate limits: the cache fails
+    # open (IGNORE_EXCEPTIONS), sessions fall back to PostgreSQL.
+    settings.CACHES = {alias: {**config, "LOCATION": "redis://127.0.0.1:1/0"} for alias, config in settings.CACHES.items()}
+    api.force_authenticate(resident)
+    response = api.post("/api/v1/appeals/", {**body(world), "photos": [jpeg()]}, format="multipart",
+                        HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    assert response.status_code == 201
+    assert Appeal.objects.get().tracking_number == response.json()["tracking_number"]
+    assert api.get("/api/v1/appeals/catalogue").status_code == 200
+    assert api.get("/appeals/wall/").status_code == 200
