@@ -119,7 +119,8 @@ class Supervisor:
         deadline = time.monotonic() + STOP_TIMEOUT + 5
         for child in running:
             try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                code = child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                log(f"{child.name} stopped ({code})")
             except subprocess.TimeoutExpired:
                 log(f"{child.name} did not stop in time: killing it")
                 os.killpg(child.process.pid, signal.SIGKILL)
@@ -130,8 +131,8 @@ class Supervisor:
 
 def main() -> int:
     python = os.environ.get("PYTHON", sys.executable)
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
+    var = Path(os.environ.get("PORTAL_VAR_DIR", ROOT / "var"))
+    var.mkdir(parents=True, exist_ok=True)
     children = [
         Child("web", web_command(python)),
         Child("worker", worker_command(python), log_path=var / "worker.log"),
