@@ -69,9 +69,17 @@ class StaffEventSerializer(PublicEventSerializer):
 
 
 class PhotoSerializer(serializers.Serializer):
+    """Links to the view that checks who asks (photos are private files)."""
+
     kind = serializers.CharField()
-    url = serializers.FileField(source="image", use_url=True)
-    thumbnail = serializers.FileField(use_url=True)
+    url = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+
+    def get_url(self, photo) -> str:
+        return self.context["request"].build_absolute_uri(photo.url)
+
+    def get_thumbnail(self, photo) -> str:
+        return self.context["request"].build_absolute_uri(photo.thumbnail_url)
 
 
 class OwnerAppealSerializer(serializers.ModelSerializer):

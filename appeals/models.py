@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from appeals.enums import (
     Recipient,
     Urgency,
 )
+from portal.media import private_storage
 
 
 class Holiday(models.Model):
@@ -338,8 +340,9 @@ class AppealPhoto(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(max_length=16, choices=PhotoKind.choices, default=PhotoKind.REPORT)
     position = models.PositiveSmallIntegerField()
-    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to=photo_path)
+    # Private files: only through the views that check (appeals:photo).
+    image = models.ImageField(upload_to=photo_path, storage=private_storage, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=photo_path, storage=private_storage)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -354,6 +357,14 @@ class AppealPhoto(models.Model):
             models.UniqueConstraint(fields=["appeal", "kind", "position"], name="appeals_photo_position_unique"),
             models.CheckConstraint(condition=Q(position__lte=8), name="appeals_photo_at_most_nine"),
         ]
+
+    @property
+    def url(self) -> str:
+        return reverse("appeals:photo", args=[self.pk])
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("appeals:photo-thumbnail", args=[self.pk])
 
 
 def _state_label(value: str, kind: str = "") -> str:

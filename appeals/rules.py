@@ -53,6 +53,11 @@ def rectifies_for_unit(user, rectification) -> bool:
     return rectification is not None and unit_id is not None and rectification.unit_id == unit_id
 
 
+@rules.predicate
+def may_view_staff_appeal(user, appeal) -> bool:
+    return appeal is not None and user.has_perm("appeals.view_staff_appeal", appeal)
+
+
 CATALOGUE_MODELS = ("category", "item", "area", "responsibility", "holiday", "appealsettings", "open311key", "unitrankingaward")
 
 PERMISSIONS = {
@@ -60,6 +65,8 @@ PERMISSIONS = {
     "appeals.track_appeal": owns_appeal,
     "appeals.view_staff_appeal": is_dispatcher | is_organiser | (is_unit_staff & unit_was_on_work_order),
     # Contact details and exact location: dispatch centre and units on the work order only.
+    # Photos show homes, faces and number plates: the filer and the staff who see the appeal.
+    "appeals.view_photo": owns_appeal | may_view_staff_appeal,
     "appeals.view_contact": is_dispatcher | (is_unit_staff & unit_on_work_order),
     "appeals.use_dispatch_centre": is_dispatcher,
     "appeals.dispatch_appeal": is_dispatcher,

@@ -21,6 +21,8 @@ urlpatterns = [
     path("parts/<int:assignment_id>/<slug:action>/", views.part_action, name="part-action"),
     path("extensions/<int:extension_id>/decide/", views.decide_extension, name="decide-extension"),
     path("t/<str:tracking_number>/rate/", views.rate, name="rate"),
+    path("photos/<int:photo_id>/", views.photo, name="photo"),
+    path("photos/<int:photo_id>/thumbnail/", views.photo, {"thumbnail": True}, name="photo-thumbnail"),
     # The public wall (问政墙), the dashboards, the ranking.
     path("wall/", views_public.wall, name="wall"),
     path("wall/<str:tracking_number>/", views_public.wall_detail, name="wall-detail"),

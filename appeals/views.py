@@ -33,6 +33,7 @@ from appeals.forms import (
 )
 from appeals.models import Assignment, ExtensionRequest, OnlineClue
 from portal import selectors as portal_selectors
+from portal.media import private_file_response
 
 PAGE_SIZE = 30
 
@@ -121,6 +122,12 @@ def track(request: HttpRequest, tracking_number: str) -> HttpResponse:
         "rectification": selectors.public.open_rectification(appeal),
         "scores": [(5, _("非常满意")), (4, _("满意")), (3, _("基本满意")), (2, _("不满意")), (1, _("非常不满意"))],
     })
+
+
+def photo(request: HttpRequest, photo_id: int, thumbnail: bool = False) -> HttpResponse:
+    """A private appeal photo, for the resident who filed it and the staff who see the appeal."""
+    found = selectors.photo_for_viewer(request.user, photo_id)
+    return private_file_response(found.thumbnail if thumbnail else found.image)
 
 
 @login_required

@@ -294,10 +294,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Public uploads (case photos, campaign covers) under MEDIA_ROOT at MEDIA_URL;
+# private ones (appeal photos) under PRIVATE_MEDIA_ROOT, only through views
+# that check who asks (portal/media.py).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+# Django serves MEDIA_ROOT itself unless nginx or object storage does (off).
+SERVE_PUBLIC_MEDIA = env_bool("SERVE_PUBLIC_MEDIA", True)
+# Behind nginx: the `internal` location aliasing PRIVATE_MEDIA_ROOT (e.g.
+# /protected-media/); checked views then answer with X-Accel-Redirect.
+PRIVATE_MEDIA_ACCEL_REDIRECT = os.environ.get("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "portal.media.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

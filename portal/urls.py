@@ -2,10 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from portal import api, views
+from portal import api, media, views
 
 # Staff sign in through allauth (codes, TOTP), never through the admin's own form.
 admin.site.login = login_required(admin.site.login)
@@ -33,10 +32,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    # Uploaded files: served by Django here; a deployment puts nginx or
-    # object storage in front (MEDIA_URL).
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+if settings.SERVE_PUBLIC_MEDIA:
+    # Public uploads only: private files (appeal photos) are not under
+    # MEDIA_ROOT and are served by views that check who asks.
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.public_media)]
 
 if settings.PORTAL_BENCH_ENDPOINTS:
     urlpatterns += [

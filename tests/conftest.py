@@ -22,6 +22,7 @@ def _isolated_outbox(settings, tmp_path):
     """Each test writes its emails and SMS to its own outbox file."""
     settings.PORTAL_OUTBOX_FILE = tmp_path / "outbox.jsonl"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "portal.outbox.OutboxEmailBackend"
 
 

@@ -21,6 +21,7 @@ from appeals.enums import (
 from appeals.models import (
     Appeal,
     AppealEvent,
+    AppealPhoto,
     Area,
     Assignment,
     Category,
@@ -131,6 +132,15 @@ def staff_timeline(appeal: Appeal) -> list[AppealEvent]:
 
 def parts_of(appeal: Appeal) -> list[Assignment]:
     return list(appeal.assignments.select_related("unit").order_by("-pk"))
+
+
+def photo_for_viewer(user, photo_id: int) -> AppealPhoto:
+    """A photo of an appeal the user may see (appeals.view_photo); anybody
+    else's is 'not found', like the appeal itself."""
+    photo = AppealPhoto.objects.select_related("appeal").filter(pk=photo_id).first()
+    if photo is None or not user.has_perm("appeals.view_photo", photo.appeal):
+        raise Http404
+    return photo
 
 
 def photos_of(appeal: Appeal) -> dict[str, list]:
