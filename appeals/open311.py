@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from appeals.enums import AppealState
 from appeals.models import Appeal, Area, Item, Open311Token
+from appeals.redaction import redact_for
 from appeals.services.open311 import Open311Error, check_key, post_request
 from portal.middleware import has_nul_character
 from portal.timeutils import LOCAL_TZ
@@ -159,12 +160,10 @@ def _round(value) -> str | None:
 def _request_row(appeal: Appeal) -> dict:
     closed = appeal.state in CLOSED
     notes = appeal.resolution if closed and appeal.resolution else appeal.get_state_display()
-    from appeals.redaction import redact
-
     return {
         "service_request_id": appeal.tracking_number,
         "status": "closed" if closed else "open",
-        "status_notes": redact(str(notes)),
+        "status_notes": redact_for(appeal, str(notes)),
         "service_name": appeal.item.name if appeal.item else None,
         "service_code": appeal.item.code if appeal.item else None,
         "description": appeal.public_description or redactless(appeal),
@@ -183,9 +182,7 @@ def _request_row(appeal: Appeal) -> dict:
 
 
 def redactless(appeal: Appeal) -> str:
-    from appeals.redaction import redact
-
-    return redact(appeal.description)
+    return redact_for(appeal, appeal.description)
 
 
 def _visible(request: HttpRequest) -> Q:

@@ -114,6 +114,7 @@ def _wall_detail(request: HttpRequest, tracking_number: str, extra: dict) -> Htt
         **extra,
         "appeal": appeal,
         "replies": public_selectors.public_replies(appeal),
+        "resolution": public_selectors.public_resolution(appeal),
         "timeline": public_selectors.public_wall_timeline(appeal),
         "ratings": public_selectors.ratings_of(appeal),
         "me_too": public_selectors.has_me_too(appeal, request.user),

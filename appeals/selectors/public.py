@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import AppealState, ClusterState, RectificationState
 from appeals.models import Appeal, AppealEvent, Cluster, MeToo, Rating, Rectification, Reply
-from appeals.redaction import redact
+from appeals.redaction import redact_for
 
 # What the public filter "state" offers: coarse, resident-facing groups.
 PUBLIC_STATES = {
@@ -92,11 +92,17 @@ class PublicReply:
 
 
 def public_replies(appeal: Appeal) -> list[PublicReply]:
-    """Units' replies, redacted like the appeal (a reply may quote a phone number)."""
+    """Units' replies, redacted like the appeal (a reply may quote a phone number
+    or greet the resident by name: the appeal's contact is masked too)."""
     return [
-        PublicReply(unit=r.unit.name, body=redact(r.body), created_at=r.created_at)
+        PublicReply(unit=r.unit.name, body=redact_for(appeal, r.body), created_at=r.created_at)
         for r in Reply.objects.filter(appeal=appeal).select_related("unit").order_by("created_at", "pk")
     ]
+
+
+def public_resolution(appeal: Appeal) -> str:
+    """The unit's result summary as published: redacted, and only once resolved."""
+    return redact_for(appeal, appeal.resolution) if appeal.resolved_at and appeal.resolution else ""
 
 
 def public_wall_timeline(appeal: Appeal) -> list[AppealEvent]:
@@ -107,7 +113,7 @@ def public_wall_timeline(appeal: Appeal) -> list[AppealEvent]:
         .order_by("created_at", "pk")
     )
     for event in events:
-        event.public_text = redact(event.public_text)
+        event.public_text = redact_for(appeal, event.public_text)
     return events
 
 

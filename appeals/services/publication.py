@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from appeals.enums import EventKind
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
-from appeals.redaction import redact
+from appeals.redaction import redact_for
 from appeals.services.common import lock_appeal, record_event, require
 from appeals.services.intake import _text
 from portal.models import User
@@ -41,8 +41,8 @@ def publishable(appeal: Appeal) -> bool:
 def prepare_public_text(appeal: Appeal) -> None:
     """Fills the redacted title and text (unless a dispatcher edited them) and the flag; the caller saves."""
     if appeal.public_edited_at is None:
-        appeal.public_title = redact(appeal.title)[:80]
-        appeal.public_description = redact(appeal.description)
+        appeal.public_title = redact_for(appeal, appeal.title)[:80]
+        appeal.public_description = redact_for(appeal, appeal.description)
     appeal.is_public = publishable(appeal)
     appeal.category_id = appeal.item.category_id if appeal.item_id else None
 

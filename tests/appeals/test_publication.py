@@ -155,3 +155,22 @@ def test_dispatcher_edits_public_text_others_cannot(client, world, dispatched, d
     dispatched.refresh_from_db()
     assert not dispatched.is_public
     assert Appeal.objects.filter(pk=dispatched.pk, state=AppealState.DISPATCHED).exists()
+
+
+def test_the_contacts_name_and_phone_are_masked_on_every_public_path(client, world, file_appeal):
+    appeal = file_appeal(
+        contact_name="李秀英", contact_phone="13912345678",
+        description="我叫李秀英，楼下烧烤店每晚营业到凌晨，请回电１３９ １２３４ ５６７８。",
+    )
+    work_through(appeal, world.bureau_staff, world.bureau,
+                 reply="李秀英您好，秀英反映的油烟问题已处理，回访请留意139-1234-5678的来电。",
+                 summary="李女士您好，烧烤店已整改，电话13912345678已回访。")
+    pages = [
+        client.get(f"/appeals/wall/{appeal.tracking_number}/").content.decode(),
+        client.get(f"/api/v1/appeals/public/{appeal.tracking_number}").content.decode(),
+        client.get(f"/open311/v2/requests/{appeal.tracking_number}.json").content.decode(),
+    ]
+    for body in pages:
+        for secret in ("李秀英", "秀英", "１２３４", "139-1234-5678", "13912345678", "李女士"):
+            assert secret not in body
+    assert "139****5678" in pages[0] and "*女士" in pages[2]
