@@ -19,6 +19,7 @@ from appeals.models import Appeal, AppealEvent, Assignment
 from portal import selectors as portal_selectors
 from portal.api import checked_query
 from portal.pagination import Pagination
+from portal.ratelimits import check_rate, counting_misses, own_rate_limit
 
 
 def _require(request, permission: str, obj=None) -> None:
@@ -200,6 +201,7 @@ class AreaListView(APIView):
         return Response(AreaSerializer(selectors.areas(), many=True).data)
 
 
+@own_rate_limit
 class AppealCollectionView(APIView):
     """GET: the signed-in resident's appeals. POST: file one (idempotent)."""
 
@@ -213,6 +215,7 @@ class AppealCollectionView(APIView):
 
     @extend_schema(request=IntakeSerializer, responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer})
     def post(self, request):
+        check_rate(request, "appeal.file")
         serializer = IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -235,7 +238,8 @@ class TrackView(APIView):
 
     @extend_schema(responses=OwnerAppealSerializer)
     def get(self, request, tracking_number: str):
-        appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        with counting_misses(request):
+            appeal = selectors.appeal_for_owner(request.user, tracking_number)
         return Response(OwnerAppealSerializer(appeal, context={"request": request}).data)
 
 
@@ -566,7 +570,8 @@ class WallDetailView(APIView):
 
     @extend_schema(responses=dict)
     def get(self, request, tracking_number: str):
-        appeal = public_selectors.published_appeal(tracking_number)
+        with counting_misses(request):
+            appeal = public_selectors.published_appeal(tracking_number)
         data = WallAppealSerializer(appeal).data
         data["replies"] = [{"unit": r.unit, "body": r.body, "at": r.created_at} for r in public_selectors.public_replies(appeal)]
         data["ratings"] = [{"round": r.round, "score": r.score, "automatic": r.automatic} for r in public_selectors.ratings_of(appeal)]
@@ -574,12 +579,15 @@ class WallDetailView(APIView):
         return Response(data)
 
 
+@own_rate_limit
 class MeTooView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=dict)
     def post(self, request, tracking_number: str):
-        appeal = public_selectors.published_appeal(tracking_number)
+        check_rate(request, "appeal.me_too")
+        with counting_misses(request):
+            appeal = public_selectors.published_appeal(tracking_number)
         appeal, added = services.add_me_too(user=request.user, appeal_id=appeal.pk)
         return Response({"added": added, "me_too_count": appeal.me_too_count},
                         status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
@@ -590,6 +598,7 @@ class RateSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
+@own_rate_limit
 class RateView(APIView):
     """The owner rates a resolved appeal (the same rules as the page)."""
 
@@ -597,7 +606,9 @@ class RateView(APIView):
 
     @extend_schema(request=RateSerializer, responses=dict)
     def post(self, request, tracking_number: str):
-        appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        check_rate(request, "appeal.rate")
+        with counting_misses(request):
+            appeal = selectors.appeal_for_owner(request.user, tracking_number)
         body = RateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         rating = services.rate_appeal(resident=request.user, appeal_id=appeal.pk, **body.validated_data)

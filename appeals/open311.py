@@ -32,7 +32,9 @@ from appeals.enums import AppealState
 from appeals.models import Appeal, Area, Item, Open311Token
 from appeals.redaction import redact_for
 from appeals.services.open311 import Open311Error, check_key, post_request
+from portal.exceptions import RateLimitedError
 from portal.middleware import has_nul_character
+from portal.ratelimits import check_rate, count_failure, own_rate_limit
 from portal.timeutils import LOCAL_TZ
 
 CLOSED = (AppealState.RESOLVED, AppealState.RATED, AppealState.CLOSED)
@@ -202,6 +204,7 @@ def _base():
     return Appeal.objects.select_related("item", "area", "primary_unit")
 
 
+@own_rate_limit  # POST: per API key and per IP (open311.post)
 @csrf_exempt
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     fmt = _format(fmt)
@@ -253,8 +256,18 @@ def _date(value: str | None, name: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 
+def _limited(fmt: str, exc: RateLimitedError) -> HttpResponse:
+    response = error(fmt, 429, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
+    try:
+        check_rate(request, "open311.post", key=data.get("api_key", "")[:64])
+    except RateLimitedError as exc:
+        return _limited(fmt, exc)
     if not data.get("service_code"):
         return error(fmt, 400, "service_code is required")
     try:
@@ -282,8 +295,13 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
         return error("json", 404, "format must be json or xml")
     if refusal := _jurisdiction(request, fmt):
         return refusal
+    try:
+        check_rate(request, "tracking.miss", increment=False)
+    except RateLimitedError as exc:
+        return _limited(fmt, exc)
     appeal = _base().filter(_visible(request), tracking_number=request_id).first()
     if appeal is None:
+        count_failure(request, "tracking.miss")
         return error(fmt, 404, f"service_request_id {request_id} not found")
     return respond(fmt, [_request_row(appeal)], root="service_requests", item="request")
 
@@ -294,8 +312,13 @@ def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
         return error("json", 404, "format must be json or xml")
     if refusal := _jurisdiction(request, fmt):
         return refusal
+    try:
+        check_rate(request, "tracking.miss", increment=False)
+    except RateLimitedError as exc:
+        return _limited(fmt, exc)
     row = Open311Token.objects.select_related("appeal").filter(token=token).first()
     if row is None:
+        count_failure(request, "tracking.miss")
         return error(fmt, 404, f"token {token} not found")
     return respond(fmt, [{"service_request_id": row.appeal.tracking_number, "token": row.token}],
                    root="service_requests", item="request")

@@ -34,6 +34,7 @@ from appeals.forms import (
 from appeals.models import Assignment, ExtensionRequest, OnlineClue
 from portal import selectors as portal_selectors
 from portal.media import private_file_response
+from portal.ratelimits import counting_misses, limit_writes
 
 PAGE_SIZE = 30
 
@@ -61,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@limit_writes("appeal.file")
 def new_appeal(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("appeals.file_appeal"):
         messages.warning(request, _("提交诉求前，请先验证你的邮箱或手机号。"))
@@ -109,7 +111,8 @@ def item_picker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def track(request: HttpRequest, tracking_number: str) -> HttpResponse:
-    appeal = selectors.appeal_for_owner(request.user, tracking_number)
+    with counting_misses(request):
+        appeal = selectors.appeal_for_owner(request.user, tracking_number)
     from appeals.services.ratings import rating_chance
 
     return render(request, "appeals/track.html", {
@@ -131,9 +134,11 @@ def photo(request: HttpRequest, photo_id: int, thumbnail: bool = False) -> HttpR
 
 
 @login_required
+@limit_writes("appeal.rate")
 @require_POST
 def rate(request: HttpRequest, tracking_number: str) -> HttpResponse:
-    appeal = selectors.appeal_for_owner(request.user, tracking_number)
+    with counting_misses(request):
+        appeal = selectors.appeal_for_owner(request.user, tracking_number)
     try:
         services.rate_appeal(resident=request.user, appeal_id=appeal.pk, score=request.POST.get("score"),
                              comment=request.POST.get("comment", ""))

@@ -28,6 +28,7 @@ from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
 from appeals.templatetags.appeals_stats import figure, figure_cells, table_cells
 from portal import exports, pagecache
+from portal.ratelimits import counting_misses, limit_writes
 from portal.forms import filter_query
 from portal.models import Unit
 
@@ -109,7 +110,8 @@ def wall_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
 
 
 def _wall_detail(request: HttpRequest, tracking_number: str, extra: dict) -> HttpResponse:
-    appeal = public_selectors.published_appeal(tracking_number)
+    with counting_misses(request):
+        appeal = public_selectors.published_appeal(tracking_number)
     return render(request, "appeals/wall_detail.html", {
         **extra,
         "appeal": appeal,
@@ -123,9 +125,11 @@ def _wall_detail(request: HttpRequest, tracking_number: str, extra: dict) -> Htt
 
 
 @login_required
+@limit_writes("appeal.me_too")
 @require_POST
 def me_too(request: HttpRequest, tracking_number: str) -> HttpResponse:
-    appeal = public_selectors.published_appeal(tracking_number)
+    with counting_misses(request):
+        appeal = public_selectors.published_appeal(tracking_number)
     try:
         appeal, added = services.add_me_too(user=request.user, appeal_id=appeal.pk)
     except AppealError as exc:

@@ -39,10 +39,13 @@ def checked_query(form) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, PortalError):
         fields = {exc.field: [str(exc.message)]} if exc.field else {}
-        return Response(
+        response = Response(
             {"error": {"code": exc.code, "message": str(exc.message), "fields": fields}},
             status=exc.status,
         )
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
     if isinstance(exc, Http404):

@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.ratelimits.RateLimitMiddleware",
     "portal.middleware.StaffSecondFactorMiddleware",
 ]
 
@@ -431,6 +432,29 @@ ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
 ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+
+# --- Rate limits of write paths (portal.ratelimits) ---------------------------
+# "N/s|m|h|d" per scope: user (the account, or the address for visitors), ip,
+# and the caller's own scopes (key: an Open311 API key). Empty turns one off.
+# Override one with RATE_LIMIT_<ACTION>_<SCOPE>, e.g. RATE_LIMIT_APPEAL_FILE_USER=20/h.
+# Per IP is generous: many residents share a carrier-grade NAT address.
+PORTAL_RATE_LIMITS = {
+    # Every POST/PUT/PATCH/DELETE not limited more closely below.
+    "write": {"user": "120/m", "ip": "1200/m"},
+    "appeal.file": {"user": "10/h", "ip": "120/h"},
+    # Requests carrying photos (appeals, replies, rectifications, case entries).
+    "upload": {"user": "60/h", "ip": "600/h"},
+    "open311.post": {"key": "600/h", "ip": "120/h"},
+    "appeal.rate": {"user": "30/h", "ip": "300/h"},
+    "appeal.me_too": {"user": "120/h", "ip": "1200/h"},
+    # Lookups by tracking number or token that matched nothing: guessing is
+    # refused long before a code space of millions could be walked.
+    "tracking.miss": {"ip": "30/h"},
+}
+for _action, _scopes in PORTAL_RATE_LIMITS.items():
+    for _scope in _scopes:
+        _name = f"RATE_LIMIT_{_action}_{_scope}".upper().replace(".", "_")
+        _scopes[_scope] = os.environ.get(_name, _scopes[_scope])
 
 # --- Public voting (voting app) ----------------------------------------------
 # django-ratelimit rates on the vote path ("N/s|m|h"; empty turns one off).

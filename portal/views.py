@@ -10,8 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.shortcuts import redirect
 
-from portal import health
+from portal import health, ratelimits
 from portal.context_processors import ELDER_COOKIE
+from portal.exceptions import RateLimitedError
 
 RETRY_AFTER_SECONDS = 60
 
@@ -45,16 +46,10 @@ def set_elder_mode(request: HttpRequest) -> HttpResponse:
 
 
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
-    """django-ratelimit's answer: 429 with Retry-After, as JSON or a page."""
-    message = _("操作太频繁，请稍后再试。")
-    if request.path.startswith("/api/") or request.headers.get("accept", "").startswith("application/json"):
-        response = JsonResponse(
-            {"error": {"code": "rate_limited", "message": message, "fields": {}}}, status=429
-        )
-    else:
-        response = render(request, "portal/error.html", {"message": message, "status": 429}, status=429)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    """The 429 answer of limits that do not say when their window ends
+    (allauth's, through handler429): as JSON or a page, with Retry-After."""
+    return ratelimits.refusal_response(
+        request, RateLimitedError(_("操作太频繁，请稍后再试。"), retry_after=RETRY_AFTER_SECONDS))
 
 
 # Baselines for the load benchmarks (bench/): routed only when the setting

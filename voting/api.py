@@ -9,9 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Campaign
+from portal.ratelimits import client_ip, own_rate_limit
 from voting import selectors, services
 from voting.exceptions import VotingError
-from voting.ratelimits import check_vote_rate, client_ip
+from voting.ratelimits import check_vote_rate
 
 VoteAnswer = inline_serializer(
     "VoteAnswer",
@@ -38,6 +39,7 @@ def refusal_response(error: VotingError) -> Response:
     return response
 
 
+@own_rate_limit  # voting.ratelimits: per user and per IP, failing closed
 class VoteView(APIView):
     """Cast one vote. Refusals: 401 not_signed_in, 403 window_closed or
     not_verified, 404 not_on_board, 409 daily_quota_used or

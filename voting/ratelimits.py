@@ -20,14 +20,9 @@ from django.core.cache import caches
 from django_ratelimit import ALL
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
+from portal.ratelimits import client_ip
 from voting.enums import Refusal
 from voting.services import refuse
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: a deployment behind a proxy sets it from the proxy's
-    # header in the server (granian/nginx), never from a client's header here.
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _limits(request) -> list[tuple[str, str, int, int, int]]:

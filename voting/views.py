@@ -25,11 +25,12 @@ from cases import selectors as case_selectors
 from cases.models import Campaign, CaseEntry
 from portal import pagecache
 from portal.forms import filter_query
+from portal.ratelimits import client_ip, own_rate_limit
 from voting import selectors, services
 from voting.enums import VoidRule
 from voting.exceptions import VotingError
 from voting.forms import ReviewFilterForm, RulesForm, VoidForm
-from voting.ratelimits import check_vote_rate, client_ip
+from voting.ratelimits import check_vote_rate
 from voting.templatetags.voting_tags import ANSWERED_REFUSALS, answer_html
 
 LEADERBOARD_CACHE_SECONDS = 2
@@ -43,6 +44,7 @@ def _back(request: HttpRequest, entry: CaseEntry) -> str:
     return entry.get_absolute_url()
 
 
+@own_rate_limit  # voting.ratelimits: per user and per IP, failing closed
 @require_POST
 def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
     """Cast a vote from the board card or the case page. With htmx the
