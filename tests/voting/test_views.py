@@ -4,8 +4,10 @@ the board's rules box, the leaderboard and the fraud review pages."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
+from portal import pagecache
 from tests import factories
 from voting import services
 from voting.models import Ballot, VoidBatch
@@ -127,9 +129,13 @@ def test_board_query_count_does_not_grow_with_cards(client, voter, campaign, dja
     client.get(reverse("cases:board"))
     with django_assert_max_num_queries(14) as few:
         client.get(reverse("cases:board"))
+    counted = len(few)
     for _n in range(20):
         factories.CaseEntryFactory(campaign=campaign)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # Warm again: the tallies cached for a few seconds may have expired while
+    # the cards were made (a slow machine), which is not what is measured.
+    client.get(reverse("cases:board"))
+    with django_assert_max_num_queries(counted):
         client.get(reverse("cases:board"))
 
 
@@ -169,14 +175,22 @@ def test_leaderboard_page_and_fragment(client, cases, campaign):
 
 
 def test_leaderboard_query_count_is_constant(client, campaign, cases, django_assert_max_num_queries):
+    """Drawn from the database (no shared cache, no page copy), the
+    leaderboard reads as many rows with 15 more cases."""
     url = reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug})
-    client.get(url)
-    with django_assert_max_num_queries(8) as few:
-        client.get(url)
+
+    def cold_get():
+        cache.delete_pattern("*")
+        pagecache.clear()
+        return client.get(url)
+
+    with django_assert_max_num_queries(12) as few:
+        assert cold_get().status_code == 200
+    counted = len(few)  # now: the next request empties the connection's query log
     for _n in range(15):
         factories.CaseEntryFactory(campaign=campaign)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(url)
+    with django_assert_max_num_queries(counted):
+        cold_get()
 
 
 def test_review_page_is_for_organisers_only(client, resident, organiser, campaign, cases):
