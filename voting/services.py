@@ -289,13 +289,30 @@ def _rollup_and_defer(campaign_id: int) -> None:
     after the burst to catch the votes that came after this one (the
     periodic job is the backstop)."""
     rollup_vote_counts(campaign_id=campaign_id)
+    defer_rollup(campaign_id=campaign_id)
+
+
+def defer_rollup(*, campaign_id: int) -> None:
+    """Queue one rollup run ROLLUP_EVERY_SECONDS from now, unless one is
+    queued already.
+
+    The queued run is usually still waiting when the next slot comes (it is
+    scheduled past the slot), so it is looked for first: a defer that hits
+    the queueing lock is a unique violation, an ERROR line in PostgreSQL's
+    log every slot while voting is open. Only the holder of the Redis slot
+    (rollup_due) gets here, so the look and the defer do not race in normal
+    operation; AlreadyEnqueued still covers the rare case."""
     from procrastinate import exceptions as procrastinate_exceptions
+    from procrastinate.contrib.django.models import ProcrastinateJob
 
     from voting import tasks
 
+    lock = f"voting-rollup-{campaign_id}"
+    if ProcrastinateJob.objects.filter(queueing_lock=lock, status="todo").exists():
+        return
     try:
         tasks.rollup_vote_counts.configure(
-            queueing_lock=f"voting-rollup-{campaign_id}", schedule_in={"seconds": ROLLUP_EVERY_SECONDS + 1}
+            queueing_lock=lock, schedule_in={"seconds": ROLLUP_EVERY_SECONDS + 1}
         ).defer(campaign_id=campaign_id)
     except procrastinate_exceptions.AlreadyEnqueued:
         pass
