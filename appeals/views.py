@@ -205,6 +205,7 @@ def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int
         and user.has_perm("appeals.check_rectification"),
         "ratings": selectors.public.ratings_of(appeal),
         "can_edit_public": user.has_perm("appeals.edit_public_text"),
+        "notifications": list(portal_selectors.notifications_about(appeal)),
     })
     return render(request, "appeals/staff_detail.html", context, status=status)
 

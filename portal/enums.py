@@ -34,3 +34,15 @@ class UnitKind(models.TextChoices):
     PUBLIC_INSTITUTION = "public_institution", _("事业单位")
     COMPANY = "company", _("企业")
     SOCIAL_ORGANISATION = "social_organisation", _("社会组织")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("邮件")
+    SMS = "sms", _("短信")
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.enums import Role, UnitKind, UnitLevel
+from portal.enums import NotificationChannel, NotificationState, Role, UnitKind, UnitLevel
 
 
 class UserManager(BaseUserManager):
@@ -140,3 +143,56 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}" + (f" · {self.unit}" if self.unit_id else "")
+
+
+class Notification(models.Model):
+    """One e-mail or SMS to one recipient: the outbox row written in the same
+    transaction as the change it reports, sent by a task (portal.notifications).
+
+    ``key`` is the idempotency key handed to the gateway; ``state`` moves
+    pending → sending (claimed by one worker with an atomic UPDATE) → sent,
+    or back to pending after a failed attempt, or failed after the last one.
+    A row left in ``sending`` (a worker killed mid-send) is never sent again:
+    at most once, and staff see that its delivery is unconfirmed.
+    """
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(_("渠道"), max_length=8, choices=NotificationChannel.choices)
+    recipient = models.CharField(_("收件人"), max_length=254)
+    subject = models.CharField(_("标题"), max_length=255, blank=True)
+    body = models.TextField(_("内容"))
+    # What the notification is about (an appeal, a panel seat): shown there to staff.
+    about_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    about_id = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=8, choices=NotificationState.choices, default=NotificationState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    gateway_answer = models.TextField(_("网关回复"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["about_type", "about_id"], name="notification_about")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(about_type__isnull=True, about_id__isnull=True)
+                | Q(about_type__isnull=False, about_id__isnull=False),
+                name="notification_about_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=NotificationState.values), name="notification_state_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.masked_recipient}: {self.subject}"
+
+    @property
+    def masked_recipient(self) -> str:
+        """Shown to staff: a resident's contact is revealed only through the logged reveal."""
+        if "@" in self.recipient:
+            name, domain = self.recipient.split("@", 1)
+            return f"{name[:1]}***@{domain}"
+        return f"{self.recipient[:3]}****{self.recipient[-4:]}" if len(self.recipient) >= 8 else "****"

@@ -1,13 +1,14 @@
-"""Read side of the core: who holds which role."""
+"""Read side of the core: who holds which role, and the notifications sent about a record."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from portal.enums import ConflictReason, Role
-from portal.models import Membership, Unit, User
+from portal.models import Membership, Notification, Unit, User
 
 _CACHE_ATTR = "_portal_memberships"
 _CONFLICTS_ATTR = "_portal_conflicts"
@@ -116,3 +117,10 @@ def users_with_role(role: str) -> QuerySet[User]:
 
 def units_tree() -> QuerySet[Unit]:
     return Unit.objects.select_related("parent").order_by("level", "name")
+
+
+def notifications_about(obj) -> QuerySet[Notification]:
+    """The e-mails and SMS queued about `obj` (an appeal), oldest first."""
+    return Notification.objects.filter(
+        about_type=ContentType.objects.get_for_model(obj), about_id=obj.pk
+    ).order_by("created_at", "pk")

@@ -13,14 +13,15 @@ from portal import outbox
 
 
 class SmsBackend:
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str) -> str | None:
+        """Sends or raises; returns the provider's answer (a message id) if any."""
         raise NotImplementedError
 
 
 class OutboxSmsBackend(SmsBackend):
     """Development: writes the message to the console and the outbox file."""
 
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str) -> str | None:
         outbox.record(channel="sms", to=[phone], subject="SMS", body=text)
 
 

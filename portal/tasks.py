@@ -10,7 +10,10 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.conf import settings
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
+
+from portal import notifications
 
 
 @app.periodic(cron="17 3 * * *")
@@ -20,3 +23,16 @@ def clear_expired_sessions(timestamp: int) -> None:
     expired rows are removed nightly at 03:17."""
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
+
+
+@app.task(
+    queue="notifications",
+    name=notifications.SEND_TASK,
+    # Waits of 5 s, 25 s, 2 min, 10 min, 52 min: a gateway outage of about an
+    # hour is ridden out; the row decides when it has failed for good.
+    retry=RetryStrategy(max_attempts=notifications.MAX_ATTEMPTS + 1, exponential_wait=5),
+)
+def send_notification(notification_id: int) -> str:
+    """Sends one queued e-mail or SMS (portal.notifications.deliver): at most
+    once, retried with backoff while the gateway fails."""
+    return notifications.deliver(notification_id=notification_id)

@@ -83,3 +83,18 @@ def unit_staff(db):
 @pytest.fixture
 def reviewer(db):
     return factories.StaffFactory(role="reviewer")
+
+
+@pytest.fixture
+def deliver_notifications():
+    """Runs the queued notification jobs as a worker would (the tests'
+    transaction hides them from a real worker); returns how many were sent."""
+    from portal import notifications
+    from portal.enums import NotificationState
+    from portal.models import Notification
+
+    def deliver() -> int:
+        pending = Notification.objects.filter(state=NotificationState.PENDING).order_by("pk").values_list("pk", flat=True)
+        return sum(notifications.deliver(notification_id=pk) != "already handled" for pk in list(pending))
+
+    return deliver

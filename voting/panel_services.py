@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from cases.enums import PhaseKind
 from cases.models import Campaign, CaseEntry, Phase
 from portal import services as portal_services
-from portal import sms, timeutils
+from portal import notifications, timeutils
 from portal.enums import Role
 from portal.exceptions import PortalError
 from portal.models import Unit, User
@@ -264,13 +263,12 @@ def invite_reviewer(
     ) % {"name": name, "campaign": campaign.title, "link": link, "queue": queue,
          "channel": _("邮箱") if email else _("手机号")}
 
-    def send():
-        if email:
-            send_mail(_("专家评审邀请：%(campaign)s") % {"campaign": campaign.title}, text, None, [email])
-        else:
-            sms.send_sms(phone=phone, text=text)
-
-    transaction.on_commit(send)
+    if email:
+        notifications.queue_email(
+            to=[email], subject=_("专家评审邀请：%(campaign)s") % {"campaign": campaign.title}, body=text, about=profile
+        )
+    else:
+        notifications.queue_sms(phone=phone, text=text, about=profile)
     return profile
 
 

@@ -3,21 +3,14 @@ tables, timeline rows and notifications."""
 
 from __future__ import annotations
 
-import logging
-
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from appeals.enums import APPEAL_TRANSITIONS, PART_TRANSITIONS, AppealState, EventKind, PartState
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealEvent, Assignment
-from portal import selectors as portal_selectors
+from portal import notifications, selectors as portal_selectors
 from portal.enums import Role
 from portal.models import Membership, Unit, User
-
-logger = logging.getLogger(__name__)
-
 
 def require(actor: User | None, permission: str, obj=None, message=None) -> None:
     """`actor` None is the system (automatic dispatch, the sweep, the demo)."""
@@ -127,15 +120,6 @@ def transition_event(*, appeal, actor, unit, from_state, to_state, reason="", pu
     )
 
 
-def _send(subject: str, body: str, recipients: list[str]) -> None:
-    if not recipients:
-        return
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:  # a mail outage must not undo the committed work
-        logger.exception("appeal notification failed: %s", subject)
-
-
 def staff_emails(unit_id: int) -> list[str]:
     return list(
         Membership.objects.filter(role=Role.UNIT_STAFF, unit_id=unit_id, user__is_active=True, user__email__isnull=False)
@@ -151,12 +135,14 @@ def dispatcher_emails() -> list[str]:
     )
 
 
-def notify_unit(unit_id: int, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: _send(subject, body, staff_emails(unit_id)))
+# Notifications are queued in the caller's transaction and sent by a worker
+# (portal.notifications): a mail or SMS outage never fails the action.
+def notify_unit(unit_id: int, subject: str, body: str, *, appeal: Appeal | None = None) -> None:
+    notifications.queue_email(to=staff_emails(unit_id), subject=subject, body=body, about=appeal)
 
 
-def notify_dispatch_centre(subject: str, body: str) -> None:
-    transaction.on_commit(lambda: _send(subject, body, dispatcher_emails()))
+def notify_dispatch_centre(subject: str, body: str, *, appeal: Appeal | None = None) -> None:
+    notifications.queue_email(to=dispatcher_emails(), subject=subject, body=body, about=appeal)
 
 
 def notify_resident(appeal: Appeal, text: str) -> None:
@@ -166,10 +152,6 @@ def notify_resident(appeal: Appeal, text: str) -> None:
         return
     subject = _("诉求 %(number)s 有新进展") % {"number": appeal.tracking_number}
     if resident.email:
-        email = resident.email
-        transaction.on_commit(lambda: _send(subject, text, [email]))
+        notifications.queue_email(to=[resident.email], subject=subject, body=text, about=appeal)
     elif resident.phone:
-        from portal.sms import send_sms
-
-        phone = resident.phone
-        transaction.on_commit(lambda: send_sms(phone=phone, text=f"{subject}：{text}"))
+        notifications.queue_sms(phone=resident.phone, text=f"{subject}：{text}", about=appeal)

@@ -100,6 +100,7 @@ def dispatch_locked(
             unit.pk,
             _("新工单：%(number)s（%(role)s）") % {"number": appeal.tracking_number, "role": part.get_role_display()},
             _("%(title)s\n办理时限：%(due)s") % {"title": appeal.title, "due": _local(due)},
+            appeal=appeal,
         )
     if appeal.item_id != item.pk:
         record_event(

@@ -79,6 +79,7 @@ def _flag_due_soon(part: Assignment, now: dt.datetime) -> bool:
             part.unit_id,
             _("工单即将到期：%(number)s") % {"number": part.appeal.tracking_number},
             _("办理时限 %(due)s，请抓紧办理。") % {"due": _when(part.due_at)},
+            appeal=part.appeal,
         )
         return True
 
@@ -103,9 +104,9 @@ def _flag_overdue(part: Assignment, now: dt.datetime) -> bool:
         }
         for recipient, unit_id in sent:
             if recipient == Recipient.DISPATCH_CENTRE:
-                notify_dispatch_centre(subject, body)
+                notify_dispatch_centre(subject, body, appeal=part.appeal)
             else:
-                notify_unit(unit_id, subject, body)
+                notify_unit(unit_id, subject, body, appeal=part.appeal)
         record_event(
             appeal=part.appeal, kind=EventKind.ESCALATION, actor=None, assignment=part, public=False,
             reason=_("已超期，督办：%(targets)s") % {"targets": "、".join(str(Recipient(r).label) for r, _u in sent)},
@@ -125,6 +126,7 @@ def _flag_dispatch_overdue(appeal: Appeal, now: dt.datetime) -> bool:
         notify_dispatch_centre(
             _("派单超时：%(number)s") % {"number": appeal.tracking_number},
             _("%(title)s，派单时限 %(due)s。") % {"title": appeal.title, "due": _when(appeal.dispatch_due_at)},
+            appeal=appeal,
         )
         return True
 

@@ -240,6 +240,7 @@ def _create(
         notify_dispatch_centre(
             _("新诉求待派单：%(number)s") % {"number": appeal.tracking_number},
             f"{appeal.title}\n{appeal.area} · {appeal.item or _('分类不确定')}",
+            appeal=appeal,
         )
     return IntakeResult(appeal=appeal, created=True)
 

@@ -130,8 +130,9 @@ def _open_rectification(appeal: Appeal, rating: Rating, *, config: AppealSetting
         appeal.primary_unit_id,
         _("差评整改：%(number)s") % {"number": appeal.tracking_number},
         _("市民评价“%(label)s”，请在 %(due)s 前整改并提交整改情况。") % {"label": RATING_LABELS[rating.score], "due": _local(due)},
+        appeal=appeal,
     )
-    notify_dispatch_centre(_("差评：%(number)s") % {"number": appeal.tracking_number}, rating.comment or "")
+    notify_dispatch_centre(_("差评：%(number)s") % {"number": appeal.tracking_number}, rating.comment or "", appeal=appeal)
     return rectification
 
 
@@ -203,7 +204,7 @@ def submit_rectification(*, actor: User, rectification_id: int, report: str) -> 
             public_text=_("整改情况：%(report)s") % {"report": report},
             reason=_("逾期提交") if late else _("按时提交"), at=now,
         )
-        notify_dispatch_centre(_("整改待核实：%(number)s") % {"number": appeal.tracking_number}, report)
+        notify_dispatch_centre(_("整改待核实：%(number)s") % {"number": appeal.tracking_number}, report, appeal=appeal)
         return rectification
 
 
@@ -241,7 +242,8 @@ def check_rectification(*, actor: User, rectification_id: int, verified: bool, n
             transition_event(appeal=appeal, actor=actor, unit=None, from_state=previous, to_state=appeal.state,
                              reason=note, public_text=text, at=now)
             notify_resident(appeal, text)
-            notify_unit(rectification.unit_id, _("整改未通过：%(number)s") % {"number": appeal.tracking_number}, note)
+            notify_unit(rectification.unit_id, _("整改未通过：%(number)s") % {"number": appeal.tracking_number}, note,
+                        appeal=appeal)
         return rectification
 
 

@@ -125,7 +125,7 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
             from_state=PartState.DISPATCHED, to_state=PartState.RETURNED, reason=reason,
         )
     notify_dispatch_centre(
-        _("工单退回：%(number)s") % {"number": appeal.tracking_number}, f"{part.unit.name}：{reason}"
+        _("工单退回：%(number)s") % {"number": appeal.tracking_number}, f"{part.unit.name}：{reason}", appeal=appeal
     )
     return part
 
@@ -237,7 +237,7 @@ def request_extension(*, actor: User, assignment_id: int, extra_working_days: in
         appeal=appeal, kind=EventKind.EXTENSION_REQUESTED, actor=actor, unit=part.unit, assignment=part,
         public=False, reason=_("申请延期 %(days)d 个工作日：%(reason)s") % {"days": days, "reason": reason},
     )
-    notify_dispatch_centre(_("延期申请：%(number)s") % {"number": appeal.tracking_number}, reason)
+    notify_dispatch_centre(_("延期申请：%(number)s") % {"number": appeal.tracking_number}, reason, appeal=appeal)
     return request
 
 
@@ -282,5 +282,6 @@ def decide_extension(*, actor: User, extension_id: int, grant: bool, note: str =
         part.unit_id,
         _("延期申请结果：%(number)s") % {"number": appeal.tracking_number},
         _("同意，新的办理时限 %(due)s") % {"due": due_text} if grant else _("不同意延期，请按原时限办理。"),
+        appeal=appeal,
     )
     return request

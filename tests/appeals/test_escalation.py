@@ -23,7 +23,7 @@ def test_nothing_to_flag_before_due_soon(world, dispatched):
     assert not Escalation.objects.exists()
 
 
-def test_due_soon_notifies_the_unit_once(world, dispatched, django_capture_on_commit_callbacks):
+def test_due_soon_notifies_the_unit_once(world, dispatched, django_capture_on_commit_callbacks, deliver_notifications):
     part = part_of(dispatched, world.bureau)
     with time_machine.travel(part.due_soon_at + dt.timedelta(minutes=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
@@ -32,10 +32,11 @@ def test_due_soon_notifies_the_unit_once(world, dispatched, django_capture_on_co
     assert (first.due_soon, second.due_soon) == (1, 0)
     row = Escalation.objects.get()
     assert (row.kind, row.recipient, row.recipient_unit) == ("due_soon", "unit", world.bureau)
+    deliver_notifications()
     assert len(read_messages(to=world.bureau_staff.email)) == 1
 
 
-def test_overdue_escalates_to_unit_centre_and_parent(world, dispatched, dispatcher, django_capture_on_commit_callbacks):
+def test_overdue_escalates_to_unit_centre_and_parent(world, dispatched, dispatcher, django_capture_on_commit_callbacks, deliver_notifications):
     parent_staff = factories.StaffFactory(role="unit_staff", unit=world.city)
     part = part_of(dispatched, world.bureau)
     with time_machine.travel(part.due_at + dt.timedelta(minutes=1), tick=False):
@@ -45,18 +46,20 @@ def test_overdue_escalates_to_unit_centre_and_parent(world, dispatched, dispatch
     rows = set(Escalation.objects.values_list("kind", "recipient", "recipient_unit"))
     assert rows == {("overdue", "unit", world.bureau.pk), ("overdue", "dispatch_centre", None),
                     ("overdue", "parent_unit", world.city.pk)}
+    deliver_notifications()
     assert len(read_messages(to=dispatcher.email)) == 1
     assert len(read_messages(to=parent_staff.email)) == 1
     event = dispatched.events.get(kind="escalation")
     assert not event.public
 
 
-def test_dispatch_deadline_missed_notifies_the_centre(world, unrouted, dispatcher, django_capture_on_commit_callbacks):
+def test_dispatch_deadline_missed_notifies_the_centre(world, unrouted, dispatcher, django_capture_on_commit_callbacks, deliver_notifications):
     with time_machine.travel(unrouted.dispatch_due_at + dt.timedelta(seconds=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             assert sweep_deadlines().dispatch_overdue == 1
             assert sweep_deadlines().dispatch_overdue == 0
     assert Escalation.objects.get().kind == "dispatch_overdue"
+    deliver_notifications()
     assert len([m for m in read_messages(to=dispatcher.email) if "派单超时" in m["subject"]]) == 1
 
 
@@ -89,7 +92,7 @@ def test_the_periodic_task_runs_the_sweep(world, dispatched):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_the_same_time_notify_once(world, resident, dispatcher):
+def test_two_sweeps_at_the_same_time_notify_once(world, resident, dispatcher, deliver_notifications):
     """Worker A flags inside an open transaction; worker B runs meanwhile and
     blocks on the unique index; when A commits, B finds the rows and sends nothing."""
     appeals = [services.file_appeal(resident=resident, **world.report()).appeal for _ in range(3)]
@@ -124,6 +127,7 @@ def test_two_sweeps_at_the_same_time_notify_once(world, resident, dispatcher):
         t.join()
     assert reports["a"].overdue == 3 and reports["b"].overdue == 0
     assert Escalation.objects.filter(kind="overdue").count() == 3 * 3  # unit, centre, parent
+    deliver_notifications()
     subjects = [m["subject"] for m in read_messages(to=dispatcher.email) if "已超期" in m["subject"]]
     assert sorted(subjects) == sorted(f"工单已超期：{a.tracking_number}" for a in appeals)
     assert len(read_messages(to=world.bureau_staff.email)) == len(
@@ -132,7 +136,7 @@ def test_two_sweeps_at_the_same_time_notify_once(world, resident, dispatcher):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_many_concurrent_sweeps_notify_once(world, resident, dispatcher):
+def test_many_concurrent_sweeps_notify_once(world, resident, dispatcher, deliver_notifications):
     appeals = [services.file_appeal(resident=resident, **world.report()).appeal for _ in range(5)]
     moment = max(part_of(a, world.bureau).due_at for a in appeals) + dt.timedelta(minutes=1)
     barrier = threading.Barrier(4)
@@ -152,4 +156,5 @@ def test_many_concurrent_sweeps_notify_once(world, resident, dispatcher):
         t.join()
     assert sum(totals) == 5
     assert Escalation.objects.filter(kind="overdue", recipient="dispatch_centre").count() == 5
+    deliver_notifications()
     assert len([m for m in read_messages(to=dispatcher.email) if "已超期" in m["subject"]]) == 5

@@ -148,13 +148,13 @@ def test_criteria_need_a_required_one_and_unique_names(campaign, organiser):
 # --- invitations ------------------------------------------------------------------------
 
 
-def test_invitation_by_email_creates_the_reviewer_and_sends_a_sign_in_link(campaign, organiser, django_capture_on_commit_callbacks):
+def test_invitation_by_email_creates_the_reviewer_and_sends_a_sign_in_link(campaign, organiser, deliver_notifications):
     unit = factories.UnitFactory(name="南城街道")
-    with django_capture_on_commit_callbacks(execute=True):
-        profile = services.invite_reviewer(
-            actor=organiser, campaign=campaign, name="李华", title="市人大代表", category=ReviewerCategory.NPC_DEPUTY,
-            email="LiHua@Example.cn", unit_ids=[unit.pk],
-        )
+    profile = services.invite_reviewer(
+        actor=organiser, campaign=campaign, name="李华", title="市人大代表", category=ReviewerCategory.NPC_DEPUTY,
+        email="LiHua@Example.cn", unit_ids=[unit.pk],
+    )
+    assert deliver_notifications() == 1
     user = profile.user
     assert user.email == "lihua@example.cn"
     assert Role.REVIEWER in user.roles
@@ -165,10 +165,10 @@ def test_invitation_by_email_creates_the_reviewer_and_sends_a_sign_in_link(campa
     assert f"/panel/{campaign.slug}/" in message["body"]
 
 
-def test_invitation_by_phone_sends_an_sms(campaign, organiser, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        profile = services.invite_reviewer(actor=organiser, campaign=campaign, name="王芳",
-                                           category=ReviewerCategory.RESIDENT_REP, phone="13800138000")
+def test_invitation_by_phone_sends_an_sms(campaign, organiser, deliver_notifications):
+    profile = services.invite_reviewer(actor=organiser, campaign=campaign, name="王芳",
+                                       category=ReviewerCategory.RESIDENT_REP, phone="13800138000")
+    assert deliver_notifications() == 1
     assert profile.user.phone == "13800138000"
     (sms,) = outbox.read_messages(to="13800138000", channel="sms")
     assert "/accounts/login/code/" in sms["body"]
