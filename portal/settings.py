@@ -355,6 +355,9 @@ SPECTACULAR_SETTINGS = {
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 # A worker counts as alive when its heartbeat is younger than this.
 PORTAL_WORKER_STALE_SECONDS = 60
+# --- Faults and readiness (issue 16) ---
+# /readyz answers 503 when more jobs than this are due and waiting.
+PORTAL_READY_MAX_QUEUE_DEPTH = int(os.environ.get("PORTAL_READY_MAX_QUEUE_DEPTH", "1000"))
 
 # --- Security -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

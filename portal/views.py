@@ -27,6 +27,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer or an orchestrator: 200 or 503."""
+    ready, body = health.readiness()
+    return JsonResponse(body, status=200 if ready else 503)
+
+
 def _back(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.headers.get("referer") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
