@@ -12,6 +12,7 @@ from portal import notifications, selectors as portal_selectors
 from portal.enums import Role
 from portal.models import Membership, Unit, User
 
+
 def require(actor: User | None, permission: str, obj=None, message=None) -> None:
     """`actor` None is the system (automatic dispatch, the sweep, the demo)."""
     if actor is None:
