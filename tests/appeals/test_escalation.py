@@ -33,7 +33,7 @@ def test_due_soon_notifies_the_unit_once(world, dispatched, django_capture_on_co
     row = Escalation.objects.get()
     assert (row.kind, row.recipient, row.recipient_unit) == ("due_soon", "unit", world.bureau)
     deliver_notifications()
-    assert len(read_messages(to=world.bureau_staff.email)) == 1
+    assert len([m for m in read_messages(to=world.bureau_staff.email) if "即将到期" in m["subject"]]) == 1
 
 
 def test_overdue_escalates_to_unit_centre_and_parent(world, dispatched, dispatcher, django_capture_on_commit_callbacks, deliver_notifications):

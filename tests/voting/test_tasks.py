@@ -27,5 +27,5 @@ def test_deferring_the_rollup_while_one_is_queued_makes_no_database_error():
     for _ in range(3):
         services.defer_rollup(campaign_id=campaign.pk)
     assert _rolled_back_transactions() == before
-    queued = ProcrastinateJob.objects.filter(task_name="voting.rollup_vote_counts", status="todo")
-    assert [job.queueing_lock for job in queued] == [f"voting-rollup-{campaign.pk}"]
+    lock = f"voting-rollup-{campaign.pk}"
+    assert ProcrastinateJob.objects.filter(task_name="voting.rollup_vote_counts", queueing_lock=lock).count() == 1
