@@ -23,9 +23,11 @@ from appeals.models import (
     OnlineClue,
     Responsibility,
 )
+from appeals.selectors import privacy as privacy_selectors
 from appeals.services import catalogue_io
 from portal.admin import PortalModelAdmin
 from portal.exports import csv_response, xlsx_response
+from portal.masking import masked_person, person_for_staff
 
 
 class ImportForm(forms.Form):
@@ -159,8 +161,24 @@ class AppealAdmin(ReadOnlyAdmin):
     list_filter = ["state", "channel", "urgency"]
     search_fields = ["tracking_number", "title"]
     list_select_related = ["area", "primary_unit"]
-    # Contact details and the exact address stay out of the admin (organisers are not on the work order).
-    exclude = ["contact_name", "contact_phone", "address", "latitude", "longitude", "idempotency_key"]
+    # The resident's identity stays out of the admin (organisers are not on the
+    # work order): accounts and contact masked, the exact address left out.
+    exclude = ["contact_name", "contact_phone", "address", "latitude", "longitude", "idempotency_key",
+               "resident", "submitted_by"]
+    readonly_fields = ["masked_resident", "masked_submitter", "masked_contact"]
+
+    @admin.display(description=_("市民账号"))
+    def masked_resident(self, appeal) -> str:
+        return masked_person(appeal.resident)
+
+    @admin.display(description=_("提交人"))
+    def masked_submitter(self, appeal) -> str:
+        return person_for_staff(appeal.submitted_by)
+
+    @admin.display(description=_("联系人"))
+    def masked_contact(self, appeal) -> str:
+        contact = privacy_selectors.masked_contact(appeal)
+        return f"{contact.name} · {contact.phone} · {contact.location}"
 
 
 @admin.register(OnlineClue)
@@ -177,7 +195,7 @@ class EscalationAdmin(ReadOnlyAdmin):
 
 @admin.register(ContactView)
 class ContactViewAdmin(ReadOnlyAdmin):
-    list_display = ["appeal", "viewer", "viewer_unit", "via", "viewed_at"]
+    list_display = ["appeal", "viewer", "viewer_unit", "via", "reason", "viewed_at"]
     list_filter = ["via"]
 
 

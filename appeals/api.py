@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -66,7 +66,8 @@ class StaffEventSerializer(PublicEventSerializer):
     public = serializers.BooleanField()
 
     def get_actor(self, event: AppealEvent) -> str | None:
-        return str(event.actor) if event.actor_id else None
+        """Staff by name, the resident masked (selectors.staff_timeline names them)."""
+        return getattr(event, "actor_name", None) or None
 
 
 class PhotoSerializer(serializers.Serializer):
@@ -120,8 +121,15 @@ class PartSerializer(serializers.ModelSerializer):
                   "accepted_at", "replied_at", "finished_at", "return_reason"]
 
 
+class MaskedContactSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Family name and a star (陈*)")
+    phone = serializers.CharField(help_text="First three and last four digits (139****5678)")
+    location = serializers.CharField(help_text="The area, never the exact address")
+
+
 class StaffAppealSerializer(serializers.ModelSerializer):
-    """Staff view: full timeline, masked contact (the real one is /contact, logged)."""
+    """Staff view: full timeline, the resident masked (the real contact only
+    through POST /contact, logged with a reason)."""
 
     item = serializers.CharField(source="item.name", default=None)
     item_id = serializers.IntegerField(allow_null=True)
@@ -139,8 +147,9 @@ class StaffAppealSerializer(serializers.ModelSerializer):
             "resolved_at", "resolution", "return_count", "parts", "timeline",
         ]
 
+    @extend_schema_field(MaskedContactSerializer)
     def get_contact(self, appeal) -> dict:
-        return {"name": appeal.masked_contact_name, "phone": appeal.masked_contact_phone}
+        return MaskedContactSerializer(selectors.privacy.masked_contact(appeal)).data
 
     def get_parts(self, appeal) -> list[dict]:
         return PartSerializer(selectors.parts_of(appeal), many=True).data
@@ -408,14 +417,29 @@ class ContactSerializer(serializers.Serializer):
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
 
 
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True,
+                                   help_text="Why the contact is needed (logged and shown to organisers)")
+
+
 class ContactDetailView(APIView):
-    """The resident's contact details and exact location; every call is logged."""
+    """The logged reveal: the resident's name, phone and exact location, for
+    the dispatch centre and the unit handling the appeal now, with a reason.
+    403 for anyone else, 400 without a reason; each reveal is one log row."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ContactSerializer)
-    def get(self, request, appeal_id: int):
-        contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id, via="api")
+    @extend_schema(request=RevealSerializer, responses=ContactSerializer)
+    def post(self, request, appeal_id: int):
+        appeal = Appeal.objects.filter(pk=appeal_id).first()
+        if appeal is None:
+            raise Http404
+        # Anyone outside the rule is refused before their reason is even read.
+        _require(request, "appeals.view_contact", appeal)
+        serializer = RevealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id,
+                                          reason=serializer.validated_data["reason"], via="api")
         return Response(ContactSerializer(contact).data)
 
 

@@ -99,6 +99,45 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("退回理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ContactRevealForm(forms.Form):
+    """Why a staff member reveals the resident's contact: picked from the
+    usual purposes, or typed (其他). `reason()` is the text that is logged."""
+
+    PURPOSES = [
+        ("callback", _("回访联系市民")),
+        ("site", _("核实现场位置")),
+        ("visit", _("约定上门办理")),
+        ("other", _("其他")),
+    ]
+    purpose = forms.ChoiceField(label=_("查看原因"), choices=PURPOSES)
+    detail = forms.CharField(label=_("说明（选“其他”时必填）"), max_length=150, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("purpose") == "other" and not (data.get("detail") or "").strip():
+            self.add_error("detail", _("请写明查看原因。"))
+        return data
+
+    def reason(self) -> str:
+        label = str(dict(self.PURPOSES)[self.cleaned_data["purpose"]])
+        detail = " ".join(self.cleaned_data.get("detail", "").split())
+        if self.cleaned_data["purpose"] == "other":
+            return _("其他：%(detail)s") % {"detail": detail}
+        return f"{label}：{detail}" if detail else label
+
+
+class ContactLogFilterForm(forms.Form):
+    """Filters of the organisers' log of reveals (all optional)."""
+
+    unit = forms.ModelChoiceField(label=_("单位"), queryset=Unit.objects.order_by("name"), required=False,
+                                  empty_label=_("全部单位"))
+    appeal = forms.CharField(label=_("诉求编号"), max_length=32, required=False)
+    date_from = forms.DateField(label=_("起始日期"), required=False, input_formats=["%Y-%m-%d"],
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), required=False, input_formats=["%Y-%m-%d"],
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("答复内容（公开给市民）"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.masking import mask_name, mask_phone
+
 from appeals.enums import (
     PART_OPEN_STATES,
     ClusterState,
@@ -254,12 +256,11 @@ class Appeal(models.Model):
 
     @property
     def masked_contact_name(self) -> str:
-        return (self.contact_name[:1] + "*" * max(len(self.contact_name) - 1, 1)) if self.contact_name else ""
+        return mask_name(self.contact_name)
 
     @property
     def masked_contact_phone(self) -> str:
-        phone = self.contact_phone
-        return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+        return mask_phone(self.contact_phone)
 
 
 class Assignment(models.Model):
@@ -521,18 +522,28 @@ class OnlineClue(models.Model):
 
 
 class ContactView(models.Model):
-    """Log row: a staff member looked at an appeal's contact details and exact location."""
+    """Log row: a staff member revealed an appeal's contact details and exact
+    location (who, when, which appeal, why). The only way staff see them."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="contact_views")
-    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    viewer_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    via = models.CharField(max_length=16)
-    viewed_at = models.DateTimeField(default=timezone.now)
+    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="contact_views")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+")
+    viewer_unit = models.ForeignKey("portal.Unit", verbose_name=_("查看人单位"), on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+    via = models.CharField(_("途径"), max_length=16)
+    reason = models.CharField(_("查看原因"), max_length=200)
+    viewed_at = models.DateTimeField(_("查看时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("联系方式查看记录")
         verbose_name_plural = _("联系方式查看记录")
         ordering = ["-viewed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason__regex=r"^\s*$"), name="appeals_contactview_has_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["-viewed_at", "-id"], name="appeals_contactview_recent"),
+            models.Index(fields=["viewer_unit", "-viewed_at"], name="appeals_contactview_unit"),
+        ]
 
 
 class AppealSettings(models.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import rules
 
-from appeals.enums import PART_ACTIVE_STATES
+from appeals.enums import PART_ACTIVE_STATES, PART_OPEN_STATES, AppealState
 from portal import selectors as portal_selectors
 from portal.rules import is_dispatcher, is_organiser, is_signed_in, is_unit_staff, is_verified
 
@@ -30,6 +30,23 @@ def unit_on_work_order(user, appeal) -> bool:
     if appeal is None or unit_id is None:
         return False
     return appeal.assignments.filter(unit_id=unit_id, state__in=PART_ACTIVE_STATES).exists()
+
+
+@rules.predicate
+def unit_handles_now(user, appeal) -> bool:
+    """The user's unit currently handles the appeal: its part still has work
+    to do (a resolved, returned or cancelled part is finished)."""
+    unit_id = _unit_id(user)
+    if appeal is None or unit_id is None:
+        return False
+    return appeal.assignments.filter(unit_id=unit_id, state__in=PART_OPEN_STATES).exists()
+
+
+@rules.predicate
+def centre_handles(user, appeal) -> bool:
+    """The dispatch centre handles an appeal until it is archived (dispatch,
+    returns, disputes, follow-up calls)."""
+    return appeal is not None and appeal.state != AppealState.CLOSED
 
 
 @rules.predicate
@@ -64,10 +81,12 @@ PERMISSIONS = {
     "appeals.file_appeal": is_verified,
     "appeals.track_appeal": owns_appeal,
     "appeals.view_staff_appeal": is_dispatcher | is_organiser | (is_unit_staff & unit_was_on_work_order),
-    # Contact details and exact location: dispatch centre and units on the work order only.
     # Photos show homes, faces and number plates: the filer and the staff who see the appeal.
     "appeals.view_photo": owns_appeal | may_view_staff_appeal,
-    "appeals.view_contact": is_dispatcher | (is_unit_staff & unit_on_work_order),
+    # The resident's identity (name, phone, exact location): only through the
+    # logged reveal, only by the dispatch centre or the unit handling it now.
+    "appeals.view_contact": (is_dispatcher & centre_handles) | (is_unit_staff & unit_handles_now),
+    "appeals.view_contact_log": is_organiser,
     "appeals.use_dispatch_centre": is_dispatcher,
     "appeals.dispatch_appeal": is_dispatcher,
     "appeals.file_for_caller": is_dispatcher,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("centre/clues/<int:clue_id>/", views.clue_detail, name="clue"),
     path("s/<int:appeal_id>/", views.staff_detail, name="staff-detail"),
     path("s/<int:appeal_id>/contact/", views.reveal_contact, name="contact"),
+    path("contact-log/", views.contact_log, name="contact-log"),
     path("s/<int:appeal_id>/dispatch/", views.dispatch, name="dispatch"),
     path("s/<int:appeal_id>/note/", views.add_note, name="note"),
     path("parts/<int:assignment_id>/<slug:action>/", views.part_action, name="part-action"),

@@ -22,6 +22,8 @@ from appeals.forms import (
     ClueConvertForm,
     ClueForm,
     ClueVerifyForm,
+    ContactLogFilterForm,
+    ContactRevealForm,
     DispatchForm,
     ExtensionDecisionForm,
     ExtensionForm,
@@ -160,7 +162,8 @@ def _steps(appeal) -> list[dict]:
 
 
 @login_required
-def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int = 200) -> HttpResponse:
+def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int = 200,
+                 reveal_form: ContactRevealForm | None = None) -> HttpResponse:
     appeal = selectors.appeal_for_staff(appeal_id)
     user = request.user
     if not user.has_perm("appeals.view_staff_appeal", appeal):
@@ -174,8 +177,10 @@ def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int
         "photos": selectors.photos_of(appeal),
         "replies": list(appeal.replies.select_related("unit").order_by("created_at")),
         "my_part": my_part,
+        "masked": selectors.privacy.masked_contact(appeal),
         "contact": contact,
         "can_view_contact": user.has_perm("appeals.view_contact", appeal),
+        "reveal_form": reveal_form or ContactRevealForm(),
         "can_note": user.has_perm("appeals.add_note", appeal),
         "note_form": NoteForm(),
         "now": timezone.now(),
@@ -229,13 +234,48 @@ def _part_forms(part, appeal) -> dict:
 @login_required
 @require_POST
 def reveal_contact(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """The logged reveal (the only page that shows a resident's identity)."""
+    form = ContactRevealForm(request.POST)
+    # Anyone outside the rule is refused before their reason is even read.
+    appeal = selectors.appeal_for_staff(appeal_id)
+    if not request.user.has_perm("appeals.view_contact", appeal):
+        return _refuse(request, AppealError(_("联系方式和准确位置只对派单中心和正在承办的单位开放。"),
+                                            code="permission_denied", status=403))
+    if not form.is_valid():
+        if request.htmx:
+            return render(request, "appeals/_reveal_form.html", {"appeal": appeal, "reveal_form": form}, status=400)
+        return staff_detail(request, appeal_id, status=400, reveal_form=form)
     try:
-        contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id, via="page")
+        contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id, reason=form.reason(), via="page")
     except AppealError as exc:
         return _refuse(request, exc)
     if request.htmx:
         return render(request, "appeals/_contact.html", {"contact": contact})
     return staff_detail(request, appeal_id, contact=contact)
+
+
+LOG_PAGE_SIZE = 25
+
+
+@login_required
+def contact_log(request: HttpRequest) -> HttpResponse:
+    """Organisers' audit page: every reveal of a resident's contact (who,
+    when, which appeal, why), never the contact itself."""
+    if not request.user.has_perm("appeals.view_contact_log"):
+        raise PermissionDenied
+    form = ContactLogFilterForm(request.GET or None)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {"unit_id": _pk(data["unit"]), "tracking_number": data["appeal"].strip(),
+                   "date_from": data["date_from"], "date_to": data["date_to"]}
+    rows = selectors.privacy.contact_log(**filters) if not form.is_bound or form.is_valid() else []
+    page = Paginator(rows, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "appeals/contact_log.html", {
+        "form": form, "page": page, "extra": ("&" + query.urlencode()) if query else "",
+    }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 def _back(appeal_id) -> HttpResponse:

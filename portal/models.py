@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.enums import NotificationChannel, NotificationState, Role, UnitKind, UnitLevel
+from portal.masking import mask_phone
 
 
 class UserManager(BaseUserManager):
@@ -81,9 +82,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def masked_phone(self) -> str:
-        if not self.phone:
-            return ""
-        return f"{self.phone[:-8]}****{self.phone[-4:]}" if len(self.phone) >= 8 else "****"
+        return mask_phone(self.phone or "")
 
 
 class Unit(models.Model):

@@ -127,7 +127,10 @@ def public_timeline(appeal: Appeal) -> list[AppealEvent]:
 
 
 def staff_timeline(appeal: Appeal) -> list[AppealEvent]:
-    return list(appeal.events.select_related("actor", "actor_unit").order_by("created_at", "pk"))
+    """Every event, with `actor_name`: staff by name, the resident masked."""
+    from appeals.selectors.privacy import name_actors
+
+    return name_actors(list(appeal.events.select_related("actor", "actor_unit").order_by("created_at", "pk")))
 
 
 def parts_of(appeal: Appeal) -> list[Assignment]:
@@ -232,4 +235,4 @@ def part_of_unit(appeal: Appeal, unit: Unit | None) -> Assignment | None:
     return parts[0] if parts else None
 
 
-from appeals.selectors import public, stats  # noqa: E402  (submodules: selectors.public.*, selectors.stats.*)
+from appeals.selectors import privacy, public, stats  # noqa: E402  (submodules: selectors.public.*, …)

@@ -104,7 +104,7 @@ def test_unit_cannot_act_on_another_units_part_through_the_api(api, world, dispa
     response = api.post(f"/api/v1/appeals/parts/{part.pk}/accept")
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
     assert api.get(f"/api/v1/appeals/{dispatched.pk}").status_code == 404
-    assert api.get(f"/api/v1/appeals/{dispatched.pk}/contact").status_code == 403
+    assert api.post(f"/api/v1/appeals/{dispatched.pk}/contact", {"reason": "回访"}, format="json").status_code == 403
     assert api.post("/api/v1/appeals/parts/999999/accept").status_code == 404
     assert api.post(f"/api/v1/appeals/parts/{part.pk}/explode").status_code == 404
     part.refresh_from_db()
@@ -128,7 +128,7 @@ def test_dispatcher_queue_suggestion_dispatch_and_contact(api, world, dispatcher
     assert response.status_code == 200 and response.json()["state"] == "dispatched"
     assert {p["unit"] for p in response.json()["parts"]} == {world.bureau.name, world.eco.name}
     assert api.get(f"/api/v1/appeals/{appeal.pk}").json()["contact"]["phone"] == "138****8000"
-    contact = api.get(f"/api/v1/appeals/{appeal.pk}/contact").json()
+    contact = api.post(f"/api/v1/appeals/{appeal.pk}/contact", {"reason": "核实现场位置"}, format="json").json()
     assert contact["phone"] == "13800138000"
     assert ContactView.objects.get().via == "api"
     again = api.post(f"/api/v1/appeals/{appeal.pk}/dispatch", {"primary_unit": world.bureau.pk}, format="json")

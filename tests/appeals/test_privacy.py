@@ -15,7 +15,7 @@ from tests.appeals.conftest import part_of
 def test_dispatcher_and_units_on_the_work_order_see_contact_and_each_view_is_logged(world, resident, dispatcher):
     appeal = services.file_appeal(resident=resident, **world.report(item_id=world.item_town.pk)).appeal
     for viewer in (dispatcher, world.town_staff, world.eco_staff):
-        contact = services.reveal_contact(viewer=viewer, appeal_id=appeal.pk)
+        contact = services.reveal_contact(viewer=viewer, appeal_id=appeal.pk, reason="回访联系市民")
         assert (contact.name, contact.phone, contact.address) == ("陈女士", "13800138000", "测试镇测试路与示范街交叉口东北角")
         assert str(contact.latitude) == "23.020000"
     logged = list(ContactView.objects.order_by("pk").values_list("viewer", "viewer_unit", "via"))
@@ -30,7 +30,7 @@ def test_everyone_else_is_refused_and_nothing_is_logged(world, resident, dispatc
         "other_resident": factories.ResidentFactory(), "owner": resident,
     }[who]
     with pytest.raises(AppealError) as info:
-        services.reveal_contact(viewer=viewer, appeal_id=dispatched.pk)
+        services.reveal_contact(viewer=viewer, appeal_id=dispatched.pk, reason="回访联系市民")
     assert info.value.status == 403
     assert not ContactView.objects.exists()
 
@@ -39,7 +39,7 @@ def test_unit_loses_contact_access_after_returning(world, dispatched):
     part = part_of(dispatched, world.bureau)
     services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="不属于本单位职责")
     with pytest.raises(AppealError):
-        services.reveal_contact(viewer=world.bureau_staff, appeal_id=dispatched.pk)
+        services.reveal_contact(viewer=world.bureau_staff, appeal_id=dispatched.pk, reason="回访联系市民")
     # It keeps read access to the history of what it handled.
     assert world.bureau_staff.has_perm("appeals.view_staff_appeal", dispatched)
 
@@ -49,7 +49,7 @@ def test_staff_page_masks_contact_until_revealed(client, world, dispatched):
     page = client.get(reverse("appeals:staff-detail", args=[dispatched.pk])).content.decode()
     assert "138****8000" in page and "13800138000" not in page and "测试镇测试路与示范街交叉口东北角" not in page
     assert ContactView.objects.count() == 0
-    revealed = client.post(reverse("appeals:contact", args=[dispatched.pk])).content.decode()
+    revealed = client.post(reverse("appeals:contact", args=[dispatched.pk]), {"purpose": "site"}).content.decode()
     assert "13800138000" in revealed and "测试镇测试路与示范街交叉口东北角" in revealed
     assert ContactView.objects.count() == 1
 
@@ -58,7 +58,7 @@ def test_organiser_page_shows_no_contact_and_no_reveal_button(client, world, dis
     client.force_login(organiser)
     page = client.get(reverse("appeals:staff-detail", args=[dispatched.pk])).content.decode()
     assert "13800138000" not in page and reverse("appeals:contact", args=[dispatched.pk]) not in page
-    assert client.post(reverse("appeals:contact", args=[dispatched.pk])).status_code == 403
+    assert client.post(reverse("appeals:contact", args=[dispatched.pk]), {"purpose": "site"}).status_code == 403
     assert ContactView.objects.count() == 0
 
 

@@ -85,6 +85,7 @@ def test_resident_files_dispatcher_routes_unit_resolves(phone_page, new_phone_pa
     desk.get_by_role("link", name="鸿福路口井盖缺失").click()
     expect(desk.get_by_text("责任清单建议：主办 南城街道住房和城乡建设局")).to_be_visible()
     expect(desk.get_by_label("主办单位")).to_have_value(str(unit.pk))
+    desk.get_by_label("查看原因").select_option(label="核实现场位置")
     desk.get_by_role("button", name="查看联系方式和地址（将被记录）").click()
     expect(desk.locator("#contact-details")).to_contain_text("13800138000")
     check_a11y(desk, context="staff appeal page")
