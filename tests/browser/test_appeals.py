@@ -41,6 +41,7 @@ def test_resident_files_dispatcher_routes_unit_resolves(phone_page, new_phone_pa
     factories.ResponsibilityFactory(item=item, area=area, primary_unit=unit, auto_dispatch=False)
     resident = factories.ResidentFactory(display_name="陈女士")
     dispatcher = factories.StaffFactory(role="dispatcher", with_totp=True)
+    organiser = factories.StaffFactory(role="organiser", with_totp=True)
     staff = factories.StaffFactory(role="unit_staff", unit=unit)
 
     # 1. The resident files from a phone.
@@ -108,6 +109,24 @@ def test_resident_files_dispatcher_routes_unit_resolves(phone_page, new_phone_pa
     expect(office.get_by_text("分工说明：请先设置警示，再补装井盖")).to_be_visible()
     office.get_by_role("button", name="签收").click()
     expect(office.get_by_text("已签收。")).to_be_visible()
+
+    # The unit reveals the caller's contact with a reason; the organiser sees
+    # the reveal in the audit log, never the contact itself.
+    office.get_by_label("查看原因").select_option(label="其他")
+    office.get_by_label("说明（选“其他”时必填）").fill("约居民确认井盖位置")
+    office.get_by_role("button", name="查看联系方式和地址（将被记录）").click()
+    expect(office.locator("#contact-details")).to_contain_text("13800138000")
+    audit = new_phone_page()
+    sign_in_with_cookie(audit, organiser, live_server)
+    audit.goto("/appeals/contact-log/")
+    entries = audit.locator(".contact-log li")
+    expect(entries).to_have_count(2)
+    expect(entries.first).to_contain_text("其他：约居民确认井盖位置")
+    expect(entries.first).to_contain_text("南城街道住房和城乡建设局")
+    expect(entries.nth(1)).to_contain_text("核实现场位置")
+    assert "13800138000" not in audit.content() and "鸿福路与元美路交叉口东北角" not in audit.content()
+    check_a11y(audit, context="contact reveal log")
+    screenshot(audit, "appeals-5b-contact-log")
 
     page.reload()
     expect(page.get_by_text("南城街道住房和城乡建设局 已签收，正在办理。")).to_be_visible()
