@@ -435,7 +435,7 @@ class ContactDetailView(APIView):
         if appeal is None:
             raise Http404
         # Anyone outside the rule is refused before their reason is even read.
-        _require(request, "appeals.view_contact", appeal)
+        services.require_reveal(request.user, appeal)
         serializer = RevealSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id,

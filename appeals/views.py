@@ -238,9 +238,10 @@ def reveal_contact(request: HttpRequest, appeal_id: int) -> HttpResponse:
     form = ContactRevealForm(request.POST)
     # Anyone outside the rule is refused before their reason is even read.
     appeal = selectors.appeal_for_staff(appeal_id)
-    if not request.user.has_perm("appeals.view_contact", appeal):
-        return _refuse(request, AppealError(_("联系方式和准确位置只对派单中心和正在承办的单位开放。"),
-                                            code="permission_denied", status=403))
+    try:
+        services.require_reveal(request.user, appeal)
+    except AppealError as exc:
+        return _refuse(request, exc)
     if not form.is_valid():
         if request.htmx:
             return render(request, "appeals/_reveal_form.html", {"appeal": appeal, "reveal_form": form}, status=400)

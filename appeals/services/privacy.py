@@ -31,6 +31,13 @@ class ContactDetails:
     longitude: Decimal | None
 
 
+def require_reveal(viewer: User, appeal: Appeal) -> None:
+    """Refuses (403) anyone outside the reveal rule: callers ask before they
+    even read the reason, so a refused reveal says nothing else."""
+    require(viewer, "appeals.view_contact", appeal,
+            message=_("联系方式和准确位置只对派单中心和正在承办的单位开放。"))
+
+
 @transaction.atomic
 def reveal_contact(*, viewer: User, appeal_id: int, reason: str, via: str = "page") -> ContactDetails:
     """Returns the resident's name, phone and exact location to staff of the
@@ -40,8 +47,7 @@ def reveal_contact(*, viewer: User, appeal_id: int, reason: str, via: str = "pag
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None:
         raise AppealError(_("诉求不存在。"), code="not_found", status=404)
-    require(viewer, "appeals.view_contact", appeal,
-            message=_("联系方式和准确位置只对派单中心和正在承办的单位开放。"))
+    require_reveal(viewer, appeal)
     reason = " ".join((reason or "").split())
     if not reason:
         raise AppealError(_("请说明查看联系方式的原因。"), code="reason_required", field="reason")
