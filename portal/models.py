@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.enums import NotificationChannel, NotificationState, Role, UnitKind, UnitLevel
-from portal.masking import mask_phone
+from portal.masking import mask_email, mask_phone
 
 
 class UserManager(BaseUserManager):
@@ -191,7 +191,4 @@ class Notification(models.Model):
     @property
     def masked_recipient(self) -> str:
         """Shown to staff: a resident's contact is revealed only through the logged reveal."""
-        if "@" in self.recipient:
-            name, domain = self.recipient.split("@", 1)
-            return f"{name[:1]}***@{domain}"
-        return f"{self.recipient[:3]}****{self.recipient[-4:]}" if len(self.recipient) >= 8 else "****"
+        return mask_email(self.recipient) if "@" in self.recipient else mask_phone(self.recipient)
