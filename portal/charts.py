@@ -29,6 +29,10 @@ def style():
 def clean(svg: str) -> str:
     # pygal adds a config <script> for its optional tooltips: the chart is plain SVG.
     svg = re.sub(r"<script.*?</script>", "", svg, flags=re.S)
+    # Its inline <style> and style attributes would need 'unsafe-inline' in the
+    # Content-Security-Policy: the same rules come from static/portal/css/charts.css.
+    svg = re.sub(r"<style.*?</style>", "", svg, flags=re.S)
+    svg = re.sub(r'\s+style="[^"]*"', "", svg)
     # Let CSS size it: drop the fixed width/height, keep the viewBox.
     return re.sub(r'(<svg[^>]*?) width="[\d.]+" height="[\d.]+"', r"\1", svg, count=1)
 
@@ -40,3 +44,21 @@ def count_ticks(values) -> list[int]:
     magnitude = 10 ** (len(str(step)) - 1)
     step = -(-step // magnitude) * magnitude
     return list(range(0, top + step, step))
+
+
+STYLESHEET = "portal/css/charts.css"
+
+
+def stylesheet() -> str:
+    """The CSS pygal would inline into each chart (the same for every chart
+    drawn with ``style()``), for all charts at once: static/portal/css/charts.css
+    is this text (tests/portal/test_security_headers.py keeps them equal)."""
+    import pygal
+
+    chart = pygal.Line(style=style(), js=[], disable_xml_declaration=True)
+    chart.add("", [1])
+    svg = chart.render(is_unicode=True)
+    chart_id = re.search(r'id="(chart-[0-9a-f-]+)"', svg).group(1)
+    css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", svg, flags=re.S)).replace(f"#{chart_id}", ".pygal-chart")
+    # The tooltip group's own style attribute (tooltips are off: no JavaScript).
+    return css.strip() + "\n.pygal-chart .tooltip{opacity:0}\n"

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.weixin",
     "procrastinate.contrib.django",
+    "csp",
     "portal",
     "cases",
     "voting",
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     # when the database fails under a view (portal.outages).
     "portal.outages.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
@@ -370,6 +374,32 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# No referrer leaves the portal (a tracking number in a URL stays here).
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): every script, style, font and image
+# comes from the portal itself; no inline script, no eval (htmx's hx-on and
+# event filters included), no plugins, no framing. Inline SVG charts carry no
+# <style> (portal.charts.clean; static/portal/css/charts.css instead). The
+# API's ReDoc page relaxes style-src for itself only (portal/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for allauth's TOTP QR code and Swagger UI's icons.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # WeChat sign-in posts to allauth, which redirects to WeChat's page.
+        "form-action": [SELF, *(["https://open.weixin.qq.com"] if WEIXIN_ENABLED else [])],
+    },
+}
+# Browser features: the appeal form asks for the location (same origin only);
+# photos come from a file input (capture=), which needs no camera permission.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
 
 LOGGING = {
     "version": 1,

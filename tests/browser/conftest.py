@@ -78,7 +78,10 @@ def new_phone_page(browser, live_server):
 
 def check_a11y(page, *, context: str = "") -> list[dict]:
     """Run axe-core on the page; fail on serious or critical violations."""
-    page.add_script_tag(path=str(AXE_JS))
+    # Evaluated through the DevTools protocol, not as an inline <script> tag,
+    # which the Content-Security-Policy would refuse.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
