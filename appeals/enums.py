@@ -27,6 +27,12 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311 接口")
 
 
+# Appeals someone else filed for a caller under the caller's own phone number:
+# they follow the account that verifies that number. (A clue's phone is
+# whoever the dispatcher reached to check it, not the person who posted it.)
+PHONE_FILED_CHANNELS = (Channel.HOTLINE, Channel.OPEN311)
+
+
 class AppealState(models.TextChoices):
     SUBMITTED = "submitted", _("待派单")
     DISPATCHED = "dispatched", _("已派单")

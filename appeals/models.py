@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.masking import mask_name, mask_phone
 
 from appeals.enums import (
+    PHONE_FILED_CHANNELS,
     PART_OPEN_STATES,
     ClusterState,
     RectificationState,
@@ -257,6 +258,12 @@ class Appeal(models.Model):
     @property
     def masked_contact_name(self) -> str:
         return mask_name(self.contact_name)
+
+    @property
+    def filed_by_phone(self) -> bool:
+        """Filed for the resident by someone else (a hotline call, an Open311
+        client) under their phone number, not by the resident's own account."""
+        return self.channel in PHONE_FILED_CHANNELS
 
     @property
     def masked_contact_phone(self) -> str:

@@ -19,7 +19,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import services, sms
+from portal import selectors, services, sms
 from portal.fields import MobileNumberField, normalise_mobile
 from portal.models import User
 
@@ -96,15 +96,19 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return user.phone, user.phone_verified
 
     def set_phone_verified(self, user, phone: str) -> None:
-        services.set_phone(user=user, phone=phone, verified=True)
+        services.verify_phone(user=user, phone=phone)
 
     def get_user_by_phone(self, phone: str):
+        """Only a verified number names an account: sign-up, a change of
+        number and password sign-in treat an unverified claim as no account
+        (it reserves nothing; the real owner who verifies it wins). With
+        PREVENT_ENUMERATION the pages answer alike either way."""
         # Password sign-in hands allauth's backend the number as typed.
         try:
             phone = normalise_mobile(phone)
         except ValidationError:
             return None
-        return User.objects.filter(phone=phone).order_by("pk").first()
+        return selectors.account_with_verified_phone(phone)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Setting up a first authenticator right after signing in (staff are

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from portal import selectors
 from portal.fields import normalise_mobile
 
 CODE_WIDGET_ATTRS = {
@@ -132,6 +133,12 @@ class PortalLoginForm(LoginForm):
         email, phone = split_contact(self.cleaned_data["login"])
         return email or phone
 
+    def _clean_without_password(self, email: str | None, phone: str | None):
+        cleaned = super()._clean_without_password(email, phone)
+        if phone and not self.errors:
+            self.user = getattr(self, "user", None) or selectors.unclaimed_phone_signup(phone)
+        return cleaned
+
 
 class PortalRequestLoginCodeForm(RequestLoginCodeForm):
     """allauth's request-a-code form with one 邮箱或手机号 field."""
@@ -154,6 +161,7 @@ class PortalRequestLoginCodeForm(RequestLoginCodeForm):
             else:
                 cleaned["phone"] = phone
                 cleaned["phone"] = self.clean_phone()
+                self._user = getattr(self, "_user", None) or selectors.unclaimed_phone_signup(phone)
         except ValidationError as error:
             self.add_error("login", error)
         return cleaned

@@ -40,11 +40,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     """An account: a resident, or staff whose roles come from memberships.
 
     Residents sign in with an email address or a mobile number; either may be
-    missing, never both (enforced in the database).
+    missing, never both, while the account is active (enforced in the
+    database). A phone number counts for nothing until it is verified: only
+    verified numbers are unique, so an unverified claim reserves nothing.
     """
 
     email = models.EmailField(_("邮箱"), unique=True, null=True, blank=True)
-    phone = models.CharField(_("手机号"), max_length=32, unique=True, null=True, blank=True)
+    # Unique only once verified (constraint below): see services.verify_phone.
+    phone = models.CharField(_("手机号"), max_length=32, null=True, blank=True, db_index=True)
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)
     display_name = models.CharField(_("称呼"), max_length=64, blank=True)
     # Set once the resident confirms a one-time code (email or SMS).
@@ -67,9 +70,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         constraints = [
+            # An account whose only contact was an unverified number claimed
+            # by its verified owner is closed (is_active off) without one.
             models.CheckConstraint(
-                condition=Q(email__isnull=False) | Q(phone__isnull=False),
+                condition=Q(email__isnull=False) | Q(phone__isnull=False) | Q(is_active=False),
                 name="user_has_email_or_phone",
+            ),
+            models.UniqueConstraint(fields=["phone"], condition=Q(phone_verified=True), name="user_verified_phone_unique"),
+            models.CheckConstraint(
+                condition=Q(phone_verified=False) | Q(phone__isnull=False), name="user_verified_phone_present"
             ),
         ]
 

@@ -124,3 +124,22 @@ def notifications_about(obj) -> QuerySet[Notification]:
     return Notification.objects.filter(
         about_type=ContentType.objects.get_for_model(obj), about_id=obj.pk
     ).order_by("created_at", "pk")
+
+
+def account_with_verified_phone(phone: str) -> User | None:
+    """The one account that verified this number (the database keeps it one)."""
+    return User.objects.filter(phone=phone, phone_verified=True).first()
+
+
+def unclaimed_phone_signup(phone: str) -> User | None:
+    """An account whose only way in is this still unverified number (a sign-up
+    abandoned before its code, a reviewer invited by phone): whoever receives
+    a code at the number owns it, so signing in by code may verify it. An
+    account with an email address or a password is never one. The sign-in
+    forms fall back on it when no account verified the number."""
+    return (
+        User.objects.filter(phone=phone, phone_verified=False, email__isnull=True, is_active=True,
+                            password__startswith="!", emailaddress__isnull=True)
+        .order_by("pk")
+        .first()
+    )

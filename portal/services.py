@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,9 +69,44 @@ def mark_verified(*, user: User) -> None:
 
 
 def set_phone(*, user: User, phone: str, verified: bool) -> None:
+    """Store the number an account gives; unverified it is only a claim and
+    reserves nothing (see verify_phone)."""
+    if verified and user.pk:
+        verify_phone(user=user, phone=phone)
+        return
     user.phone = phone
     user.phone_verified = verified
     if user.pk:
         User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=verified)
-    if verified and user.pk:
-        mark_verified(user=user)
+
+
+@transaction.atomic
+def verify_phone(*, user: User, phone: str) -> None:
+    """The account confirmed a code sent to `phone`: the number is now its
+    own and counts (sign-in, appeals, notifications, votes). One verified
+    number belongs to one account (a partial unique index); other accounts'
+    unverified claims on it are cleared, and an account left with no contact
+    at all is closed; appeals filed under the number by phone attach to it.
+    All in one transaction."""
+    # Verifications of one number queue here, so two accounts confirming
+    # it at once cannot deadlock on each other's rows; the index decides.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"portal.phone:{phone}"])
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=True)
+    except IntegrityError as exc:
+        raise PortalError(
+            _("此手机号已由另一个账号验证。如果这是你的号码，请用它获取验证码登录。"),
+            code="phone_taken", field="phone", status=409,
+        ) from exc
+    User.objects.filter(phone=phone, phone_verified=False).exclude(pk=user.pk).update(
+        phone=None, is_active=Case(When(email__isnull=True, then=Value(False)), default=F("is_active"))
+    )
+    user.phone = phone
+    user.phone_verified = True
+    mark_verified(user=user)
+    # Appeals are the appeals app's, which builds on this one: imported here.
+    from appeals.services.intake import attach_appeals_by_phone
+
+    attach_appeals_by_phone(user=user, phone=phone)

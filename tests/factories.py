@@ -53,7 +53,14 @@ class EmailAddressFactory(factory.django.DjangoModelFactory):
 
 
 class ResidentFactory(UserFactory):
-    """A resident whose email address is confirmed."""
+    """A resident whose email address is confirmed (``with_phone=True``: and
+    a mobile number, verified, as campaigns that require one ask of voters)."""
+
+    class Params:
+        with_phone = factory.Trait(
+            phone=factory.Sequence(lambda n: f"+86137{n:08d}"),
+            phone_verified=True,
+        )
 
     verified_at = factory.LazyFunction(timezone.now)
 

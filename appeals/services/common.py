@@ -3,6 +3,7 @@ tables, timeline rows and notifications."""
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.utils.translation import gettext as _
 
 from appeals.enums import APPEAL_TRANSITIONS, PART_TRANSITIONS, AppealState, EventKind, PartState
@@ -147,12 +148,14 @@ def notify_dispatch_centre(subject: str, body: str, *, appeal: Appeal | None = N
 
 
 def notify_resident(appeal: Appeal, text: str) -> None:
-    """Tells the resident (email, else SMS to the account's phone) that the appeal moved."""
+    """Tells the resident that the appeal moved: by email when their address
+    is verified, else by SMS when their phone is; never to an unverified
+    contact (it may be someone else's)."""
     resident = appeal.resident
     if resident is None:
         return
     subject = _("诉求 %(number)s 有新进展") % {"number": appeal.tracking_number}
-    if resident.email:
+    if resident.email and EmailAddress.objects.filter(user=resident, email__iexact=resident.email, verified=True).exists():
         notifications.queue_email(to=[resident.email], subject=subject, body=text, about=appeal)
-    elif resident.phone:
+    elif resident.phone and resident.phone_verified:
         notifications.queue_sms(phone=resident.phone, text=f"{subject}：{text}", about=appeal)

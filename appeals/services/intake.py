@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appeals import deadlines, selectors
-from appeals.enums import AppealState, Channel, ClueState, EventKind, PhotoKind, Urgency
+from appeals.enums import PHONE_FILED_CHANNELS, AppealState, Channel, ClueState, EventKind, PhotoKind, Urgency
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealPhoto, Area, Item, OnlineClue
 from appeals.services.common import lock_appeal, notify_dispatch_centre, require, transition_event
@@ -300,10 +300,25 @@ def file_appeal(
         return _create(report=report, submitted_by=resident, resident=resident, key=key, channel=channel, photos=processed)
 
 
-def _resident_by_phone(phone: str) -> User | None:
+def resident_by_verified_phone(phone: str) -> User | None:
+    """The account that verified the caller's mobile number, if any: an
+    unverified claim on a number gets nothing filed under it."""
     if not MOBILE.match(phone):
         return None
-    return User.objects.filter(phone__in=[phone, f"+86{phone}"], is_active=True).first()
+    return User.objects.filter(phone__in=[phone, f"+86{phone}"], phone_verified=True, is_active=True).first()
+
+
+def attach_appeals_by_phone(*, user: User, phone: str) -> int:
+    """Appeals filed for a caller under `phone` (hotline, Open311) that no
+    account held yet now belong to the account that just verified it; the
+    resident sees them listed as filed by phone. Called by
+    portal.services.verify_phone inside its transaction."""
+    local = (phone or "").removeprefix("+86")
+    if not MOBILE.match(local):
+        return 0
+    return Appeal.objects.filter(
+        resident__isnull=True, channel__in=PHONE_FILED_CHANNELS, contact_phone__in=[local, f"+86{local}"]
+    ).update(resident=user)
 
 
 def file_for_caller(
@@ -320,8 +335,9 @@ def file_for_caller(
     caller_phone: str,
     publish_consent: bool = False,
 ) -> IntakeResult:
-    """A dispatcher records a hotline call (channel 12345热线). If the
-    caller's phone belongs to an account, the resident can follow it online."""
+    """A dispatcher records a hotline call (channel 12345热线). If an account
+    verified the caller's mobile number, the resident can follow it online;
+    otherwise it waits for the account that verifies the number."""
     require(actor, "appeals.file_for_caller")
     key = check_token(idempotency_key)
     existing = _existing(actor, key)
@@ -335,7 +351,7 @@ def file_for_caller(
     )
     with transaction.atomic():
         return _create(
-            report=report, submitted_by=actor, resident=_resident_by_phone(report.contact_phone), key=key,
+            report=report, submitted_by=actor, resident=resident_by_verified_phone(report.contact_phone), key=key,
             channel=Channel.HOTLINE, urgency=urgency or None, event_text=_("热线来电登记"),
         )
 
@@ -409,4 +425,4 @@ def convert_clue(
         return result
 
 
-__all__ = ["IntakeResult", "file_appeal", "file_for_caller", "capture_clue", "verify_clue", "convert_clue", "EventKind"]
+__all__ = ["IntakeResult", "file_appeal", "file_for_caller", "attach_appeals_by_phone", "resident_by_verified_phone", "capture_clue", "verify_clue", "convert_clue", "EventKind"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from appeals.enums import Channel
 from appeals.exceptions import AppealError
 from appeals.models import Area, Item, Open311Key, Open311Token
-from appeals.services.intake import IntakeResult, _create, _resident_by_phone, validate_report
+from appeals.services.intake import IntakeResult, _create, resident_by_verified_phone, validate_report
 
 
 class Open311Error(AppealError):
@@ -70,7 +70,7 @@ def post_request(
         raise Open311Error(f"{field}: {exc.message}", code="400", status=400) from exc
     with transaction.atomic():
         result = _create(
-            report=report, submitted_by=key.account, resident=_resident_by_phone(report.contact_phone),
+            report=report, submitted_by=key.account, resident=resident_by_verified_phone(report.contact_phone),
             key=uuid.uuid4().hex, channel=Channel.OPEN311, event_text=_("Open311 接口：%(client)s") % {"client": key.name},
         )
         token = Open311Token.objects.create(token=secrets.token_urlsafe(16), appeal=result.appeal, key=key)

@@ -166,7 +166,7 @@ def test_unverified_user_cannot_file(world):
 
 
 def test_dispatcher_records_a_hotline_call(world, dispatcher):
-    caller = factories.ResidentFactory(phone="+8613912345678")
+    caller = factories.ResidentFactory(phone="+8613912345678", phone_verified=True)
     result = services.file_for_caller(
         actor=dispatcher, idempotency_key="hotline-0001", item_id=world.item_unrouted.pk, area_id=world.area.pk,
         urgency="urgent", title="小区停水一整天", description="来电人反映小区从早上开始停水，没有通知。",
