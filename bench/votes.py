@@ -101,7 +101,8 @@ def setup(*, votes: int, voters: int, seed: int = 2021) -> dict:
     emails = [f"bench-vd{n:07d}@example.cn" for n in range(len(days))]
     existing = set(User.objects.filter(email__startswith="bench-vd").values_list("email", flat=True))
     User.objects.bulk_create(
-        [User(email=e, password=password, verified_at=now) for e in emails if e not in existing], batch_size=5000
+        [User(email=e, password=password, verified_at=now, phone=f"+86188{n:08d}", phone_verified=True)
+         for n, e in enumerate(emails) if e not in existing], batch_size=5000
     )
     users = list(User.objects.filter(email__in=emails).order_by("email"))
     store = SessionStore()

@@ -10,13 +10,14 @@ from voting.models import Ballot, VoidBatch, VoteSnapshot, VotingRules
 
 @admin.register(VotingRules)
 class VotingRulesAdmin(admin.ModelAdmin):
-    list_display = ["campaign", "votes_per_day", "votes_per_case_per_day", "allow_unverified", "updated_at"]
+    list_display = ["campaign", "votes_per_day", "votes_per_case_per_day", "allow_unverified", "require_verified_phone", "updated_at"]
 
     def save_model(self, request, obj, form, change):
         try:
             services.set_rules(actor=request.user, campaign=obj.campaign, votes_per_day=obj.votes_per_day,
                                votes_per_case_per_day=obj.votes_per_case_per_day,
-                               allow_unverified=obj.allow_unverified)
+                               allow_unverified=obj.allow_unverified,
+                               require_verified_phone=obj.require_verified_phone)
         except VotingError as error:
             messages.error(request, error.message)
 

@@ -41,8 +41,9 @@ def refusal_response(error: VotingError) -> Response:
 
 @own_rate_limit  # voting.ratelimits: per user and per IP, failing closed
 class VoteView(APIView):
-    """Cast one vote. Refusals: 401 not_signed_in, 403 window_closed or
-    not_verified, 404 not_on_board, 409 daily_quota_used or
+    """Cast one vote. Refusals: 401 not_signed_in, 403 window_closed,
+    not_verified or phone_not_verified (the campaign requires a verified
+    phone number: verify one, then vote), 404 not_on_board, 409 daily_quota_used or
     already_voted_today, 429 rate_limited (Retry-After), 503
     voting_unavailable. Send an ``Idempotency-Key`` header to retry safely:
     a repeat gets the first answer back."""

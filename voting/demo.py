@@ -58,7 +58,9 @@ def _voters(password: str) -> list[User]:
     existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
     joined = timeutils.now() - dt.timedelta(days=200)
     User.objects.bulk_create(
-        [User(email=email, display_name=f"市民{n:04d}", password=password, verified_at=joined, date_joined=joined)
+        # Each with a verified phone: the demo vote requires one (one person, one account).
+        [User(email=email, display_name=f"市民{n:04d}", password=password, verified_at=joined, date_joined=joined,
+              phone=f"+86139{n:08d}", phone_verified=True)
          for n, email in enumerate(emails, start=1) if email not in existing],
         batch_size=1000,
     )
@@ -70,7 +72,7 @@ def _farm(password: str, moment: dt.datetime) -> list[User]:
     existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
     User.objects.bulk_create(
         [User(email=email, password=password, verified_at=moment - dt.timedelta(minutes=30),
-              date_joined=moment - dt.timedelta(minutes=40 - n % 20))
+              date_joined=moment - dt.timedelta(minutes=40 - n % 20), phone=f"+86170{n:08d}", phone_verified=True)
          for n, email in enumerate(emails) if email not in existing]
     )
     farm = list(User.objects.filter(email__in=emails).order_by("pk"))

@@ -10,6 +10,7 @@ class Refusal(models.TextChoices):
     WINDOW_CLOSED = "window_closed", _("不在投票时间内")
     NOT_SIGNED_IN = "not_signed_in", _("未登录")
     NOT_VERIFIED = "not_verified", _("账号未验证")
+    PHONE_NOT_VERIFIED = "phone_not_verified", _("手机号未验证")
     DAILY_QUOTA_USED = "daily_quota_used", _("今日票数已用完")
     ALREADY_VOTED_TODAY = "already_voted_today", _("今天已为该案例投过票")
     NOT_ON_BOARD = "not_on_board", _("案例不在榜上")
@@ -22,6 +23,7 @@ REFUSAL_STATUS = {
     Refusal.WINDOW_CLOSED: 403,
     Refusal.NOT_SIGNED_IN: 401,
     Refusal.NOT_VERIFIED: 403,
+    Refusal.PHONE_NOT_VERIFIED: 403,
     Refusal.DAILY_QUOTA_USED: 409,
     Refusal.ALREADY_VOTED_TODAY: 409,
     Refusal.NOT_ON_BOARD: 404,

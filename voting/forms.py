@@ -72,3 +72,7 @@ class RulesForm(forms.Form):
     votes_per_case_per_day = forms.IntegerField(label=_("每人每天对同一案例可投票数"), min_value=1, max_value=100)
     allow_unverified = forms.BooleanField(label=_("允许未验证账号投票"), required=False,
                                           help_text=_("默认只有已验证邮箱或手机号的账号可以投票。"))
+    require_verified_phone = forms.BooleanField(
+        label=_("须验证手机号（一人一号）"), required=False,
+        help_text=_("开启后只有验证过手机号的账号可以投票；一个手机号只能验证一个账号。"),
+    )

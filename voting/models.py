@@ -59,6 +59,12 @@ class VotingRules(models.Model):
     allow_unverified = models.BooleanField(
         _("允许未验证账号投票"), default=False, help_text=_("默认只有已验证邮箱或手机号的账号可以投票。")
     )
+    # One person, one vote account: one verified phone belongs to one account
+    # (portal.User's partial unique index), an e-mail address costs nothing.
+    require_verified_phone = models.BooleanField(
+        _("须验证手机号（一人一号）"), default=True,
+        help_text=_("开启后只有验证过手机号的账号可以投票；一个手机号只能验证一个账号。"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

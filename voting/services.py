@@ -46,6 +46,7 @@ def refusal_message(code: str, *, per_day: int | None = None) -> str:
         Refusal.WINDOW_CLOSED: _("现在不在投票时间内，投票开放期间再来吧。"),
         Refusal.NOT_SIGNED_IN: _("请先登录，再为喜欢的案例投票。"),
         Refusal.NOT_VERIFIED: _("请先验证你的手机号或邮箱，验证后即可投票。"),
+        Refusal.PHONE_NOT_VERIFIED: _("本次投票每人限用一个账号：请先在“我的账号”中验证你的手机号，验证后即可投票。"),
         Refusal.DAILY_QUOTA_USED: _("你今天的 %(n)s 票已经投完了，明天 0 点（北京时间）后可以再投。")
         % {"n": per_day or ""},
         Refusal.ALREADY_VOTED_TODAY: _("你今天已经为这个案例投过票了，明天可以再投。"),
@@ -104,6 +105,7 @@ WITH prior AS (
            COALESCE(p.starts_at <= %(now)s AND %(now)s < p.ends_at, false) AS in_window,
            COALESCE(r.votes_per_day, 10) AS per_day, COALESCE(r.votes_per_case_per_day, 1) AS per_case,
            COALESCE(r.allow_unverified, false) AS allow_unverified,
+           COALESCE(r.require_verified_phone, true) AS require_phone,
            COALESCE((SELECT d.used FROM voting_voterday d
                      WHERE d.voter_id = %(voter)s AND d.campaign_id = %(campaign)s AND d.day = %(day)s), 0) AS used,
            (SELECT COUNT(*) FROM voting_ballot x
@@ -118,6 +120,7 @@ WITH prior AS (
         WHEN NOT on_board THEN 'not_on_board'
         WHEN NOT in_window THEN 'window_closed'
         WHEN NOT (allow_unverified OR %(verified)s) THEN 'not_verified'
+        WHEN require_phone AND NOT %(phone_verified)s THEN 'phone_not_verified'
         WHEN used >= per_day THEN 'daily_quota_used'
         WHEN mine >= per_case THEN 'already_voted_today'
     END AS refusal
@@ -221,7 +224,8 @@ def cast_vote(
 
     Accepted only inside the campaign's voting phase, for a case on its
     board, from a signed-in voter who is verified (unless the campaign allows
-    unverified accounts), within the campaign's daily quota and per-case
+    unverified accounts) and, when the campaign requires it (the default),
+    holds a verified phone number (one person, one vote account), within the campaign's daily quota and per-case
     daily quota (local day, Asia/Shanghai). The ballot, the daily counter and
     the tally commit together (one statement) before this returns. With an
     idempotency key the first answer (accepted or refused) is stored with it
@@ -236,7 +240,8 @@ def cast_vote(
     params = {
         "voter": voter.pk, "campaign": campaign_id, "case": case_id, "day": timeutils.local_day(now), "now": now,
         "ip": client_ip(ip), "ua": (user_agent or "")[:300], "shard": shard_of(voter.pk), "key": key,
-        "verified": voter.verified_at is not None, "on_board": EntryState.ACCEPTED, "voting": PhaseKind.VOTING,
+        "verified": voter.verified_at is not None, "phone_verified": bool(voter.phone and voter.phone_verified),
+        "on_board": EntryState.ACCEPTED, "voting": PhaseKind.VOTING,
     }
     for attempt in range(3):
         try:
@@ -367,9 +372,11 @@ def set_rules(
     votes_per_day: int,
     votes_per_case_per_day: int,
     allow_unverified: bool,
+    require_verified_phone: bool | None = None,
 ) -> VotingRules:
     """Set a campaign's quotas. They can change before voting opens; once it
-    has opened they can only grow, so nobody's count today is made invalid."""
+    has opened they can only grow, so nobody's count today is made invalid.
+    `require_verified_phone` None keeps the rule as it is."""
     if actor is not None and not actor.has_perm("voting.manage_rules", campaign):
         raise VotingPermissionError(_("只有主办方可以设置投票规则。"))
     if not 1 <= votes_per_day <= 100:
@@ -387,6 +394,8 @@ def set_rules(
     rules.votes_per_day = votes_per_day
     rules.votes_per_case_per_day = votes_per_case_per_day
     rules.allow_unverified = allow_unverified
+    if require_verified_phone is not None:
+        rules.require_verified_phone = require_verified_phone
     rules.save()
     return rules
 

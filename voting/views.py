@@ -197,7 +197,7 @@ def rules(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _organiser_campaign(request, slug, "voting.manage_rules")
     current = selectors.rules_of(campaign)
     initial = {"votes_per_day": current.votes_per_day, "votes_per_case_per_day": current.votes_per_case_per_day,
-               "allow_unverified": current.allow_unverified}
+               "allow_unverified": current.allow_unverified, "require_verified_phone": current.require_verified_phone}
     form = RulesForm(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":

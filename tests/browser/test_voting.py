@@ -20,9 +20,9 @@ def test_resident_votes_for_three_cases_and_is_refused_a_second_vote(phone_page,
     titles = ["持续推进老旧小区改造加装电梯工作", "为“城市美容师”延长亮灯20分钟", "局长“码上办”平台", "校园周边护学岗"]
     cases = [factories.CaseEntryFactory(campaign=campaign, title=title) for title in titles]
     for _n in range(5):
-        services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk)
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk)
     services.rollup_vote_counts(campaign_id=campaign.pk)
-    resident = factories.ResidentFactory(display_name="陈女士")
+    resident = factories.ResidentFactory(with_phone=True, display_name="陈女士")
     page = phone_page
     sign_in_with_cookie(page, resident, live_server)
 
@@ -71,7 +71,7 @@ def test_resident_votes_for_three_cases_and_is_refused_a_second_vote(phone_page,
     assert top["totals"] < top["chart"] < top["table"]
     screenshot(page, "voting-leaderboard")
     for _n in range(7):  # another case overtakes while the page is open
-        services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[3].pk)
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[3].pk)
     expect(page.locator("table.leaderboard tbody tr").first).to_contain_text(cases[3].title, timeout=15_000)
     expect(page.locator(".voting-totals dd").first).to_have_text("15")  # 5 + 3 + 7
 
@@ -81,7 +81,7 @@ def test_fraud_review_page_passes_axe(phone_page, live_server):
     campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     case = factories.CaseEntryFactory(campaign=campaign)
     for _n in range(6):
-        services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=case.pk,
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=case.pk,
                            ip="27.38.105.77", user_agent="farm/1")
     organiser = factories.StaffFactory(role="organiser", with_totp=True)
     sign_in_with_cookie(phone_page, organiser, live_server)

@@ -24,4 +24,4 @@ def case(cases):
 
 @pytest.fixture
 def voter(db):
-    return factories.ResidentFactory()
+    return factories.ResidentFactory(with_phone=True)

@@ -96,7 +96,7 @@ def test_session_api_requires_csrf(voter, case):
 def test_leaderboard_api_ranks_with_shares_totals_and_shared_ranks(client, campaign, cases):
     for case, n in [(cases[0], 3), (cases[1], 1), (cases[2], 1)]:
         for _v in range(n):
-            services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=case.pk)
+            services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=case.pk)
     services.take_snapshot(campaign_id=campaign.pk)
     body = client.get(f"/api/v1/campaigns/{campaign.pk}/leaderboard").json()
     assert (body["total_votes"], body["voters"], body["voided"], body["open"]) == (5, 5, 0, True)

@@ -43,7 +43,7 @@ def fire(voter, targets, keys=None):
 def test_sixteen_simultaneous_votes_for_sixteen_cases_accept_exactly_the_daily_quota():
     campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     cases = [factories.CaseEntryFactory(campaign=campaign) for _n in range(16)]
-    voter = factories.ResidentFactory()
+    voter = factories.ResidentFactory(with_phone=True)
     results = fire(voter, cases)
     accepted = [r for r in results if not isinstance(r, str)]
     assert len(accepted) == 10
@@ -60,7 +60,7 @@ def test_sixteen_simultaneous_votes_for_sixteen_cases_accept_exactly_the_daily_q
 def test_twelve_simultaneous_votes_for_one_case_accept_exactly_one():
     campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     case = factories.CaseEntryFactory(campaign=campaign)
-    voter = factories.ResidentFactory()
+    voter = factories.ResidentFactory(with_phone=True)
     results = fire(voter, [case] * 12)
     assert sum(1 for r in results if not isinstance(r, str)) == 1
     assert [r for r in results if isinstance(r, str)] == ["already_voted_today"] * 11
@@ -73,7 +73,7 @@ def test_twelve_simultaneous_votes_for_one_case_accept_exactly_one():
 def test_simultaneous_repeats_of_one_idempotency_key_vote_once_and_share_the_answer():
     campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     case = factories.CaseEntryFactory(campaign=campaign)
-    voter = factories.ResidentFactory()
+    voter = factories.ResidentFactory(with_phone=True)
     results = fire(voter, [case] * 8, keys=["double-click"] * 8)
     assert all(not isinstance(r, str) for r in results), results
     assert sorted(r.replayed for r in results) == [False] + [True] * 7
@@ -85,7 +85,7 @@ def test_simultaneous_repeats_of_one_idempotency_key_vote_once_and_share_the_ans
 def test_many_voters_at_once_on_one_case_are_all_counted():
     campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     case = factories.CaseEntryFactory(campaign=campaign)
-    voters = [factories.ResidentFactory() for _n in range(12)]
+    voters = [factories.ResidentFactory(with_phone=True) for _n in range(12)]
     barrier = threading.Barrier(len(voters))
 
     def run(voter):

@@ -66,7 +66,7 @@ def test_kept_page_is_per_language(campaign, cases):
 
 def test_kept_page_follows_the_votes_once_its_second_is_up(campaign, cases, next_second):
     Client().get(leaderboard_url(campaign))
-    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk)
+    services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk)
     assert Client().get(leaderboard_url(campaign))["X-Page-Cache"] == "hit"
     next_second()
     cache.delete(f"voting:leaderboard-live:{campaign.slug}:zh-hans")  # the shared copy's two seconds are up too

@@ -90,7 +90,7 @@ def test_rate_limit_per_ip_covers_many_accounts(client, cases, settings):
     settings.VOTING_RATE_PER_IP = "3/m"
     statuses = []
     for n in range(4):
-        client.force_login(factories.ResidentFactory())
+        client.force_login(factories.ResidentFactory(with_phone=True))
         statuses.append(client.post(vote_url(cases[0]), **HTMX).status_code)
     assert statuses == [200, 200, 200, 429]
 
@@ -140,7 +140,7 @@ def test_board_query_count_does_not_grow_with_cards(client, voter, campaign, dja
 
 
 def test_case_page_shows_the_count_and_the_vote_button(client, voter, case):
-    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=case.campaign_id, case_id=case.pk)
+    services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=case.campaign_id, case_id=case.pk)
     client.force_login(voter)
     html = client.get(case.get_absolute_url()).content.decode()
     assert '<p class="vote-count"><strong>1</strong> 票</p>' in html
@@ -158,7 +158,7 @@ def test_closed_vote_shows_no_button(client, voter):
 def test_leaderboard_page_and_fragment(client, cases, campaign):
     for n, case in enumerate(cases[:3]):
         for _v in range(3 - n):
-            services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=case.pk)
+            services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=case.pk)
     services.take_snapshot(campaign_id=campaign.pk)
     url = reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug})
     html = client.get(url).content.decode()
@@ -202,8 +202,8 @@ def test_review_page_is_for_organisers_only(client, resident, organiser, campaig
 
 
 def test_review_filters_that_pass_still_apply_beside_a_refused_one(client, organiser, campaign, cases):
-    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
-    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="10.1.1.1")
+    services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
+    services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk, ip="10.1.1.1")
     client.force_login(organiser)
     url = reverse("voting:review", kwargs={"slug": campaign.slug})
     response = client.get(url, {"ip": "10.9.9.9", "voter_id": "abc"})
@@ -214,7 +214,7 @@ def test_review_filters_that_pass_still_apply_beside_a_refused_one(client, organ
 
 def test_review_page_voids_by_rule_with_a_reason(client, organiser, campaign, cases):
     for n in range(3):
-        services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
     client.force_login(organiser)
     url = reverse("voting:void", kwargs={"slug": campaign.slug})
     response = client.post(url, {"rule": "ip", "ip": "27.38.105.77", "reason": ""}, follow=True)

@@ -17,7 +17,7 @@ from voting.models import Ballot, VoidBatch, VoteSnapshot
 @pytest.fixture
 def voted(cases):
     """Six voters vote for the first three cases; two of them from one IP."""
-    voters = [factories.ResidentFactory() for _n in range(6)]
+    voters = [factories.ResidentFactory(with_phone=True) for _n in range(6)]
     for index, voter in enumerate(voters):
         ip = "27.38.105.77" if index < 2 else f"113.100.{index}.9"
         for case in cases[:3]:
@@ -128,9 +128,9 @@ def test_fraud_patterns_show_the_shared_ip_and_user_agent(campaign, voted):
 def test_bursts_of_new_accounts_are_found(campaign, cases):
     moment = timeutils.now()
     for n in range(12):
-        account = factories.ResidentFactory(date_joined=moment - dt.timedelta(minutes=30))
+        account = factories.ResidentFactory(with_phone=True, date_joined=moment - dt.timedelta(minutes=30))
         factories.BallotFactory(case=cases[0], voter=account, cast_at=moment)
-    factories.BallotFactory(case=cases[0], voter=factories.ResidentFactory(date_joined=moment - dt.timedelta(days=90)))
+    factories.BallotFactory(case=cases[0], voter=factories.ResidentFactory(with_phone=True, date_joined=moment - dt.timedelta(days=90)))
     bursts = selectors.new_account_bursts(campaign, min_accounts=10)
     assert [(b.accounts, b.ballots) for b in bursts] == [(12, 12)]
 
