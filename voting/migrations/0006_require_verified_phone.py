@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('voting', '0004_vote_race_guard'),
+        ('voting', '0005_conflict_by_unit_tree'),
     ]
 
     operations = [
