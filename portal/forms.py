@@ -7,8 +7,10 @@ and keep the password field for staff who sign in with one.
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import (
     AddEmailForm,
+    BaseConfirmCodeForm,
     ConfirmEmailVerificationCodeForm,
     ConfirmLoginCodeForm,
     LoginForm,
@@ -73,6 +75,18 @@ def split_contact(value: str) -> tuple[str | None, str | None]:
     return None, normalise_mobile(value)
 
 
+def code_recipient(*, email: str | None, phone: str | None, found):
+    """The account a sign-in code for this address or number opens: the one
+    that verified it, else an account with no other way in (receiving the
+    code proves ownership of that one). Never an account that merely typed
+    the address in beside a contact of its own."""
+    if phone:
+        return found or selectors.unclaimed_phone_signup(phone)  # allauth found verified numbers only
+    if email:
+        return selectors.account_with_verified_email(email) or selectors.unclaimed_email_signup(email)
+    return found
+
+
 class _CodeLabelMixin:
     """A six-digit code box with a visible label, the phone's numeric keypad
     and the OS offering the code from the SMS or email (one-time-code)."""
@@ -99,6 +113,14 @@ class ResidentSignupForm(SignupForm):
         if "phone" in self.fields:
             self.fields["phone"].label = _("手机号")
             self.fields["phone"].help_text = _("中国大陆手机号填11位即可，境外号码请带国家码。")
+
+    def validate_unique_email(self, value) -> str:
+        """Only a verified address is taken: an unverified claim (someone
+        typed another person's address) blocks nobody. When it is taken,
+        allauth answers as for a new address and tells its owner by e-mail
+        (PREVENT_ENUMERATION)."""
+        self.account_already_exists = selectors.account_with_verified_email(value) is not None
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -135,8 +157,8 @@ class PortalLoginForm(LoginForm):
 
     def _clean_without_password(self, email: str | None, phone: str | None):
         cleaned = super()._clean_without_password(email, phone)
-        if phone and not self.errors:
-            self.user = getattr(self, "user", None) or selectors.unclaimed_phone_signup(phone)
+        if not self.errors:
+            self.user = code_recipient(email=email, phone=phone, found=getattr(self, "user", None))
         return cleaned
 
 
@@ -161,7 +183,7 @@ class PortalRequestLoginCodeForm(RequestLoginCodeForm):
             else:
                 cleaned["phone"] = phone
                 cleaned["phone"] = self.clean_phone()
-                self._user = getattr(self, "_user", None) or selectors.unclaimed_phone_signup(phone)
+            self._user = code_recipient(email=email, phone=phone, found=getattr(self, "_user", None))
         except ValidationError as error:
             self.add_error("login", error)
         return cleaned
@@ -179,7 +201,16 @@ class PortalConfirmLoginCodeForm(_CodeLabelMixin, ConfirmLoginCodeForm):
 
 
 class PortalConfirmEmailCodeForm(_CodeLabelMixin, ConfirmEmailVerificationCodeForm):
-    pass
+    def clean_code(self) -> str:
+        """A right code confirms the address unless another account has
+        verified it (allauth would also refuse when another account merely
+        typed it in: an unverified claim must block nobody)."""
+        code = BaseConfirmCodeForm.clean_code(self)
+        if code and self.email:
+            holder = selectors.account_with_verified_email(self.email)
+            if holder is not None and (self.user is None or holder.pk != self.user.pk):
+                raise get_adapter().validation_error("email_taken")
+        return code
 
 
 class PortalVerifyPhoneForm(_CodeLabelMixin, VerifyPhoneForm):

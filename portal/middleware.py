@@ -101,3 +101,24 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class CodeRateLimitMiddleware:
+    """allauth raises RateLimited when a flow sends a code past its limits
+    (a sign-up or phone change asking for one more SMS to a number): the
+    resident gets the portal's 429 with Retry-After, not a server error."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from allauth.core.exceptions import RateLimited
+
+        if isinstance(exception, RateLimited):
+            from portal.views import rate_limited
+
+            return rate_limited(request, exception)
+        return None

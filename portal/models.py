@@ -41,11 +41,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     Residents sign in with an email address or a mobile number; either may be
     missing, never both, while the account is active (enforced in the
-    database). A phone number counts for nothing until it is verified: only
-    verified numbers are unique, so an unverified claim reserves nothing.
+    database). A phone number or e-mail address counts for nothing until it
+    is verified: only verified ones are unique, so an unverified claim
+    reserves nothing.
     """
 
-    email = models.EmailField(_("邮箱"), unique=True, null=True, blank=True)
+    # Like the phone, an e-mail address reserves nothing until verified: the
+    # verified ones are unique in allauth's EmailAddress (unique_verified_email)
+    # and services.claim_verified_email clears unverified copies of one here.
+    email = models.EmailField(_("邮箱"), null=True, blank=True, db_index=True)
     # Unique only once verified (constraint below): see services.verify_phone.
     phone = models.CharField(_("手机号"), max_length=32, null=True, blank=True, db_index=True)
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)

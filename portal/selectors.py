@@ -126,6 +126,29 @@ def notifications_about(obj) -> QuerySet[Notification]:
     ).order_by("created_at", "pk")
 
 
+def account_with_verified_email(email: str) -> User | None:
+    """The one account that verified this address (allauth's EmailAddress
+    keeps verified addresses unique)."""
+    from allauth.account.models import EmailAddress
+
+    found = EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
+    return found.user if found else None
+
+
+def unclaimed_email_signup(email: str) -> User | None:
+    """An account whose only way in is this still unverified address (a
+    sign-up abandoned before its code, a reviewer invited by e-mail): the
+    code goes to the address, so whoever receives it owns the account. One
+    with a phone number or a password is never one (a squatter could have
+    typed someone else's address next to their own number)."""
+    return (
+        User.objects.filter(email__iexact=email, phone__isnull=True, is_active=True, password__startswith="!")
+        .exclude(emailaddress__verified=True)
+        .order_by("pk")
+        .first()
+    )
+
+
 def account_with_verified_phone(phone: str) -> User | None:
     """The one account that verified this number (the database keeps it one)."""
     return User.objects.filter(phone=phone, phone_verified=True).first()

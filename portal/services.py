@@ -81,6 +81,24 @@ def set_phone(*, user: User, phone: str, verified: bool) -> None:
 
 
 @transaction.atomic
+def claim_verified_email(*, user: User, email: str) -> None:
+    """The account confirmed a code sent to `email`: other accounts'
+    unverified claims on the address are cleared (their unconfirmed address
+    rows removed, the address taken off the account), and an account left
+    with no contact at all is closed. The verified address itself is unique
+    in the database (allauth's unique_verified_email)."""
+    from allauth.account.models import EmailAddress
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"portal.email:{email.lower()}"])
+    EmailAddress.objects.filter(email__iexact=email, verified=False).exclude(user=user).delete()
+    User.objects.filter(email__iexact=email).exclude(pk=user.pk).exclude(
+        emailaddress__email__iexact=email, emailaddress__verified=True
+    ).update(email=None, is_active=Case(When(phone__isnull=True, then=Value(False)), default=F("is_active")))
+    mark_verified(user=user)
+
+
+@transaction.atomic
 def verify_phone(*, user: User, phone: str) -> None:
     """The account confirmed a code sent to `phone`: the number is now its
     own and counts (sign-in, appeals, notifications, votes). One verified

@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portal.ratelimits.RateLimitMiddleware",
     "portal.middleware.StaffSecondFactorMiddleware",
+    "portal.middleware.CodeRateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -242,15 +243,26 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
-ACCOUNT_PREVENT_ENUMERATION = True
+# "strict": an unverified e-mail address reserves nothing, so a second
+# account may sign up with it (the first to verify it keeps it; allauth's
+# unique_verified_email index holds that). ResidentSignupForm still treats a
+# verified address as taken, answering alike and mailing its owner.
+ACCOUNT_PREVENT_ENUMERATION = "strict"
 ACCOUNT_RATE_LIMITS = {
-    # Codes are cheap to request and expensive to deliver (SMS): keep them scarce.
-    "request_login_code": "20/m/ip,5/m/key,20/h/key",
-    "verify_phone": "1/30s/key,5/h/key",
+    # Codes are cheap to request and expensive to deliver (an SMS costs
+    # money): per number or address ("key": one victim bombed from many IPs)
+    # and per IP (one sender cycling through many numbers). Per IP stays
+    # generous enough for residents behind one carrier-grade NAT address.
+    "request_login_code": os.environ.get("LOGIN_CODE_RATE", "10/m/ip,100/h/ip,3/5m/key,10/h/key,20/d/key"),
+    "verify_phone": os.environ.get("PHONE_CODE_RATE", "5/m/ip,30/h/ip,1/30s/key,5/h/key,10/d/key"),
     "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "confirm_email": "1/30s/key",
+    "signup": os.environ.get("SIGNUP_RATE", "5/m/ip,30/h/ip"),
+    "confirm_email": os.environ.get("EMAIL_CODE_RATE", "10/m/ip,1/30s/key,10/d/key"),
 }
+# User.email (the USERNAME_FIELD) is unique only once verified (allauth's
+# EmailAddress), so that an unverified claim blocks nobody; allauth's
+# authentication backend looks accounts up by verified address first.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "民心榜"
 # Roles that must hold a second factor before they can use the portal.

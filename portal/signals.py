@@ -8,4 +8,4 @@ from portal import services
 
 @receiver(email_confirmed)
 def resident_confirmed_email(sender, request, email_address, **kwargs) -> None:
-    services.mark_verified(user=email_address.user)
+    services.claim_verified_email(user=email_address.user, email=email_address.email)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.enums import PhaseKind
 from cases.models import Campaign, CaseEntry, Phase
+from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal import notifications, timeutils
 from portal.enums import Role
@@ -236,7 +237,13 @@ def invite_reviewer(
     units = list(Unit.objects.filter(pk__in=unit_ids or []))
     if len(units) != len(set(unit_ids or [])):
         raise PanelError(_("所选单位不存在。"), code="invalid", field="unit_ids")
-    user = User.objects.filter(email=email).first() if email else User.objects.filter(phone=phone).first()
+    # The account that verified the contact, else one with no other way in:
+    # never one that merely typed the expert's address or number in.
+    user = (
+        portal_selectors.account_with_verified_email(email) or portal_selectors.unclaimed_email_signup(email)
+        if email
+        else portal_selectors.account_with_verified_phone(phone) or portal_selectors.unclaimed_phone_signup(phone)
+    )
     if user is None:
         user = User.objects.create_user(email=email or None, phone=phone or None, display_name=name)
         if email:

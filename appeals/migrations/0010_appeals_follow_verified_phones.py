@@ -21,7 +21,7 @@ WHERE a.channel IN ('hotline', 'open311') AND a.resident_id IS NULL AND {PHONE_M
 class Migration(migrations.Migration):
     dependencies = [
         ("appeals", "0009_appeal_photos_private"),
-        ("portal", "0003_verified_phone_unique"),
+        ("portal", "0003_verified_contacts_unique"),
     ]
 
     operations = [migrations.RunSQL([DETACH, ATTACH], reverse_sql=migrations.RunSQL.noop)]
