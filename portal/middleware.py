@@ -106,7 +106,9 @@ class PermissionsPolicyMiddleware:
 class CodeRateLimitMiddleware:
     """allauth raises RateLimited when a flow sends a code past its limits
     (a sign-up or phone change asking for one more SMS to a number): the
-    resident gets the portal's 429 with Retry-After, not a server error."""
+    resident gets the portal's 429 with Retry-After, not a server error.
+    A refusal of an account flow's final step (another account verified the
+    same number a moment earlier) is shown as a page with its status too."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -121,4 +123,9 @@ class CodeRateLimitMiddleware:
             from portal.views import rate_limited
 
             return rate_limited(request, exception)
+        from portal.exceptions import PortalError
+
+        if isinstance(exception, PortalError) and request.path.startswith("/accounts/"):
+            return render(request, "portal/error.html", {"message": exception.message, "status": exception.status},
+                          status=exception.status)
         return None

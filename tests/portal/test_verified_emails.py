@@ -33,7 +33,7 @@ def squatter(**extra) -> User:
 
 
 def test_owner_signs_up_with_an_address_a_squatter_claimed_and_the_claim_is_cleared(client):
-    other = squatter(phone="+8613700000001", phone_verified=True)
+    other = squatter(phone="+8613600000001", phone_verified=True)
 
     response = client.post(SIGNUP, {"email": OWNER})
     assert response.status_code == 302 and response["Location"] == CONFIRM_EMAIL
@@ -58,7 +58,7 @@ def test_email_only_squatter_account_is_closed_when_the_owner_verifies(client):
 
 
 def test_sign_in_code_to_a_claimed_address_never_opens_the_squatters_account():
-    other = squatter(phone="+8613700000001", phone_verified=True)
+    other = squatter(phone="+8613600000001", phone_verified=True)
     client = Client()
 
     client.post(LOGIN, {"login": OWNER})
