@@ -20,8 +20,8 @@ WHERE a.channel IN ('hotline', 'open311') AND a.resident_id IS NULL AND {PHONE_M
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appeals", "0009_appeal_photos_private"),
-        ("portal", "0003_verified_contacts_unique"),
+        ("appeals", "0010_contact_view_reason"),
+        ("portal", "0004_verified_contacts_unique"),
     ]
 
     operations = [migrations.RunSQL([DETACH, ATTACH], reverse_sql=migrations.RunSQL.noop)]

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('portal', '0002_user_roles'),
+        ('portal', '0003_notification'),
     ]
 
     operations = [
