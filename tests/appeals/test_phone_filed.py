@@ -11,7 +11,7 @@ from appeals import services
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, Rating
 from appeals.services.open311 import post_request
-from portal import outbox
+from portal.models import Notification
 from portal import services as portal_services
 from tests import factories
 from tests.appeals.conftest import work_through
@@ -26,6 +26,11 @@ def hotline_call(world, dispatcher, *, key="hotline-0001", phone=MOBILE) -> Appe
         title="路口井盖缺失", description="来电人反映测试路口的井盖不见了，晚上很危险。", address="测试镇测试路口",
         caller_name="陈女士", caller_phone=phone,
     ).appeal
+
+
+def queued_to(recipient: str) -> int:
+    """Notifications queued for delivery to an address or number."""
+    return Notification.objects.filter(recipient=recipient).count()
 
 
 @pytest.fixture
@@ -45,16 +50,15 @@ def test_hotline_appeal_under_a_number_only_claimed_is_not_the_claimants(world, 
 
 def test_claimant_cannot_rate_or_hear_about_the_hotline_appeal(world, dispatcher, squatter,
                                                                 django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as sent:
+    with django_capture_on_commit_callbacks(execute=True):
         appeal = work_through(hotline_call(world, dispatcher), world.bureau_staff, world.bureau)
-    assert sent  # the unit and the centre were told; the claimant was not
 
     with pytest.raises(AppealError):
         services.rate_appeal(resident=squatter, appeal_id=appeal.pk, score=5)
 
     assert Rating.objects.count() == 0
-    assert outbox.read_messages(to=squatter.email) == []
-    assert outbox.read_messages(to=E164, channel="sms") == []
+    assert queued_to(squatter.email) == 0
+    assert queued_to(E164) == 0
 
 
 def test_open311_appeal_under_a_number_only_claimed_is_not_the_claimants(world, squatter):
@@ -100,19 +104,20 @@ def test_resident_with_an_unverified_email_is_told_by_sms_on_the_verified_phone(
     with django_capture_on_commit_callbacks(execute=True):
         work_through(hotline_call(world, dispatcher), world.bureau_staff, world.bureau)
 
-    assert outbox.read_messages(to="owner@example.cn") == []
-    assert outbox.read_messages(to=E164, channel="sms")
+    assert queued_to("owner@example.cn") == 0
+    assert queued_to(E164) > 0
 
 
 def test_resident_without_any_verified_contact_is_told_nothing(world, file_appeal, resident,
                                                                django_capture_on_commit_callbacks):
     appeal = file_appeal()
     resident.emailaddress_set.update(verified=False)
+    before = queued_to(resident.email)
 
     with django_capture_on_commit_callbacks(execute=True):
         work_through(appeal, world.bureau_staff, world.bureau)
 
-    assert outbox.read_messages(to=resident.email) == []
+    assert queued_to(resident.email) == before
 
 
 def test_resident_with_a_verified_email_is_told_by_email(world, file_appeal, resident,
@@ -122,4 +127,4 @@ def test_resident_with_a_verified_email_is_told_by_email(world, file_appeal, res
     with django_capture_on_commit_callbacks(execute=True):
         work_through(appeal, world.bureau_staff, world.bureau)
 
-    assert outbox.read_messages(to=resident.email)
+    assert queued_to(resident.email) > 0
