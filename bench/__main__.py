@@ -10,7 +10,7 @@ import importlib
 import sys
 
 # scenario name -> module under bench/ exposing main(argv)
-SCENARIOS = {"servers": "bench.servers", "votes": "bench.votes", "appeals": "bench.appeals"}
+SCENARIOS = {"servers": "bench.servers", "votes": "bench.votes", "appeals": "bench.appeals", "uploads": "bench.uploads"}
 
 
 def main() -> None:

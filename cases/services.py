@@ -43,7 +43,7 @@ from cases.models import (
 )
 from portal import selectors as portal_selectors
 from portal import timeutils
-from portal.images import ImageRejected, ProcessedImage, process_upload
+from portal.images import ImageRejected, ProcessedImage, process_uploads
 from portal.models import Unit, User
 
 DEFAULT_DOMAINS = ["教育", "医疗卫生", "文化体育", "社会保障", "城市安全", "交通", "环境保护", "政务服务", "社区服务"]
@@ -294,18 +294,12 @@ def _process_images(uploads: Sequence[UploadedFile], already: int) -> list[Proce
             code="too_many_images",
             field="images",
         )
-    processed = []
-    for index, upload in enumerate(uploads, start=1):
-        try:
-            processed.append(process_upload(upload))
-        except ImageRejected as exc:
-            raise CaseError(
-                _("第 %(n)d 张图片（%(name)s）：%(message)s")
-                % {"n": index, "name": getattr(upload, "name", ""), "message": exc.message},
-                code=exc.code,
-                field="images",
-            ) from exc
-    return processed
+    try:
+        return process_uploads(uploads)
+    except ImageRejected as exc:
+        message = exc.message if exc.number is None else _("第 %(n)d 张图片（%(name)s）：%(message)s") % {
+            "n": exc.number, "name": getattr(uploads[exc.number - 1], "name", ""), "message": exc.message}
+        raise CaseError(message, code=exc.code, field="images") from exc
 
 
 def _store_images(entry: CaseEntry, processed: list[ProcessedImage]) -> None:

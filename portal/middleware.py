@@ -129,3 +129,27 @@ class CodeRateLimitMiddleware:
             return render(request, "portal/error.html", {"message": exception.message, "status": exception.status},
                           status=exception.status)
         return None
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose body is larger than PORTAL_REQUEST_MAX_BYTES
+    with 413, from its Content-Length, before any of the body is read.
+    (Django reads no more than Content-Length, and nothing without one.)
+    The front server should cap bodies too (README, Production)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.PORTAL_REQUEST_MAX_BYTES
+        if length <= limit:
+            return self.get_response(request)
+        message = _("提交的内容太大（%(size).1f MB），一次最多 %(limit)d MB：请减少照片张数或压缩后再传。") % {
+            "size": length / 1_048_576, "limit": limit // 1_048_576}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": "request_too_large", "message": message, "fields": {}}}, status=413)
+        return render(request, "portal/error.html", {"status": 413, "message": message}, status=413)

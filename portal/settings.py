@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
     "portal.middleware.RejectNulCharacterMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -433,6 +434,21 @@ PORTAL_IMAGE_MAX_BYTES = int(os.environ.get("PORTAL_IMAGE_MAX_BYTES", str(10 * 1
 PORTAL_IMAGE_MAX_SIDE = int(os.environ.get("PORTAL_IMAGE_MAX_SIDE", "8000"))
 PORTAL_IMAGE_STORED_SIDE = 1920
 PORTAL_IMAGE_THUMB_SIDE = 480
+# Pixels, read from the header before decoding: any image (a 50 MP phone photo
+# fits); what decoding may produce for one image (a JPEG is decoded at a
+# reduced scale, a PNG/WebP/GIF at full size, 4 bytes a pixel: 16 M pixels,
+# 4,000 × 4,000, is 64 MB); and for all the photos of one request.
+PORTAL_IMAGE_MAX_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_PIXELS", "52000000"))
+PORTAL_IMAGE_MAX_DECODED_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_DECODED_PIXELS", "16000000"))
+PORTAL_IMAGE_REQUEST_PIXELS = int(os.environ.get("PORTAL_IMAGE_REQUEST_PIXELS", "60000000"))
+# Images decoded at once in one process, whatever its threads: bounds a web
+# worker's memory under a burst of uploads (bench/uploads.py).
+PORTAL_IMAGE_DECODES_PER_PROCESS = int(os.environ.get("PORTAL_IMAGE_DECODES_PER_PROCESS", "1"))
+# A whole request (nine photos and the form), refused with 413 from its
+# Content-Length before any of it is read (portal.middleware.RequestSizeLimitMiddleware).
+PORTAL_REQUEST_MAX_BYTES = int(os.environ.get("PORTAL_REQUEST_MAX_BYTES", str(40 * 1024 * 1024)))
+# More files than this in one request is refused by Django before parsing on.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # Requests larger than this are refused before any view runs (9 photos + form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -16,7 +16,7 @@ from appeals.enums import PHONE_FILED_CHANNELS, AppealState, Channel, ClueState,
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealPhoto, Area, Item, OnlineClue
 from appeals.services.common import lock_appeal, notify_dispatch_centre, require, transition_event
-from portal.images import ImageRejected, process_upload
+from portal.images import ImageRejected, process_uploads
 from portal.models import User
 from portal.timeutils import local_day
 
@@ -157,15 +157,12 @@ def process_photos(photos, *, field: str = "photos") -> list:
         raise AppealError(
             _("最多上传 %(n)d 张照片。") % {"n": settings.APPEALS_MAX_PHOTOS}, code="too_many_photos", field=field
         )
-    processed = []
-    for number, upload in enumerate(photos, start=1):
-        try:
-            processed.append(process_upload(upload))
-        except ImageRejected as exc:
-            raise AppealError(
-                _("第 %(n)d 张照片：%(message)s") % {"n": number, "message": exc.message}, code=exc.code, field=field
-            ) from exc
-    return processed
+    try:
+        return process_uploads(photos)
+    except ImageRejected as exc:
+        message = exc.message if exc.number is None else _("第 %(n)d 张照片：%(message)s") % {
+            "n": exc.number, "message": exc.message}
+        raise AppealError(message, code=exc.code, field=field) from exc
 
 
 def save_photos(*, appeal: Appeal, processed: list, kind: str, user: User) -> None:

@@ -47,3 +47,62 @@ def test_image_with_too_many_pixels_is_rejected(settings):
     with pytest.raises(ImageRejected) as error:
         process_upload(SimpleUploadedFile("wide.jpg", jpeg_with_gps(1200, 200), content_type="image/jpeg"))
     assert error.value.code == "image_too_big"
+
+
+def _png(size, mode="1") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, format="PNG")  # a flat image compresses to almost nothing
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
+def _jpeg(size, mode="L") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new(mode, size, 128).save(buffer, format="JPEG", quality=50)
+    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_decompression_bomb_is_refused_from_its_header():
+    """7,500 × 7,500 pixels in a ~20 KB PNG: it would decode to 56 M pixels."""
+    bomb = _png((7500, 7500))
+    assert bomb.size < 100_000
+    with pytest.raises(ImageRejected) as error:
+        process_upload(bomb)
+    assert error.value.code == "image_too_big" and "万像素" in error.value.message
+
+
+def test_large_png_is_refused_before_decoding_but_a_phone_jpeg_of_that_size_is_not():
+    """A PNG is decoded at full size; a JPEG at the smallest scale that still
+    covers the stored 1,920 pixels (Pillow's draft mode)."""
+    with pytest.raises(ImageRejected) as error:
+        process_upload(_png((6000, 6000)))
+    assert error.value.code == "image_too_big" and "JPG" in error.value.message
+    processed = process_upload(_jpeg((8000, 6000)))
+    assert (processed.width, processed.height) == (1920, 1440)
+
+
+def test_decoded_pixels_of_a_jpeg_follow_the_draft_scale():
+    from portal.images import _decoded_pixels
+
+    assert _decoded_pixels("JPEG", 8000, 6000, 1920) == 2000 * 1500  # 1/4 scale still covers 1920
+    assert _decoded_pixels("JPEG", 4032, 3024, 1920) == 2016 * 1512  # a 12 MP phone photo: 1/2
+    assert _decoded_pixels("JPEG", 1000, 800, 1920) == 1000 * 800
+    assert _decoded_pixels("PNG", 4032, 3024, 1920) == 4032 * 3024
+
+
+def test_photos_of_one_request_share_a_pixel_budget(settings):
+    settings.PORTAL_IMAGE_REQUEST_PIXELS = 1_000_000
+    from portal.images import process_uploads
+
+    with pytest.raises(ImageRejected) as error:
+        process_uploads([_png((800, 800), "RGB") for _n in range(2)])
+    assert error.value.code == "images_too_big" and error.value.number is None
+    assert len(process_uploads([_png((800, 800), "RGB")])) == 1
+
+
+def test_refusal_names_the_photo_of_the_request():
+    from portal.images import process_uploads
+
+    uploads = [_jpeg((100, 100)), SimpleUploadedFile("x.png", b"<svg onload=alert(1)>", content_type="image/png")]
+    with pytest.raises(ImageRejected) as error:
+        process_uploads(uploads)
+    assert (error.value.code, error.value.number) == ("not_an_image", 2)
