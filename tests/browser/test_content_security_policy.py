@@ -62,7 +62,7 @@ def test_main_pages_load_without_a_content_security_policy_violation(phone_page,
     EntryImage.objects.create(entry=case, position=0, image=processed.image, thumbnail=processed.thumbnail,
                               width=processed.width, height=processed.height)
     for _n in range(3):
-        voting_services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=case.pk)
+        voting_services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=case.pk)
     voting_services.rollup_vote_counts(campaign_id=campaign.pk)
 
     unit = factories.UnitFactory(name="南城街道住房和城乡建设局")
