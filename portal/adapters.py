@@ -126,6 +126,13 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         now = time.time()
         return not any(now - record["at"] < account_settings.REAUTHENTICATION_TIMEOUT for record in records)
 
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """Whoever holds an authenticator is asked for it, not the password:
+        a sensitive action asks for the second factor again."""
+        methods = super().get_reauthentication_methods(user)
+        second_factor = [method for method in methods if method["id"] != "reauthenticate"]
+        return second_factor or methods
+
     def get_login_stages(self) -> list[str]:
         return [
             "portal.stages.ContactEmailVerificationStage"

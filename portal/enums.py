@@ -46,3 +46,8 @@ class NotificationState(models.TextChoices):
     SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("只读")
+    READ_WRITE = "read_write", _("读写")

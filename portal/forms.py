@@ -26,7 +26,9 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from portal import selectors
+from portal.enums import TokenScope
 from portal.fields import normalise_mobile
+from portal.models import API_TOKEN_MAX_LIFETIME
 
 CODE_WIDGET_ATTRS = {
     "autocomplete": "one-time-code",
@@ -223,3 +225,23 @@ class TotpAuthenticateForm(_CodeLabelMixin, AuthenticateForm):
 
 class ActivateTotpForm(_CodeLabelMixin, ActivateTOTPForm):
     code_label = _("身份验证器App上显示的6位数字")
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for, what it may do, how long it lives."""
+
+    name = forms.CharField(label=_("名称"), max_length=64, help_text=_("写明给哪个程序用，例如“派单统计脚本”。"))
+    scope = forms.ChoiceField(
+        label=_("权限范围"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        help_text=_("只读令牌只能查询；读写令牌还可以提交和修改。"),
+    )
+    expiry_days = forms.IntegerField(
+        label=_("有效天数"),
+        min_value=1,
+        max_value=API_TOKEN_MAX_LIFETIME.days,
+        initial=30,
+        help_text=_("最长 90 天，到期后自动失效。"),
+    )

@@ -1,9 +1,11 @@
-"""Portal middleware: language choice, addresses with NUL characters, and the staff second factor."""
+"""Portal middleware: language choice, addresses with NUL characters, the staff second factor and staff session limits."""
 
 from __future__ import annotations
 
-from allauth.mfa.models import Authenticator
+import time
+
 from django.conf import settings
+from django.contrib import auth, messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,30 +67,72 @@ class RejectNulCharacterMiddleware:
 
 
 class StaffSecondFactorMiddleware:
-    """Organisers and dispatchers must hold a TOTP authenticator: until they
-    set one up, every page sends them to the set-up page."""
+    """Every staff role must hold a TOTP authenticator: until they set one
+    up, every page sends them to the set-up page. The API applies the same
+    rule after DRF has authenticated the session or the token
+    (portal.authentication), so /api/ is left to it."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/", "/prefs/")
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/", "/prefs/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and portal_rules.must_enrol_second_factor(request.user)
+        ):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+class StaffSessionMiddleware:
+    """Staff sessions end 8 hours after sign-in or after 30 minutes without a
+    request; residents keep their remembered session.
+
+    The times are kept in the session itself and checked here, so the limit
+    holds whatever the session store does with its own expiry; the store's
+    expiry follows the idle limit so that abandoned sessions are dropped.
+    """
+
+    SIGNED_IN_KEY = "portal_staff_signed_in_at"
+    SEEN_KEY = "portal_staff_seen_at"
+    # The last-seen time is written at most once a minute (a session write
+    # per request is not needed for a 30-minute limit).
+    SEEN_RESOLUTION = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and portal_rules.needs_second_factor(user)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        ):
-            message = _("你的角色需要启用两步验证（TOTP 动态口令）后才能继续。")
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"error": {"code": "second_factor_required", "message": message, "fields": {}}},
-                    status=403,
-                )
-            return redirect(reverse("mfa_activate_totp"))
+        if user.is_authenticated and portal_rules.is_staff_member(user):
+            self.check(request)
         return self.get_response(request)
+
+    def check(self, request) -> None:
+        session = request.session
+        now = time.time()
+        signed_in_at = session.get(self.SIGNED_IN_KEY)
+        seen_at = session.get(self.SEEN_KEY)
+        if signed_in_at is None or seen_at is None:
+            session[self.SIGNED_IN_KEY] = now
+            self.seen(session, now)
+            return
+        if (
+            now - signed_in_at > settings.PORTAL_STAFF_SESSION_SECONDS
+            or now - seen_at > settings.PORTAL_STAFF_IDLE_SECONDS
+        ):
+            auth.logout(request)
+            messages.info(request, _("为了安全，工作人员的登录在 8 小时后或 30 分钟无操作后失效，请重新登录。"))
+            return
+        if now - seen_at >= self.SEEN_RESOLUTION:
+            self.seen(session, now)
+
+    def seen(self, session, now: float) -> None:
+        session[self.SEEN_KEY] = now
+        session.set_expiry(settings.PORTAL_STAFF_IDLE_SECONDS + self.SEEN_RESOLUTION)
 
 
 class PermissionsPolicyMiddleware:

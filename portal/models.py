@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -12,8 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
-from portal.enums import NotificationChannel, NotificationState, Role, UnitKind, UnitLevel
+from portal.enums import NotificationChannel, NotificationState, Role, TokenScope, UnitKind, UnitLevel
 from portal.masking import mask_email, mask_phone
 
 
@@ -205,3 +207,33 @@ class Notification(models.Model):
     def masked_recipient(self) -> str:
         """Shown to staff: a resident's contact is revealed only through the logged reveal."""
         return mask_email(self.recipient) if "@" in self.recipient else mask_phone(self.recipient)
+
+
+# An app's token lives at most this long (issue 14); the database holds it too.
+API_TOKEN_MAX_LIFETIME = datetime.timedelta(days=90)
+
+
+class ApiToken(AbstractAuthToken):
+    """A staff member's token for a program (django-rest-knox): only its
+    SHA-512 digest is stored, it always expires, and it is revoked by deleting
+    the row. The scope limits a read-only token to safe methods."""
+
+    name = models.CharField(_("名称"), max_length=64)
+    scope = models.CharField(_("权限范围"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="api_token_has_name"),
+            models.CheckConstraint(condition=Q(scope__in=TokenScope.values), name="api_token_scope_known"),
+            models.CheckConstraint(
+                condition=Q(expiry__isnull=False, expiry__lte=models.F("created") + API_TOKEN_MAX_LIFETIME),
+                name="api_token_expires_within_90_days",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -42,6 +42,16 @@ def needs_second_factor(user) -> bool:
     return bool(selectors.roles_of(user) & set(settings.PORTAL_SECOND_FACTOR_ROLES))
 
 
+@rules.predicate
+def has_second_factor(user) -> bool:
+    return selectors.has_totp(user)
+
+
+# The one second-factor rule, for pages (StaffSecondFactorMiddleware) and the
+# API (portal.authentication) alike: staff without TOTP may only enrol.
+must_enrol_second_factor = needs_second_factor & ~has_second_factor
+
+
 is_signed_in = rules.is_authenticated
 is_staff_member = is_organiser | is_dispatcher | is_unit_staff | is_reviewer
 
@@ -65,6 +75,7 @@ PERMISSIONS = {
     "portal.view_review_panel": is_reviewer,
     "portal.act_as_verified_resident": is_verified,
     "portal.view_task_queue": is_organiser,
+    "portal.manage_api_tokens": is_staff_member,
 }
 
 for name, predicate in PERMISSIONS.items():

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from portal.enums import ConflictReason, Role
-from portal.models import Membership, Notification, Unit, User
+from portal.models import ApiToken, Membership, Notification, Unit, User
 
 _CACHE_ATTR = "_portal_memberships"
 _CONFLICTS_ATTR = "_portal_conflicts"
@@ -109,6 +111,18 @@ def conflicted_units(user) -> dict[int, Conflict]:
         cached = _conflicts(rows, children)
         setattr(user, _CONFLICTS_ATTR, cached)
     return cached
+
+
+def has_totp(user) -> bool:
+    """Whether the user holds a TOTP authenticator (allauth MFA)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's unexpired API tokens, newest first (never their secret)."""
+    return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
 
 
 def users_with_role(role: str) -> QuerySet[User]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import selectors
-from portal.enums import Role
+from portal.enums import Role, TokenScope
 from portal.exceptions import PermissionDeniedError, PortalError
-from portal.models import Membership, Unit, User
+from portal.models import API_TOKEN_MAX_LIFETIME, ApiToken, Membership, Unit, User
 
 
 def _require(actor: User | None, permission: str) -> None:
@@ -128,3 +130,37 @@ def verify_phone(*, user: User, phone: str) -> None:
     from appeals.services.intake import attach_appeals_by_phone
 
     attach_appeals_by_phone(user=user, phone=phone)
+
+
+# A token's last use is written at most once a minute: not a write per request.
+API_TOKEN_USE_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def create_api_token(*, actor: User, name: str, scope: str, lifetime: datetime.timedelta) -> tuple[ApiToken, str]:
+    """A named token for a program, read-only or read-write, expiring within
+    90 days. Returns the row and the token string, which is shown once: only
+    its digest is stored. The view asks for reauthentication first."""
+    _require(actor, "portal.manage_api_tokens")
+    name = name.strip()
+    if not name:
+        raise PortalError(_("请给令牌起一个名字，说明它给哪个程序用。"), code="name_required", field="name")
+    if scope not in TokenScope.values:
+        raise PortalError(_("请选择只读或读写。"), code="unknown_scope", field="scope")
+    if not datetime.timedelta(0) < lifetime <= API_TOKEN_MAX_LIFETIME:
+        raise PortalError(_("令牌有效期为 1 到 90 天。"), code="lifetime_out_of_range", field="expiry_days")
+    return ApiToken.objects.create(user=actor, expiry=lifetime, name=name, scope=scope)
+
+
+def revoke_api_token(*, actor: User, token_id: str) -> None:
+    """Revoking deletes the row (knox's way): the token stops working at once.
+    Only the token's owner revokes it here."""
+    deleted, _detail = ApiToken.objects.filter(user=actor, pk=token_id).delete()
+    if not deleted:
+        raise PortalError(_("找不到这个令牌，它可能已被撤销或已过期。"), code="not_found", status=404)
+
+
+def record_api_token_use(*, token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

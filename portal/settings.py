@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -79,7 +80,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -115,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.ratelimits.RateLimitMiddleware",
+    "portal.middleware.StaffSessionMiddleware",
     "portal.middleware.StaffSecondFactorMiddleware",
     "portal.middleware.CodeRateLimitMiddleware",
 ]
@@ -266,8 +268,20 @@ ACCOUNT_RATE_LIMITS = {
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "民心榜"
-# Roles that must hold a second factor before they can use the portal.
-PORTAL_SECOND_FACTOR_ROLES = {"organiser", "dispatcher"}
+# Roles that must hold a second factor before they can use the portal: every
+# staff role (residents may enrol).
+PORTAL_SECOND_FACTOR_ROLES = {"organiser", "dispatcher", "unit_staff", "reviewer"}
+# Sensitive actions (revealing a resident's contact, voiding ballots,
+# publishing results, exporting personal data, creating API tokens) ask for
+# the password or the second factor again when the last authentication in the
+# session is older than this (portal.reauth).
+PORTAL_REAUTHENTICATION_SECONDS = 15 * 60
+ACCOUNT_REAUTHENTICATION_TIMEOUT = PORTAL_REAUTHENTICATION_SECONDS
+# Staff sessions end 8 hours after sign-in, or after 30 minutes without a
+# request (portal.middleware.StaffSessionMiddleware); residents keep the
+# remembered session.
+PORTAL_STAFF_SESSION_SECONDS = 8 * 3600
+PORTAL_STAFF_IDLE_SECONDS = 30 * 60
 
 # WeChat sign-in is wired but offered only when its keys are configured.
 WEIXIN_APP_ID = os.environ.get("WEIXIN_APP_ID", "")
@@ -340,9 +354,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a missing or bad token answers 401 with
-        # WWW-Authenticate rather than 403.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # WWW-Authenticate rather than 403. Both classes apply the staff
+        # second-factor rule after authenticating (portal.authentication).
+        "portal.authentication.ApiTokenAuthentication",
+        "portal.authentication.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -366,6 +381,16 @@ SPECTACULAR_SETTINGS = {
         "PhaseKindEnum": "cases.enums.PhaseKind",
         "TrackKindEnum": "cases.enums.TrackKind",
     },
+}
+
+# django-rest-knox: hashed tokens with expiry, one row per token (portal.ApiToken).
+KNOX_TOKEN_MODEL = "portal.ApiToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=30),
+    "AUTO_REFRESH": False,
+    # Recognisable in logs and secret scanners; knox hashes prefix and all.
+    "TOKEN_PREFIX": "mxb_",
 }
 
 # --- Background work (procrastinate on PostgreSQL) ----------------------------

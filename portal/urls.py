@@ -26,6 +26,10 @@ urlpatterns = [
     path("prefs/elder", views.set_elder_mode, name="set-elder-mode"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    # Outside /accounts/: the second-factor rule applies to these pages.
+    path("tokens/", views.api_tokens, name="api-tokens"),
+    path("tokens/new", views.create_api_token, name="api-token-create"),
+    path("tokens/revoke", views.revoke_api_token, name="api-token-revoke"),
     path("admin/", admin.site.urls),
     path("appeals/", include("appeals.urls")),
     path("open311/v2/", include("appeals.open311_urls")),

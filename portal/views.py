@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.shortcuts import redirect
 
-from portal import health, ratelimits
+from portal import health, ratelimits, selectors, services
 from portal.context_processors import ELDER_COOKIE
-from portal.exceptions import RateLimitedError
+from portal.exceptions import PortalError, RateLimitedError
+from portal.forms import ApiTokenForm
+from portal.reauth import require_recent_authentication
 
 RETRY_AFTER_SECONDS = 60
 
@@ -57,6 +63,62 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
     (allauth's, through handler429): as JSON or a page, with Retry-After."""
     return ratelimits.refusal_response(
         request, RateLimitedError(_("操作太频繁，请稍后再试。"), retry_after=RETRY_AFTER_SECONDS))
+
+
+def _token_page(request: HttpRequest, form: ApiTokenForm, *, created=None, secret: str = "", status: int = 200):
+    response = render(request, "portal/api_tokens.html", {
+        "form": form, "tokens": selectors.api_tokens_of(request.user), "created": created, "secret": secret,
+    }, status=status)
+    return response
+
+
+def _may_manage_tokens(request: HttpRequest) -> None:
+    if not request.user.has_perm("portal.manage_api_tokens"):
+        raise PermissionDenied
+
+
+@never_cache
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The staff member's API tokens: created, expiry, last use; revoke one."""
+    _may_manage_tokens(request)
+    return _token_page(request, ApiTokenForm())
+
+
+@never_cache
+@login_required
+@require_POST
+def create_api_token(request: HttpRequest) -> HttpResponse:
+    """A new token, shown once in this answer (only its digest is kept);
+    asks for the second factor again when the last one is not recent."""
+    _may_manage_tokens(request)
+    require_recent_authentication(request)
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, secret = services.create_api_token(
+                actor=request.user, name=data["name"], scope=data["scope"],
+                lifetime=datetime.timedelta(days=data["expiry_days"]),
+            )
+        except PortalError as exc:
+            form.add_error(exc.field, str(exc.message))
+        else:
+            return _token_page(request, ApiTokenForm(), created=token, secret=secret, status=201)
+    return _token_page(request, form, status=400)
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: HttpRequest) -> HttpResponse:
+    _may_manage_tokens(request)
+    try:
+        services.revoke_api_token(actor=request.user, token_id=request.POST.get("token", ""))
+    except PortalError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("令牌已撤销，使用它的程序将无法再访问。"))
+    return redirect("api-tokens")
 
 
 # Baselines for the load benchmarks (bench/): routed only when the setting
