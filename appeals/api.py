@@ -20,6 +20,7 @@ from portal import selectors as portal_selectors
 from portal.api import checked_query
 from portal.pagination import Pagination
 from portal.ratelimits import check_rate, counting_misses, own_rate_limit
+from portal.reauth import RecentAuthentication
 
 
 def _require(request, permission: str, obj=None) -> None:
@@ -427,7 +428,7 @@ class ContactDetailView(APIView):
     the dispatch centre and the unit handling the appeal now, with a reason.
     403 for anyone else, 400 without a reason; each reveal is one log row."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, RecentAuthentication]
 
     @extend_schema(request=RevealSerializer, responses=ContactSerializer)
     def post(self, request, appeal_id: int):

@@ -37,6 +37,7 @@ from appeals.models import Assignment, ExtensionRequest, OnlineClue
 from portal import selectors as portal_selectors
 from portal.media import private_file_response
 from portal.ratelimits import counting_misses, limit_writes
+from portal.reauth import reauthentication_required
 
 PAGE_SIZE = 30
 
@@ -233,6 +234,7 @@ def _part_forms(part, appeal) -> dict:
 
 @login_required
 @require_POST
+@reauthentication_required
 def reveal_contact(request: HttpRequest, appeal_id: int) -> HttpResponse:
     """The logged reveal (the only page that shows a resident's identity)."""
     form = ContactRevealForm(request.POST)

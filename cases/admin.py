@@ -16,6 +16,7 @@ from cases.exceptions import CaseError
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, PhaseChange, Track
 from portal.admin import PortalModelAdmin
 from portal.exports import csv_response, xlsx_response
+from portal.reauth import require_recent_authentication
 
 
 class TrackInline(admin.TabularInline):
@@ -149,6 +150,7 @@ class CaseEntryAdmin(PortalModelAdmin):
     def _export(self, request, queryset):
         if not request.user.has_perm("cases.export_entries"):
             raise CaseError(_("只有主办方可以导出案例。"))
+        require_recent_authentication(request)  # personal data leaves the portal
         return selectors.EXPORT_HEADER, selectors.export_rows(queryset)
 
     @admin.action(description=_("导出所选案例（CSV）"), permissions=["view"])

@@ -77,12 +77,12 @@ def dispatcher(db):
 
 @pytest.fixture
 def unit_staff(db):
-    return factories.StaffFactory(role="unit_staff")
+    return factories.StaffFactory(role="unit_staff", with_totp=True)
 
 
 @pytest.fixture
 def reviewer(db):
-    return factories.StaffFactory(role="reviewer")
+    return factories.StaffFactory(role="reviewer", with_totp=True)
 
 
 @pytest.fixture

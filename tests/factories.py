@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -10,7 +12,8 @@ from django.utils import timezone
 
 from portal import services
 from portal.enums import Role, UnitKind, UnitLevel
-from portal.models import Membership, Unit, User
+from portal.enums import TokenScope
+from portal.models import ApiToken, Membership, Unit, User
 
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TEST_PASSWORD = "correct-horse-battery-9"
@@ -102,13 +105,13 @@ class AuthenticatorFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(ResidentFactory):
-    """A verified user holding one role; organisers and dispatchers usually
-    with a TOTP authenticator (``with_totp=True``)."""
+    """A verified user holding one role, with a TOTP authenticator as every
+    staff role must hold (``with_totp=False`` for one who has not enrolled)."""
 
     class Params:
         role = Role.UNIT_STAFF
         unit = None
-        with_totp = False
+        with_totp = True
 
     membership = factory.RelatedFactory(
         MembershipFactory,
@@ -121,6 +124,25 @@ class StaffFactory(ResidentFactory):
         yes_declaration=factory.RelatedFactory(AuthenticatorFactory, factory_related_name="user"),
         no_declaration=None,
     )
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A knox token; the string a program sends is ``token.secret`` (only its
+    digest is stored)."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(StaffFactory)
+    name = factory.Sequence(lambda n: f"程序{n}")
+    scope = TokenScope.READ_WRITE
+    lifetime = _dt.timedelta(days=30)
+
+    @classmethod
+    def _create(cls, model_class, *args, lifetime, **kwargs):
+        token, secret = model_class.objects.create(expiry=lifetime, **kwargs)
+        token.secret = secret
+        return token
 
 
 # --- cases ---

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Campaign
+from portal.reauth import RecentAuthentication
 from voting import panel_selectors as selectors
 from voting import panel_services as services
 from voting.models import Criterion, Review
@@ -295,7 +296,9 @@ def _version_data(version) -> dict:
 
 class ResultsView(APIView):
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+        if self.request.method == "GET":
+            return [AllowAny()]
+        return [IsAuthenticated(), RecentAuthentication()]
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest published results (public), with every earlier version listed")
     def get(self, request, campaign_id: int):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Campaign
 from portal import exports
+from portal.reauth import reauthentication_required
 from voting import panel_selectors as selectors
 from voting import panel_services as services
 from voting.models import Review
@@ -240,6 +241,7 @@ def panel_reopen(request: HttpRequest, slug: str, review_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+@reauthentication_required
 def panel_publish(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _organiser_campaign(request, slug)
     form = PublishForm(request.POST)

@@ -26,6 +26,7 @@ from cases.models import Campaign, CaseEntry
 from portal import pagecache
 from portal.forms import filter_query
 from portal.ratelimits import client_ip, own_rate_limit
+from portal.reauth import reauthentication_required
 from voting import selectors, services
 from voting.enums import VoidRule
 from voting.exceptions import VotingError
@@ -262,6 +263,7 @@ def _void_initial(filters: dict) -> dict:
 
 @login_required
 @require_POST
+@reauthentication_required
 def void(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _organiser_campaign(request, slug)
     form = VoidForm(request.POST)

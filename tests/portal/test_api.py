@@ -1,7 +1,6 @@
 """The API's shape: errors, authentication, schema and docs."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -32,8 +31,8 @@ def test_unknown_api_path_answers_json_404(api):
 def test_token_authentication_identifies_the_unit_staff(api):
     unit = factories.UnitFactory(name="南城街道")
     staff = factories.StaffFactory(role="unit_staff", unit=unit)
-    token = Token.objects.create(user=staff)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = factories.ApiTokenFactory(user=staff, scope="read")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.secret}")
     body = api.get("/api/v1/me").json()
     assert body["roles"] == ["unit_staff"]
     assert body["unit"]["name"] == "南城街道"
@@ -51,7 +50,6 @@ def test_wrong_token_is_refused_with_the_error_shape(api):
 @pytest.mark.django_db
 def test_organiser_without_second_factor_is_refused_by_the_api(api):
     organiser = factories.StaffFactory(role="organiser", with_totp=False)
-    api.force_authenticate(organiser)
     api.force_login(organiser)
     response = api.get("/api/v1/me")
     assert response.status_code == 403

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.enums import EntryState
@@ -19,7 +18,7 @@ def url(case, campaign_id=None):
 @pytest.fixture
 def api(voter):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=voter).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.ApiTokenFactory(user=voter).secret}")
     return client
 
 
