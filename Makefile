@@ -48,6 +48,6 @@ bench: setup
 	@bash scripts/system_deps.sh bench
 	@$(WITH_SERVICES) $(PY) -m bench $(BENCH_ARGS)
 
-## Current TOTP code of the demo organiser and dispatcher
+## Current TOTP code of the demo staff accounts
 totp: services
 	@$(WITH_SERVICES) $(PY) manage.py demo_totp

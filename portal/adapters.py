@@ -126,6 +126,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         now = time.time()
         return not any(now - record["at"] < account_settings.REAUTHENTICATION_TIMEOUT for record in records)
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """allauth counts failed password sign-ins (ACCOUNT_RATE_LIMITS
+        "login_failed") per email or username only: every phone number would
+        share one counter, and five failures on any number would lock out all
+        phone sign-ins. Each number gets its own."""
+        if credentials.get("phone") and not credentials.get("email"):
+            credentials = {"email": credentials["phone"]}
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
     def get_reauthentication_methods(self, user) -> list[dict]:
         """Whoever holds an authenticator is asked for it, not the password:
         a sensitive action asks for the second factor again."""

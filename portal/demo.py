@@ -60,8 +60,9 @@ SUB_UNITS = [
 ]
 
 DEMO_PASSWORD = "minxin-demo-2026"
-# A fixed TOTP secret so that the demo staff can sign in: add it to an
-# authenticator app, or run `manage.py demo_totp` for the current code.
+# A fixed TOTP secret so that the demo staff can sign in (every staff role must
+# hold a second factor): add it to an authenticator app, or run
+# `manage.py demo_totp` for the current code.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
@@ -76,9 +77,9 @@ class DemoAccount:
 DEMO_ACCOUNTS = [
     DemoAccount(Role.ORGANISER, "organiser@demo.minxinbang.cn", "主办方 · 东莞市政务服务数据管理局", totp=True),
     DemoAccount(Role.DISPATCHER, "dispatcher@demo.minxinbang.cn", "派单员 · 12345热线中心", totp=True),
-    DemoAccount(Role.UNIT_STAFF, "nancheng@demo.minxinbang.cn", "单位 · 南城街道住房和城乡建设局"),
-    DemoAccount(Role.UNIT_STAFF, "dalang@demo.minxinbang.cn", "单位 · 大朗镇城市管理和综合执法分局"),
-    DemoAccount(Role.REVIEWER, "reviewer@demo.minxinbang.cn", "评审专家 · 市人大代表"),
+    DemoAccount(Role.UNIT_STAFF, "nancheng@demo.minxinbang.cn", "单位 · 南城街道住房和城乡建设局", totp=True),
+    DemoAccount(Role.UNIT_STAFF, "dalang@demo.minxinbang.cn", "单位 · 大朗镇城市管理和综合执法分局", totp=True),
+    DemoAccount(Role.REVIEWER, "reviewer@demo.minxinbang.cn", "评审专家 · 市人大代表", totp=True),
     DemoAccount("resident", "resident@demo.minxinbang.cn", "市民 · 已验证"),
 ]
 STAFF_UNITS = {

@@ -18,7 +18,7 @@ from allauth.account.forms import (
     SignupForm,
     VerifyPhoneForm,
 )
-from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.core.exceptions import ValidationError
@@ -220,6 +220,10 @@ class PortalVerifyPhoneForm(_CodeLabelMixin, VerifyPhoneForm):
 
 
 class TotpAuthenticateForm(_CodeLabelMixin, AuthenticateForm):
+    code_label = _("动态口令（身份验证器App上的6位数字）")
+
+
+class TotpReauthenticateForm(_CodeLabelMixin, ReauthenticateForm):
     code_label = _("动态口令（身份验证器App上的6位数字）")
 
 

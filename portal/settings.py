@@ -507,6 +507,7 @@ MFA_ADAPTER = "portal.adapters.PortalMFAAdapter"
 MFA_FORMS = {
     "authenticate": "portal.forms.TotpAuthenticateForm",
     "activate_totp": "portal.forms.ActivateTotpForm",
+    "reauthenticate": "portal.forms.TotpReauthenticateForm",
 }
 # One SMS text serves sign-in and phone verification: one lifetime for both.
 ACCOUNT_PHONE_VERIFICATION_TIMEOUT = ACCOUNT_LOGIN_BY_CODE_TIMEOUT

@@ -22,3 +22,13 @@ def sign_in(client, user, *, minutes_ago: float = 0) -> None:
     ]
     session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
     session.save()
+
+
+def totp_now(secret: str | None = None) -> str:
+    """The current code of the test TOTP secret (tests.factories)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    from tests.factories import TEST_TOTP_SECRET
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret or TEST_TOTP_SECRET, counter))

@@ -115,7 +115,7 @@ def test_dispatcher_queue_suggestion_dispatch_and_contact(api, world, dispatcher
     from appeals import services
 
     appeal = services.file_appeal(resident=resident, **world.report(item_id=world.item_manual.pk)).appeal
-    api.force_authenticate(dispatcher)
+    api.force_authenticate(dispatcher, token=factories.ApiTokenFactory(user=dispatcher))
     assert [row["id"] for row in api.get("/api/v1/appeals/queue").json()["results"]] == [appeal.pk]
     suggestion = api.get(f"/api/v1/appeals/{appeal.pk}/suggestion").json()["suggestion"]
     assert suggestion["primary_unit"]["id"] == world.bureau.pk and suggestion["auto_dispatch"] is False

@@ -10,6 +10,7 @@ from appeals.exceptions import AppealError
 from appeals.models import ContactView
 from tests import factories
 from tests.appeals.conftest import part_of
+from tests.signin import sign_in
 
 
 def test_dispatcher_and_units_on_the_work_order_see_contact_and_each_view_is_logged(world, resident, dispatcher):
@@ -45,7 +46,7 @@ def test_unit_loses_contact_access_after_returning(world, dispatched):
 
 
 def test_staff_page_masks_contact_until_revealed(client, world, dispatched):
-    client.force_login(world.bureau_staff)
+    sign_in(client, world.bureau_staff)
     page = client.get(reverse("appeals:staff-detail", args=[dispatched.pk])).content.decode()
     assert "138****8000" in page and "13800138000" not in page and "测试镇测试路与示范街交叉口东北角" not in page
     assert ContactView.objects.count() == 0

@@ -13,6 +13,7 @@ from cases.models import CaseEntry, EntryEvent, EntryImage
 from portal.enums import UnitLevel
 from tests import factories
 from tests.cases.conftest import complete_fields, jpeg_upload
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -270,7 +271,7 @@ def test_screening_by_unit_staff_via_the_page_is_forbidden(client, unit_staff, c
 
 def test_admin_exports_entries_as_csv_and_xlsx(client, organiser, campaign):
     entry = factories.CaseEntryFactory(campaign=campaign, title="加装电梯", unit=factories.UnitFactory(name="南城街道住建局"))
-    client.force_login(organiser)
+    sign_in(client, organiser)
     url = reverse("admin:cases_caseentry_changelist")
     csv = client.post(url, {"action": "export_csv", "_selected_action": [entry.pk]})
     assert csv["Content-Type"].startswith("text/csv")

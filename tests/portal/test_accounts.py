@@ -11,7 +11,6 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user
 from django.test import Client
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from portal import outbox
 from portal.models import User
-from tests import factories
+from tests import factories, signin
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +43,7 @@ def wrong(code: str) -> str:
 
 
 def totp_now(secret: str = factories.TEST_TOTP_SECRET) -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(secret, counter))
+    return signin.totp_now(secret)
 
 
 def page(response) -> str:
@@ -453,7 +451,8 @@ def test_staff_sign_in_with_a_password(client, unit_staff):
         LOGIN, {"login": unit_staff.email, "password": factories.TEST_PASSWORD, "method": "password"}
     )
 
-    assert response.status_code == 302
+    assert response["Location"] == MFA_AUTHENTICATE
+    client.post(MFA_AUTHENTICATE, {"code": totp_now()})
     assert signed_in_user(client) == unit_staff
 
 
@@ -566,9 +565,17 @@ def test_wrong_code_does_not_activate_totp(client):
     assert client.get("/")["Location"] == reverse("mfa_activate_totp")
 
 
-def test_unit_staff_and_residents_are_not_asked_for_totp(client, unit_staff, resident):
-    client.force_login(unit_staff)
-    assert client.get("/").status_code == 200
+@pytest.mark.parametrize("role", ["unit_staff", "reviewer"])
+def test_unit_staff_and_reviewers_without_totp_must_set_it_up_first(client, role):
+    staff = factories.StaffFactory(role=role, with_totp=False)
+    sign_in_with_password(client, staff)
+
+    assert client.get("/")["Location"] == reverse("mfa_activate_totp")
+    api = client.get("/api/v1/me")
+    assert (api.status_code, api.json()["error"]["code"]) == (403, "second_factor_required")
+
+
+def test_residents_are_not_asked_for_totp(client, resident):
     client.force_login(resident)
     assert client.get("/").status_code == 200
 

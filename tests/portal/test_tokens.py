@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from portal.models import ApiToken
 from tests import factories
-from tests.signin import sign_in
+from tests.signin import sign_in, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -289,8 +289,6 @@ def test_creating_a_token_asks_for_the_second_factor_again_after_15_minutes(clie
 
 
 def test_token_is_created_after_reauthenticating_with_the_second_factor(client, organiser):
-    from tests.portal.test_accounts import totp_now
-
     sign_in(client, organiser, minutes_ago=16)
     reauth = client.post("/tokens/new", {"name": "脚本", "scope": "read_write", "expiry_days": "7"})["Location"]
 

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from rest_framework.test import APIClient
 
+from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, submit
 from voting import panel_services as services
 from voting.models import FinalistCut, ResultVersion, Review
@@ -135,7 +136,8 @@ def test_standings_publication_and_correction_through_the_api(api, campaign, org
     cases, people = panel(campaign, organiser, [1000, 800])
     for person, a, b in zip(people, (80, 85, 90), (90, 95, 94)):
         submit(campaign, person, cases[0], a)
-    api.force_authenticate(organiser)
+    # A program publishes with a read-write token (no interactive reauthentication).
+    api.force_authenticate(organiser, token=factories.ApiTokenFactory(user=organiser))
     live = api.get(f"{base(campaign)}/panel/standings").json()
     assert (live["submitted"], live["assigned"]) == (3, 6)
     assert [r["missing_reviews"] for r in live["rows"]] == [0, 3]
@@ -150,7 +152,7 @@ def test_standings_publication_and_correction_through_the_api(api, campaign, org
     assert api.post(f"/api/v1/panel/reviews/{review.pk}/reopen", {"reason": "录入错误"}, format="json").json()["state"] == "draft"
     api.force_authenticate(people[0])
     api.post(f"{base(campaign)}/panel/cases/{cases[0].pk}/review", body(campaign, 20), format="json")
-    api.force_authenticate(organiser)
+    api.force_authenticate(organiser, token=factories.ApiTokenFactory(user=organiser))
     assert api.post(f"{base(campaign)}/results", {}, format="json").json()["error"]["code"] == "reason_required"
     assert api.post(f"{base(campaign)}/results", {"reason": "更正"}, format="json").status_code == 201
     api.force_authenticate(None)

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from cases.models import CaseEntry
 from tests import factories
 from tests.voting.panel_setup import closed_campaign, marks, panel, reviewer, submit
+from tests.signin import sign_in
 from voting import panel_services as services
 from voting.models import PanelSettings, ResultVersion, Review
 from voting.panel_enums import ReviewState
@@ -132,7 +133,7 @@ def test_organiser_desk_selects_invites_assigns_reopens_and_publishes(client, ca
     from tests.voting.panel_setup import cases_with_votes
 
     cases = cases_with_votes(campaign, [30, 20, 10])
-    client.force_login(organiser)
+    sign_in(client, organiser)
     slug = campaign.slug
     assert client.get(reverse("voting:panel-manage", kwargs={"slug": slug})).status_code == 200
     client.post(reverse("voting:panel-finalists", kwargs={"slug": slug}))

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from portal import pagecache
 from tests import factories
+from tests.signin import sign_in
 from voting import services
 from voting.models import Ballot, VoidBatch
 
@@ -215,7 +216,7 @@ def test_review_filters_that_pass_still_apply_beside_a_refused_one(client, organ
 def test_review_page_voids_by_rule_with_a_reason(client, organiser, campaign, cases):
     for n in range(3):
         services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
-    client.force_login(organiser)
+    sign_in(client, organiser)
     url = reverse("voting:void", kwargs={"slug": campaign.slug})
     response = client.post(url, {"rule": "ip", "ip": "27.38.105.77", "reason": ""}, follow=True)
     assert "请写明作废原因" in response.content.decode()
