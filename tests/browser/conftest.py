@@ -106,7 +106,9 @@ def sign_in_with_cookie(page, user, live_server) -> None:
     from django.conf import settings
     from django.test import Client
 
+    from tests.signin import sign_in
+
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)  # as allauth records it: sensitive actions see a fresh sign-in
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])

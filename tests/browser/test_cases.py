@@ -13,6 +13,7 @@ from cases.enums import EntryState
 from cases.models import CaseEntry
 from tests import factories
 from tests.browser.conftest import check_a11y, screenshot, sign_in_with_cookie
+from tests.signin import totp_now
 
 TITLE = "推进老旧小区加装电梯惠民工程"
 
@@ -40,6 +41,9 @@ def test_unit_enters_organiser_accepts_resident_finds_it(phone_page, new_phone_p
     page.locator("#id_pw_login").fill(staff.email)
     page.locator("#id_password").fill(factories.TEST_PASSWORD)
     page.get_by_role("button", name="用密码登录").click()
+    # Every staff role holds a second factor.
+    page.locator("#id_code").fill(totp_now())
+    page.get_by_role("button", name="验证并登录").click()
     expect(page).to_have_url(re.compile(r"/cases/mine/$"))
     expect(page.get_by_role("heading", name="本单位案例")).to_be_visible()
     check_a11y(page, context="my entries")
