@@ -10,6 +10,8 @@ token's scope: a read-only token may only use safe methods.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
@@ -56,3 +58,22 @@ class PortalSessionAuthentication(SessionAuthentication):
         if result is not None:
             refuse_without_second_factor(result[0])
         return result
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the token header (drf-spectacular)."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token mxb_…`: a token made on the portal's /tokens/ page (hashed, scoped, expiring).",
+        }
+
+
+class PortalSessionScheme(SessionScheme):
+    target_class = PortalSessionAuthentication

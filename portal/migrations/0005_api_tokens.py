@@ -14,12 +14,16 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0004_verified_contacts_unique'),
+        # knox's own migrations create knox_authtoken although the model is
+        # swapped for portal.ApiToken; it is dropped below, after them.
+        ('knox', '0009_extend_authtoken_field'),
     ]
 
     operations = [
         migrations.RunSQL(
             sql=[
                 "DROP TABLE IF EXISTS authtoken_token CASCADE",
+                "DROP TABLE IF EXISTS knox_authtoken CASCADE",
                 "DELETE FROM django_migrations WHERE app = 'authtoken'",
                 "DELETE FROM auth_permission WHERE content_type_id IN"
                 " (SELECT id FROM django_content_type WHERE app_label = 'authtoken')",

@@ -56,7 +56,7 @@ def test_staff_page_masks_contact_until_revealed(client, world, dispatched):
 
 
 def test_organiser_page_shows_no_contact_and_no_reveal_button(client, world, dispatched, organiser):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     page = client.get(reverse("appeals:staff-detail", args=[dispatched.pk])).content.decode()
     assert "13800138000" not in page and reverse("appeals:contact", args=[dispatched.pk]) not in page
     assert client.post(reverse("appeals:contact", args=[dispatched.pk]), {"purpose": "site"}).status_code == 403

@@ -104,6 +104,7 @@ def test_inbox_buckets_and_constant_queries(client, world, resident, django_asse
     assert page.count("路口井盖缺失") == 11
     due = part_of(first, world.bureau).due_at
     with time_machine.travel(due + dt.timedelta(minutes=1), tick=False):
+        client.force_login(world.bureau_staff)  # days later: the idle staff session has ended
         overdue = client.get(reverse("appeals:inbox"), {"bucket": "overdue"})
     assert overdue.context["counts"]["overdue"] == 11 and overdue.context["page"].paginator.count == 11
     assert client.get(reverse("appeals:inbox"), {"bucket": "in_progress"}).context["counts"]["in_progress"] == 0

@@ -29,6 +29,7 @@ EXPECTED = {
     "portal.view_review_panel": {"reviewer"},
     "portal.act_as_verified_resident": {"resident", "unit_staff", "dispatcher", "reviewer", "organiser"},
     "portal.view_task_queue": {"organiser"},
+    "portal.manage_api_tokens": {"unit_staff", "dispatcher", "reviewer", "organiser"},
 }
 
 
