@@ -130,6 +130,11 @@ class StaffSessionMiddleware:
         if now - seen_at >= self.SEEN_RESOLUTION:
             self.seen(session, now)
 
+    @classmethod
+    def forget(cls, session) -> None:
+        session.pop(cls.SIGNED_IN_KEY, None)
+        session.pop(cls.SEEN_KEY, None)
+
     def seen(self, session, now: float) -> None:
         session[self.SEEN_KEY] = now
         session.set_expiry(settings.PORTAL_STAFF_IDLE_SECONDS + self.SEEN_RESOLUTION)
