@@ -44,8 +44,7 @@ def tree(db):
 def staff_reviewer(campaign, unit):
     """A reviewer with no declared affiliation who is also staff of `unit`."""
     user = reviewer(campaign)
-    factories.MembershipFactory(user=user, role="unit_staff", unit=unit)
-    factories.AuthenticatorFactory(user=user)
+    factories.MembershipFactory(user=user, role="unit_staff", unit=unit)  # staff factories carry TOTP already
     return user
 
 
