@@ -51,10 +51,10 @@ def test_not_ready_when_redis_is_down(client, live_worker, settings):
 
 def test_not_ready_while_a_migration_is_not_applied(client, live_worker):
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_migrations WHERE app = 'portal' AND name = '0004_api_tokens'")
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'portal' AND name = '0005_api_tokens'")
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["migrations"] == {"ok": False, "pending": ["portal.0004_api_tokens"]}
+    assert response.json()["migrations"] == {"ok": False, "pending": ["portal.0005_api_tokens"]}
 
 
 def test_not_ready_when_the_queue_is_backed_up(client, live_worker, settings):

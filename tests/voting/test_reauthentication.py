@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_voiding_16_minutes_after_signing_in_asks_for_the_code_then_voids(client, organiser, campaign, cases):
-    services.cast_vote(voter=factories.ResidentFactory(), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
+    services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk, ip="27.38.105.77")
     sign_in(client, organiser, minutes_ago=16)
     url = reverse("voting:void", kwargs={"slug": campaign.slug})
 
