@@ -18,13 +18,14 @@ from tests.signin import sign_in, totp_now
 pytestmark = pytest.mark.django_db
 
 PHONE = "13800138000"
+REASON = {"purpose": "callback"}
 
 
 def test_reveal_16_minutes_after_signing_in_sends_to_reauthentication(client, world, dispatched):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         sign_in(client, world.bureau_staff)
         traveller.shift(datetime.timedelta(minutes=16))
-        response = client.post(reverse("appeals:contact", args=[dispatched.pk]))
+        response = client.post(reverse("appeals:contact", args=[dispatched.pk]), REASON)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_reauthenticate"))
@@ -35,7 +36,7 @@ def test_reveal_14_minutes_after_signing_in_needs_no_new_code(client, world, dis
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         sign_in(client, world.bureau_staff)
         traveller.shift(datetime.timedelta(minutes=14))
-        response = client.post(reverse("appeals:contact", args=[dispatched.pk]))
+        response = client.post(reverse("appeals:contact", args=[dispatched.pk]), REASON)
 
     assert PHONE in response.content.decode()
     assert ContactView.objects.count() == 1
@@ -43,7 +44,7 @@ def test_reveal_14_minutes_after_signing_in_needs_no_new_code(client, world, dis
 
 def test_contact_is_revealed_once_the_second_factor_is_given_again(client, world, dispatched):
     sign_in(client, world.bureau_staff, minutes_ago=16)
-    reauthenticate = client.post(reverse("appeals:contact", args=[dispatched.pk]))["Location"]
+    reauthenticate = client.post(reverse("appeals:contact", args=[dispatched.pk]), REASON)["Location"]
     assert "动态口令" in client.get(reauthenticate).content.decode()
 
     response = client.post(reauthenticate, {"code": totp_now()})
@@ -54,7 +55,7 @@ def test_contact_is_revealed_once_the_second_factor_is_given_again(client, world
 
 def test_wrong_code_on_reauthentication_reveals_nothing(client, world, dispatched):
     sign_in(client, world.bureau_staff, minutes_ago=16)
-    reauthenticate = client.post(reverse("appeals:contact", args=[dispatched.pk]))["Location"]
+    reauthenticate = client.post(reverse("appeals:contact", args=[dispatched.pk]), REASON)["Location"]
     code = totp_now()
 
     response = client.post(reauthenticate, {"code": f"{(int(code) + 1) % 1_000_000:06d}"})
@@ -67,13 +68,13 @@ def test_api_session_must_have_authenticated_within_15_minutes_to_reveal(world, 
     api = APIClient()
     sign_in(api, world.bureau_staff, minutes_ago=16)
 
-    refused = api.get(f"/api/v1/appeals/{dispatched.pk}/contact")
+    refused = api.post(f"/api/v1/appeals/{dispatched.pk}/contact", {"reason": "回访"}, format="json")
 
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "reauthentication_required"
     assert not ContactView.objects.exists()
     sign_in(api, world.bureau_staff)
-    assert api.get(f"/api/v1/appeals/{dispatched.pk}/contact").json()["phone"] == PHONE
+    assert api.post(f"/api/v1/appeals/{dispatched.pk}/contact", {"reason": "回访"}, format="json").json()["phone"] == PHONE
 
 
 def test_read_write_token_reveals_and_read_only_token_never_does(world, dispatched):
@@ -81,5 +82,5 @@ def test_read_write_token_reveals_and_read_only_token_never_does(world, dispatch
     for scope, status in (("read", 403), ("read_write", 200)):
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Token {factories.ApiTokenFactory(user=staff, scope=scope).secret}")
-        assert api.get(f"/api/v1/appeals/{dispatched.pk}/contact").status_code == status, scope
+        assert api.post(f"/api/v1/appeals/{dispatched.pk}/contact", {"reason": "回访"}, format="json").status_code == status, scope
     assert ContactView.objects.count() == 1

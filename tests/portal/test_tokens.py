@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 STAFF_ROLES = ["organiser", "dispatcher", "unit_staff", "reviewer"]
 UNSAFE = ("post", "put", "patch", "delete")
 # Sensitive actions: a read-only token is never enough for them (portal.reauth).
-SENSITIVE = {("get", "/api/v1/appeals/999999/contact"), ("post", "/api/v1/campaigns/999999/results")}
+SENSITIVE = {("post", "/api/v1/appeals/999999/contact"), ("post", "/api/v1/campaigns/999999/results")}
 AUTH_REFUSALS = {"second_factor_required", "read_only_token", "authentication_failed", "not_authenticated"}
 
 
@@ -80,7 +80,7 @@ def code(response) -> str | None:
 
 def test_the_matrix_covers_every_api_view():
     assert len(ENDPOINTS) >= 60
-    assert ("get", "/api/v1/appeals/999999/contact") in ENDPOINTS
+    assert ("post", "/api/v1/appeals/999999/contact") in ENDPOINTS
     assert ("post", "/api/v1/campaigns/999999/results") in ENDPOINTS
 
 
