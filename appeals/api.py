@@ -675,3 +675,75 @@ class RectificationCheckView(APIView):
                                                      **body.validated_data)
         return Response({"id": rectification.pk, "state": rectification.state})
 
+
+
+# --- Moderation before publication (issue 15) ---------------------------------------
+
+from appeals.selectors import moderation as moderation_selectors  # noqa: E402
+
+
+def _parts(parts) -> list[dict]:
+    return [{"original": original, "public": public, "kind": kind} for original, public, kind in parts]
+
+
+class ModerationQueueView(APIView):
+    """Appeals waiting for a moderator, oldest first (dispatch centre)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        _require(request, "appeals.moderate_publication")
+        rows = moderation_selectors.moderation_queue()[:100]
+        return Response({"results": [
+            {"id": a.pk, "tracking_number": a.tracking_number, "public_title": a.public_title, "submitted_at": a.submitted_at}
+            for a in rows
+        ]})
+
+
+class ModerationSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["publish", "refuse"])
+    title = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ModerationView(APIView):
+    """GET: the original beside the redacted text, span by span; POST: publish (with the
+    edited public text) or refuse with a reason."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=dict)
+    def get(self, request, appeal_id: int):
+        _require(request, "appeals.moderate_publication")
+        review = moderation_selectors.review_of(appeal_id)
+        appeal = review.appeal
+        return Response({
+            "id": appeal.pk, "tracking_number": appeal.tracking_number, "moderation": appeal.moderation,
+            "public_title": appeal.public_title, "public_description": appeal.public_description,
+            "title_parts": _parts(review.title_parts), "description_parts": _parts(review.description_parts),
+        })
+
+    @extend_schema(request=ModerationSerializer, responses=dict)
+    def post(self, request, appeal_id: int):
+        body = ModerationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        appeal = services.moderate_appeal(
+            actor=request.user, appeal_id=appeal_id, publish=data["decision"] == "publish",
+            title=data.get("title", ""), description=data.get("description", ""), reason=data.get("reason", ""),
+        )
+        return Response({"id": appeal.pk, "moderation": appeal.moderation, "is_public": appeal.is_public})
+
+
+class WithdrawConsentView(APIView):
+    """The resident withdraws consent to publish: the appeal leaves the wall at once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request, tracking_number: str):
+        appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        appeal = services.withdraw_publish_consent(user=request.user, appeal_id=appeal.pk)
+        return Response({"publish_consent": appeal.publish_consent, "is_public": appeal.is_public})

@@ -141,6 +141,17 @@ class EventKind(models.TextChoices):
     RECTIFICATION = "rectification", _("整改")
     CLUSTER_REPLY = "cluster_reply", _("类案统一答复")
     PUBLIC_TEXT = "public_text", _("公开内容编辑")
+    MODERATION = "moderation", _("公开审核")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("撤回公开")
+
+
+class Moderation(models.TextChoices):
+    """Publication review: nothing reaches the wall before a moderator approves it."""
+
+    NONE = "none", _("无需审核")
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已审核公开")
+    REFUSED = "refused", _("不予公开")
 
 
 class ClueState(models.TextChoices):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from appeals import deadlines
-from appeals.enums import AppealState, Channel, PartRole, PartState, Urgency
+from appeals.enums import AppealState, Channel, Moderation, PartRole, PartState, Urgency
 from appeals.models import Item, Responsibility
 from portal.timeutils import LOCAL_TZ
 
@@ -172,7 +172,7 @@ APPEAL_COLUMNS = [
     "urgency", "title", "description", "address", "contact_name", "contact_phone", "publish_consent", "source_url",
     "submitted_at", "dispatch_due_at", "first_dispatched_at", "dispatched_at", "primary_unit_id", "handling_due_at",
     "first_reply_at", "resolved_at", "resolution", "return_count", "updated_at", "is_public", "public_hidden",
-    "public_title", "public_description", "me_too_count", "category_id",
+    "public_title", "public_description", "me_too_count", "category_id", "moderation",
 ]
 
 
@@ -350,7 +350,9 @@ def generate(
                         written.ratings += 1
                         state = AppealState.CLOSED
         consent = rng.random() < 0.8
-        is_public = bool(consent and publishable)
+        # Published history counts as moderated; about one in four hundred waits in the moderation queue.
+        moderation = (Moderation.PENDING if (first_number + n) % 400 == 7 else Moderation.APPROVED) if consent and publishable else Moderation.NONE
+        is_public = moderation == Moderation.APPROVED
         tracking = f"{prefix}-{submitted.year}-H{first_number + n + 1:07d}"
         updated = max(t for t in (submitted, first_dispatched, dispatched, first_reply, resolved, rating_at) if t is not None and t <= now)
         appeal_rows.append((
@@ -358,7 +360,7 @@ def generate(
             f"hist-{prefix}-{first_number + n}", item_id, area_id, urgency, title, real, f"{area_name}{_fill('{road}{no}号', random.Random(text_seed), False)}",
             "陈女士", f"138{rng.randint(10000000, 99999999)}", consent, "", submitted, dispatch_due, first_dispatched,
             dispatched, unit_id if dispatched else None, handling_due, first_reply, resolved, resolution, returned, updated,
-            is_public, False, title, public, 0, category_id,
+            is_public, False, title, public, 0, category_id, moderation,
         ))
         if timeline and dispatched is not None:
             part_state = PartState.RESOLVED if resolved else PartState.REPLIED if first_reply else PartState.ACCEPTED

@@ -19,6 +19,7 @@ from appeals.enums import (
     ClusterState,
     RectificationState,
     AppealState,
+    Moderation,
     Channel,
     ClueState,
     DeadlineUnit,
@@ -206,6 +207,16 @@ class Appeal(models.Model):
         related_name="+",
     )
     public_edited_at = models.DateTimeField(_("公开内容编辑时间"), null=True, blank=True)
+    # Publication review (moderation queue): the wall shows only approved appeals.
+    moderation = models.CharField(
+        _("公开审核"), max_length=16, choices=Moderation.choices, default=Moderation.NONE, db_default=Moderation.NONE
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    moderation_reason = models.CharField(_("审核意见"), max_length=500, blank=True)
     me_too_count = models.PositiveIntegerField(_("“我也遇到”人数"), default=0)
     # The item's category, kept with the item (the wall filters by it at a million rows).
     category = models.ForeignKey(
@@ -232,6 +243,11 @@ class Appeal(models.Model):
                 condition=Q(resolved_at__isnull=True) | Q(state__in=["resolved", "rated", "closed", "reopened"]),
                 name="appeals_appeal_resolved_state",
             ),
+            # Nothing reaches the wall without the resident's consent and a moderator's approval.
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(publish_consent=True, moderation="approved"),
+                name="appeals_appeal_public_moderated",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "dispatch_due_at"], name="appeals_appeal_queue"),
@@ -244,6 +260,7 @@ class Appeal(models.Model):
             models.Index(fields=["area", "-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_wall_area"),
             models.Index(fields=["primary_unit", "-submitted_at", "-id"], condition=Q(is_public=True), name="appeals_wall_unit"),
             models.Index(fields=["resolved_at"], name="appeals_appeal_resolved"),
+            models.Index(fields=["submitted_at", "id"], condition=Q(moderation="pending"), name="appeals_moderation_queue"),
             models.Index(fields=["first_dispatched_at"], name="appeals_appeal_dispatched"),
             models.Index(fields=["submitted_at"], name="appeals_appeal_submitted"),
         ]

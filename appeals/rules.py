@@ -103,6 +103,8 @@ PERMISSIONS = {
     "appeals.check_rectification": is_dispatcher,
     # The public wall and clusters.
     "appeals.edit_public_text": is_dispatcher,
+    # The moderation queue: the dispatch centre reads the original beside the redacted text.
+    "appeals.moderate_publication": is_dispatcher,
     "appeals.manage_clusters": is_dispatcher,
     "appeals.view_clusters": is_dispatcher | is_organiser,
     # Statistics export (the figures themselves are public).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals import views, views_public
+from appeals import views, views_moderation, views_public
 
 app_name = "appeals"
 
@@ -34,6 +34,10 @@ urlpatterns = [
     path("stats/awards/<int:track_id>/", views_public.award, name="award"),
     # Follow-up work of staff.
     path("s/<int:appeal_id>/public-text/", views_public.public_text, name="public-text"),
+    # Moderation before publication.
+    path("centre/moderation/", views_moderation.queue, name="moderation"),
+    path("centre/moderation/<int:appeal_id>/", views_moderation.review, name="moderation-review"),
+    path("t/<str:tracking_number>/withdraw-consent/", views_moderation.withdraw_consent, name="withdraw-consent"),
     path("rectifications/<int:rectification_id>/submit/", views_public.submit_rectification, name="rectification-submit"),
     path("rectifications/<int:rectification_id>/check/", views_public.check_rectification, name="rectification-check"),
     path("centre/clusters/", views_public.clusters, name="clusters"),

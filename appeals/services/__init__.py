@@ -20,7 +20,7 @@ from appeals.services.clusters import (
     split_cluster,
 )
 from appeals.services.privacy import require_reveal, reveal_contact
-from appeals.services.publication import add_me_too, edit_public_text
+from appeals.services.publication import add_me_too, edit_public_text, moderate_appeal, withdraw_publish_consent
 from appeals.services.ratings import check_rectification, rate_appeal, submit_rectification, sweep_ratings
 from appeals.services.stats import recompute_all, recompute_daily_stats, recompute_recent
 from appeals.services.work import (

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appeals.enums import EventKind
+from appeals.enums import EventKind, Moderation
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
 from appeals.redaction import redact_for
@@ -32,32 +32,96 @@ def _bump_wall() -> None:
     transaction.on_commit(bump)
 
 
-def publishable(appeal: Appeal) -> bool:
-    """Public when the resident agreed, the item may be published and the
-    dispatch centre has not withheld it."""
+def may_be_published(appeal: Appeal) -> bool:
+    """The resident agreed, the item may be published and the dispatch centre has not withheld it."""
     return bool(appeal.publish_consent and appeal.item_id and appeal.item.publishable and not appeal.public_hidden)
 
 
+def publishable(appeal: Appeal) -> bool:
+    """Public when it may be published and a moderator approved its public text."""
+    return may_be_published(appeal) and appeal.moderation == Moderation.APPROVED
+
+
 def prepare_public_text(appeal: Appeal) -> None:
-    """Fills the redacted title and text (unless a dispatcher edited them) and the flag; the caller saves."""
+    """Fills the redacted title and text (unless a moderator edited them), queues the
+    appeal for moderation when it may be published, and sets the flag; the caller saves."""
     if appeal.public_edited_at is None:
         appeal.public_title = redact_for(appeal, appeal.title)[:80]
         appeal.public_description = redact_for(appeal, appeal.description)
+    if appeal.moderation == Moderation.NONE and may_be_published(appeal):
+        appeal.moderation = Moderation.PENDING
     appeal.is_public = publishable(appeal)
     appeal.category_id = appeal.item.category_id if appeal.item_id else None
 
 
 def refresh_publication(appeal: Appeal) -> None:
     """Called by intake and dispatch (the item decides publishability and the category)."""
-    before = (appeal.is_public, appeal.public_title, appeal.public_description, appeal.category_id)
+    fields = ("is_public", "public_title", "public_description", "category_id", "moderation")
+    before = tuple(getattr(appeal, f) for f in fields)
     prepare_public_text(appeal)
-    if before != (appeal.is_public, appeal.public_title, appeal.public_description, appeal.category_id):
-        Appeal.objects.filter(pk=appeal.pk).update(
-            is_public=appeal.is_public, public_title=appeal.public_title, public_description=appeal.public_description,
-            category_id=appeal.category_id,
-        )
+    if before != tuple(getattr(appeal, f) for f in fields):
+        Appeal.objects.filter(pk=appeal.pk).update(**{f: getattr(appeal, f) for f in fields})
         if appeal.is_public or before[0]:
             _bump_wall()
+
+
+@transaction.atomic
+def moderate_appeal(
+    *, actor: User, appeal_id: int, publish: bool, title: str = "", description: str = "", reason: str = ""
+) -> Appeal:
+    """A moderator reads the redacted text beside the original, masks more or unmasks,
+    and publishes it, or refuses with a reason. Only an appeal the resident still
+    agrees to publish can be published; the decision is an event on the timeline."""
+    require(actor, "appeals.moderate_publication")
+    appeal = lock_appeal(appeal_id)
+    if not may_be_published(appeal):
+        raise AppealError(_("市民未同意公开或该诉求不可公开，不能发布。"), code="not_publishable", status=409)
+    reason = (reason or "").strip()
+    if publish:
+        appeal.public_title = _text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
+        appeal.public_description = _text(description, field="description", label=_("公开内容"), minimum=10, maximum=2000)
+        appeal.public_edited_by, appeal.public_edited_at = actor, timezone.now()
+        appeal.moderation = Moderation.APPROVED
+    else:
+        if len(reason) < 2:
+            raise AppealError(_("请填写不予公开的理由。"), code="invalid", status=400, field="reason")
+        appeal.moderation = Moderation.REFUSED
+    appeal.moderation_reason = reason[:500]
+    appeal.moderated_by, appeal.moderated_at = actor, timezone.now()
+    was_public = appeal.is_public
+    appeal.is_public = publishable(appeal)
+    appeal.save(update_fields=[
+        "public_title", "public_description", "public_edited_by", "public_edited_at", "moderation",
+        "moderation_reason", "moderated_by", "moderated_at", "is_public", "updated_at",
+    ])
+    if appeal.is_public or was_public:
+        _bump_wall()
+    record_event(
+        appeal=appeal, kind=EventKind.MODERATION, actor=actor, public=False,
+        reason=(_("审核通过，已在问政墙公开") if publish else _("不予公开：%(reason)s") % {"reason": reason})
+        + (("；" + reason) if publish and reason else ""),
+    )
+    return appeal
+
+
+@transaction.atomic
+def withdraw_publish_consent(*, user: User, appeal_id: int) -> Appeal:
+    """The resident withdraws consent at any time: the appeal leaves the wall (and its
+    cached pages) at once and leaves the moderation queue."""
+    appeal = lock_appeal(appeal_id)
+    require(user, "appeals.track_appeal", appeal)
+    if not appeal.publish_consent:
+        return appeal
+    was_public = appeal.is_public
+    appeal.publish_consent = False
+    appeal.moderation = Moderation.NONE
+    appeal.is_public = False
+    appeal.save(update_fields=["publish_consent", "moderation", "is_public", "updated_at"])
+    if was_public:
+        _bump_wall()
+    record_event(appeal=appeal, kind=EventKind.CONSENT_WITHDRAWN, actor=user, public=False,
+                 reason=_("市民撤回公开同意"))
+    return appeal
 
 
 @transaction.atomic

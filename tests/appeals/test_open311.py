@@ -8,6 +8,7 @@ import pytest
 
 from appeals.models import Appeal, Open311Key
 from tests import factories
+from tests.appeals.conftest import approve
 
 BASE = "/open311/v2"
 
@@ -55,7 +56,9 @@ def test_post_then_get_json(client, world, key):
     [created] = response.json()
     appeal = Appeal.objects.get(tracking_number=created["service_request_id"])
     assert (appeal.channel, appeal.item, appeal.area, appeal.submitted_by) == ("open311", world.item, world.area, key.account)
-    assert appeal.state == "dispatched" and appeal.is_public
+    assert appeal.state == "dispatched" and appeal.moderation == "pending" and not appeal.is_public
+    assert client.get(f"{BASE}/requests/{created['service_request_id']}.json").status_code == 404
+    assert approve(appeal).is_public
     [row] = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
     assert row["service_request_id"] == created["service_request_id"] and row["status"] == "open"
     assert (row["service_code"], row["agency_responsible"], row["address"]) == ("CG-01", world.bureau.name, world.area.name)
@@ -76,6 +79,7 @@ def test_post_then_get_xml(client, world, key):
     root = ET.fromstring(response.content)
     assert response.status_code == 201 and root.tag == "service_requests"
     number = root.find("request/service_request_id").text
+    approve(Appeal.objects.get(tracking_number=number))
     detail = ET.fromstring(client.get(f"{BASE}/requests/{number}.xml").content)
     assert detail.tag == "service_requests" and detail.find("request/status").text == "open"
     assert detail.find("request/service_code").text == "CG-01"
@@ -146,6 +150,7 @@ def test_every_xml_answer_parses_strictly_even_with_control_characters_in_the_te
     """An appeal's text or a catalogue name holding characters XML 1.0 cannot
     carry (ESC, vertical tab, U+FFFE…; PostgreSQL already refuses NUL) must not break a client's parser."""
     number = post(client, api_key=key.key, **{"attribute[area]": world.area.code}).json()[0]["service_request_id"]
+    approve(Appeal.objects.get(tracking_number=number))
     Appeal.objects.filter(tracking_number=number).update(public_description=f"井盖{CONTROL}不见了")
     type(world.item).objects.filter(pk=world.item.pk).update(name=f"井盖{CONTROL}缺失")
     answers = [

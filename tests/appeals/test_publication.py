@@ -9,7 +9,7 @@ from appeals.enums import AppealState
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
 from tests import factories
-from tests.appeals.conftest import work_through
+from tests.appeals.conftest import approve, work_through
 
 
 def test_consenting_publishable_appeal_is_public_with_redacted_text(world, file_appeal):
@@ -33,7 +33,8 @@ def test_reclassification_at_dispatch_follows_the_item(world, file_appeal, dispa
     assert not appeal.is_public
     services.dispatch_appeal(actor=dispatcher, appeal_id=appeal.pk, primary_unit_id=world.bureau.pk, item_id=world.item.pk)
     appeal.refresh_from_db()
-    assert appeal.is_public
+    assert appeal.moderation == "pending" and not appeal.is_public
+    assert approve(appeal).is_public
 
 
 def test_wall_lists_filters_and_searches(client, world, file_appeal):
