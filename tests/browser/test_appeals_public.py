@@ -38,6 +38,8 @@ def test_bad_rating_rectified_public_page_and_dashboard(phone_page, new_phone_pa
         description=DESCRIPTION, address="南城街道鸿福路88号", contact_name="陈女士", contact_phone="13800138000",
         publish_consent=True,
     ).appeal
+    services.moderate_appeal(actor=dispatcher, appeal_id=appeal.pk, publish=True, title=appeal.public_title,
+                             description=appeal.public_description)
     part = appeal.assignments.get()
     services.accept_part(actor=staff, assignment_id=part.pk)
     services.reply_to_appeal(actor=staff, assignment_id=part.pk, body=REPLY)
