@@ -27,6 +27,10 @@ def test_demo_seed_is_complete_and_rerunnable():
     # The demo unit accounts have work in their inboxes.
     assert Appeal.objects.filter(primary_unit__name="南城街道住房和城乡建设局").count() >= 4
     assert Appeal.objects.filter(assignments__unit__name="大朗镇城市管理和综合执法分局").exists()
+    # The wall shows moderated appeals and a few wait in the moderation queue.
+    demo_appeals = Appeal.objects.filter(idempotency_key__startswith="demo-")
+    assert demo_appeals.filter(is_public=True, moderation="approved").count() >= 5
+    assert demo_appeals.filter(is_public=False, moderation="pending").exists()
 
 
 
@@ -50,3 +54,4 @@ def test_demo_history_looks_like_a_city_year():
     assert 0.9 < year.reply_rate <= 1 and 0.95 < year.right_first_time_rate < 1
     assert DailyStat.objects.count() > 10_000
     assert Appeal.objects.filter(is_public=True).count() > 20_000
+    assert 20 < history.filter(moderation="pending").count() < 200
