@@ -48,8 +48,11 @@ def prepare_public_text(appeal: Appeal) -> None:
     if appeal.public_edited_at is None:
         appeal.public_title = redact_for(appeal, appeal.title)[:80]
         appeal.public_description = redact_for(appeal, appeal.description)
-    if appeal.moderation == Moderation.NONE and may_be_published(appeal):
-        appeal.moderation = Moderation.PENDING
+    if may_be_published(appeal):
+        if appeal.moderation == Moderation.NONE:
+            appeal.moderation = Moderation.PENDING
+    elif appeal.moderation == Moderation.PENDING:
+        appeal.moderation = Moderation.NONE  # reclassified to an item that may not be published
     appeal.is_public = publishable(appeal)
     appeal.category_id = appeal.item.category_id if appeal.item_id else None
 
