@@ -679,6 +679,7 @@ class RectificationCheckView(APIView):
 
 # --- Moderation before publication (issue 15) ---------------------------------------
 
+from appeals.enums import ModerationDecision  # noqa: E402
 from appeals.selectors import moderation as moderation_selectors  # noqa: E402
 
 
@@ -691,7 +692,7 @@ class ModerationQueueView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=dict)
+    @extend_schema(operation_id="appeals_moderation_queue", responses=dict)
     def get(self, request):
         _require(request, "appeals.moderate_publication")
         rows = moderation_selectors.moderation_queue()[:100]
@@ -702,7 +703,7 @@ class ModerationQueueView(APIView):
 
 
 class ModerationSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["publish", "refuse"])
+    decision = serializers.ChoiceField(choices=ModerationDecision.choices)
     title = serializers.CharField(required=False, allow_blank=True, max_length=80)
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
@@ -714,7 +715,7 @@ class ModerationView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=dict)
+    @extend_schema(operation_id="appeals_moderation_review", responses=dict)
     def get(self, request, appeal_id: int):
         _require(request, "appeals.moderate_publication")
         review = moderation_selectors.review_of(appeal_id)

@@ -154,6 +154,11 @@ class Moderation(models.TextChoices):
     REFUSED = "refused", _("不予公开")
 
 
+class ModerationDecision(models.TextChoices):
+    PUBLISH = "publish", _("公开到问政墙")
+    REFUSE = "refuse", _("不予公开")
+
+
 class ClueState(models.TextChoices):
     NEW = "new", _("待核实")
     VERIFIED = "verified", _("已核实")

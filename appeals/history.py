@@ -172,7 +172,7 @@ APPEAL_COLUMNS = [
     "urgency", "title", "description", "address", "contact_name", "contact_phone", "publish_consent", "source_url",
     "submitted_at", "dispatch_due_at", "first_dispatched_at", "dispatched_at", "primary_unit_id", "handling_due_at",
     "first_reply_at", "resolved_at", "resolution", "return_count", "updated_at", "is_public", "public_hidden",
-    "public_title", "public_description", "me_too_count", "category_id", "moderation",
+    "public_title", "public_description", "me_too_count", "category_id", "moderation", "moderation_reason",
 ]
 
 
@@ -360,7 +360,7 @@ def generate(
             f"hist-{prefix}-{first_number + n}", item_id, area_id, urgency, title, real, f"{area_name}{_fill('{road}{no}号', random.Random(text_seed), False)}",
             "陈女士", f"138{rng.randint(10000000, 99999999)}", consent, "", submitted, dispatch_due, first_dispatched,
             dispatched, unit_id if dispatched else None, handling_due, first_reply, resolved, resolution, returned, updated,
-            is_public, False, title, public, 0, category_id, moderation,
+            is_public, False, title, public, 0, category_id, moderation, "",
         ))
         if timeline and dispatched is not None:
             part_state = PartState.RESOLVED if resolved else PartState.REPLIED if first_reply else PartState.ACCEPTED

@@ -558,6 +558,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AppealPartRoleEnum": "appeals.enums.PartRole",
     "AppealChannelEnum": "appeals.enums.Channel",
     "AppealUrgencyEnum": "appeals.enums.Urgency",
+    "ModerationDecisionEnum": "appeals.enums.ModerationDecision",
+    # Named so that the two "decision" fields (screening, moderation) do not collide.
+    "ScreeningDecisionEnum": ["accept", "reject", "request_changes"],
 }
 
 # --- Appeals in public (appeals app, issue 7) ----------------------------------
