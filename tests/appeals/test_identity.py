@@ -21,6 +21,7 @@ from appeals import services
 from appeals.models import ContactView
 from tests import factories
 from tests.appeals.conftest import part_of
+from tests.signin import sign_in
 
 NAME, PHONE, ADDRESS = "陈晓梅", "13912345678", "测试镇测试路与示范街交叉口东北角"
 ACCOUNT_EMAIL = "chenxiaomei@example.cn"
@@ -136,7 +137,7 @@ def test_admin_shows_the_resident_masked(client, scene):
 @pytest.mark.parametrize("role", ROLES)
 def test_reveal_by_page_is_for_the_handling_unit_and_dispatch_centre_and_logs_one_row(client, scene, role):
     user = scene.people[role]
-    client.force_login(user)
+    sign_in(client, user)  # a reveal asks for an authentication within 15 minutes
     url = reverse("appeals:contact", args=[scene.appeal.pk])
     response = client.post(url, {"purpose": "callback", "detail": ""})
     if role in ALLOWED:
@@ -155,7 +156,8 @@ def test_reveal_by_page_is_for_the_handling_unit_and_dispatch_centre_and_logs_on
 def test_reveal_by_api_is_for_the_handling_unit_and_dispatch_centre_and_logs_one_row(scene, role):
     user = scene.people[role]
     api = APIClient()
-    api.force_authenticate(user)
+    # A program reveals with a read-write token (no interactive reauthentication).
+    api.force_authenticate(user, token=factories.ApiTokenFactory(user=user))
     url = f"/api/v1/appeals/{scene.appeal.pk}/contact"
     response = api.post(url, {"reason": "核实现场位置"}, format="json")
     if role in ALLOWED:
@@ -171,14 +173,15 @@ def test_reveal_by_api_is_for_the_handling_unit_and_dispatch_centre_and_logs_one
 
 def test_reveal_without_a_reason_is_refused_and_logs_nothing(client, scene):
     user = scene.people["handling_unit"]
-    client.force_login(user)
+    sign_in(client, user)  # a reveal asks for an authentication within 15 minutes
     url = reverse("appeals:contact", args=[scene.appeal.pk])
     for data in ({}, {"purpose": "other", "detail": "  "}, {"purpose": "nonsense"}):
         response = client.post(url, data)
         assert response.status_code == 400
         assert_no_identity(response.content.decode())
     api = APIClient()
-    api.force_authenticate(user)
+    # A program reveals with a read-write token (no interactive reauthentication).
+    api.force_authenticate(user, token=factories.ApiTokenFactory(user=user))
     api_url = f"/api/v1/appeals/{scene.appeal.pk}/contact"
     for data in ({}, {"reason": ""}, {"reason": "   "}):
         response = api.post(api_url, data, format="json")
@@ -189,7 +192,7 @@ def test_reveal_without_a_reason_is_refused_and_logs_nothing(client, scene):
 
 
 def test_other_purpose_is_logged_with_the_typed_text(client, scene):
-    client.force_login(scene.people["dispatcher"])
+    sign_in(client, scene.people["dispatcher"])
     client.post(reverse("appeals:contact", args=[scene.appeal.pk]), {"purpose": "other", "detail": "市民来电要求改约时间"})
     assert ContactView.objects.get().reason == "其他：市民来电要求改约时间"
 
