@@ -6,7 +6,6 @@ import time
 
 from django.conf import settings
 from django.contrib import auth, messages
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from portal import rules as portal_rules
+from portal.errors import error_answer
 
 
 class PortalLocaleMiddleware:
@@ -61,9 +61,7 @@ class RejectNulCharacterMiddleware:
         if not has_nul_character(request) or request.path.startswith(self.OWN_ERRORS):
             return self.get_response(request)
         message = _("地址中含有不能使用的字符（%00）。")
-        if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
-        return render(request, "portal/error.html", {"status": 400, "message": message}, status=400)
+        return error_answer(request, 400, "invalid", message)
 
 
 class StaffSecondFactorMiddleware:
@@ -199,6 +197,4 @@ class RequestSizeLimitMiddleware:
             return self.get_response(request)
         message = _("提交的内容太大（%(size).1f MB），一次最多 %(limit)d MB：请减少照片张数或压缩后再传。") % {
             "size": length / 1_048_576, "limit": limit // 1_048_576}
-        if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": "request_too_large", "message": message, "fields": {}}}, status=413)
-        return render(request, "portal/error.html", {"status": 413, "message": message}, status=413)
+        return error_answer(request, 413, "request_too_large", message)

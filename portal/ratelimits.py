@@ -24,10 +24,10 @@ import logging
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
 
+from portal.errors import error_answer
 from portal.exceptions import RateLimitedError
 
 logger = logging.getLogger(__name__)
@@ -82,10 +82,7 @@ def count_failure(request: HttpRequest, action: str, **values: str) -> None:
 
 def refusal_response(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
     """The 429 answer of a page or an API path, with Retry-After."""
-    if request.path.startswith("/api/") or request.headers.get("accept", "").startswith("application/json"):
-        response = JsonResponse({"error": {"code": exc.code, "message": str(exc.message), "fields": {}}}, status=429)
-    else:
-        response = render(request, "portal/error.html", {"message": exc.message, "status": 429}, status=429)
+    response = error_answer(request, 429, exc.code, str(exc.message))
     response["Retry-After"] = str(exc.retry_after)
     return response
 
