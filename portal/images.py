@@ -152,27 +152,26 @@ def process_uploads(uploads: Sequence[UploadedFile]) -> list[ProcessedImage]:
     """Every photo of one request: all are checked from their headers, and the
     pixels they would decode to are held to the request's budget, before any
     is decoded. A refusal names the photo (``ImageRejected.number``)."""
-    probes = []
-    for number, upload in enumerate(uploads, start=1):
-        try:
-            probes.append(_probe(upload))
-        except ImageRejected as exc:
-            exc.number = number
-            raise
+    probes = _each_numbered(_probe, uploads)
     budget = settings.PORTAL_IMAGE_REQUEST_PIXELS
     if sum(probe.decoded_pixels for probe in probes) > budget:
         raise ImageRejected(
             _("这些照片合计太大，请减少张数或缩小后再传（一次合计不超过 %(limit)d 万像素）。") % {"limit": budget // 10_000},
             code="images_too_big",
         )
-    processed = []
-    for number, probe in enumerate(probes, start=1):
+    return _each_numbered(_decode, probes)
+
+
+def _each_numbered(step, items: Sequence) -> list:
+    """`step` on each item; a refusal names which photo (1-based) it was."""
+    done = []
+    for number, item in enumerate(items, start=1):
         try:
-            processed.append(_decode(probe))
+            done.append(step(item))
         except ImageRejected as exc:
             exc.number = number
             raise
-    return processed
+    return done
 
 
 def _decode(probe: _Probe) -> ProcessedImage:
