@@ -8,6 +8,6 @@ urlpatterns = [
 ]
 
 # The expert panel's API (issue 5).
-from voting.panel_api_urls import urlpatterns as panel_urlpatterns  # noqa: E402
+from voting.panel.api_urls import urlpatterns as panel_urlpatterns  # noqa: E402
 
 urlpatterns += panel_urlpatterns

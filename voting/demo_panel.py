@@ -26,9 +26,10 @@ from portal import demo as portal_demo
 from portal import services as portal_services
 from portal import timeutils
 from portal.models import User
-from voting import panel_selectors, panel_services
 from voting.models import CaseTally, ResultVersion, VoteSnapshot
-from voting.panel_enums import ReviewerCategory
+from voting.panel import selectors as panel_selectors
+from voting.panel import services as panel_services
+from voting.panel.enums import ReviewerCategory
 
 SLUG = "dongguan-2020"
 TITLE = "第二届东莞市民点赞榜"

@@ -226,13 +226,13 @@ class VoteSnapshot(models.Model):
 
 # =============================================================================
 # Expert panel and final standings (issue 5): finalists, reviewers, criteria,
-# reviews and marks, published results. The rules live in voting.panel_services,
-# the arithmetic in voting.standings (pure).
+# reviews and marks, published results. The rules live in voting.panel.services,
+# the arithmetic in voting.panel.standings (pure).
 # =============================================================================
 
 from decimal import Decimal  # noqa: E402
 
-from voting.panel_enums import (  # noqa: E402
+from voting.panel.enums import (  # noqa: E402
     Aggregate,
     AssignmentMode,
     PanelAction,

@@ -41,7 +41,7 @@ def select_due_finalists(timestamp: int) -> None:
     """Every minute: campaigns whose voting has closed get their finalists
     (an existing cut is never replaced by the system)."""
     from cases.models import Campaign
-    from voting import panel_services
+    from voting.panel import services as panel_services
 
     for campaign in Campaign.objects.filter(pk__in=panel_services.campaigns_due_for_finalists()):
         try:

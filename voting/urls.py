@@ -14,6 +14,6 @@ urlpatterns = [
 ]
 
 # The expert panel's pages (issue 5).
-from voting.panel_urls import urlpatterns as panel_urlpatterns  # noqa: E402
+from voting.panel.urls import urlpatterns as panel_urlpatterns  # noqa: E402
 
 urlpatterns += panel_urlpatterns

@@ -13,7 +13,7 @@ from tests.browser.conftest import check_a11y, screenshot, sign_in_with_cookie
 from tests.factories import StaffFactory
 from tests.voting.panel_setup import closed_campaign, panel, submit
 from voting.models import Review
-from voting.panel_enums import ReviewState
+from voting.panel.enums import ReviewState
 
 
 @pytest.mark.django_db(transaction=True)

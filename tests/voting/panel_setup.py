@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from cases.models import Campaign, CaseEntry
 from tests import factories
-from voting import panel_services
+from voting.panel import services as panel_services
 from voting.models import CaseTally
 
 

@@ -9,9 +9,9 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, submit
-from voting import panel_services as services
+from voting.panel import services
 from voting.models import FinalistCut, ResultVersion, Review
-from voting.panel_enums import ReviewState
+from voting.panel.enums import ReviewState
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from portal.enums import ConflictReason
 from portal.selectors import conflicted_units
 from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, reviewer
-from voting import panel_selectors as selectors
-from voting import panel_services as services
+from voting.panel import selectors
+from voting.panel import services
 from voting.models import Assignment, Review
 
 

@@ -6,10 +6,10 @@ import pytest
 from portal import demo as portal_demo
 from portal.selectors import affiliated_unit_ids
 from voting import demo_panel
-from voting import panel_selectors as selectors
+from voting.panel import selectors
 from voting import selectors as voting_selectors
 from voting.models import Assignment, CaseTally, ResultVersion, Review, VoteSnapshot
-from voting.panel_enums import ReviewState
+from voting.panel.enums import ReviewState
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from portal.enums import Role
 from portal.selectors import affiliated_unit_ids
 from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, set_votes, submit
-from voting import panel_selectors as selectors
-from voting import panel_services as services
+from voting.panel import selectors
+from voting.panel import services
 from voting.models import (
     Assignment,
     Criterion,
@@ -28,7 +28,7 @@ from voting.models import (
     ResultVersion,
     Review,
 )
-from voting.panel_enums import AssignmentMode, PanelAction, ReviewerCategory, ReviewState
+from voting.panel.enums import AssignmentMode, PanelAction, ReviewerCategory, ReviewState
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from cases.models import CaseEntry
 from tests import factories
 from tests.voting.panel_setup import closed_campaign, marks, panel, reviewer, submit
 from tests.signin import sign_in
-from voting import panel_services as services
+from voting.panel import services
 from voting.models import PanelSettings, ResultVersion, Review
-from voting.panel_enums import ReviewState
+from voting.panel.enums import ReviewState
 
 
 @pytest.fixture

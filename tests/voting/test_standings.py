@@ -11,8 +11,8 @@ from decimal import localcontext
 
 import pytest
 
-from voting.panel_enums import Aggregate, VoteMethod
-from voting.standings import (
+from voting.panel.enums import Aggregate, VoteMethod
+from voting.panel.standings import (
     CaseInput,
     Criterion,
     ReviewInput,

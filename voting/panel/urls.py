@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from voting import panel_views as views
+from voting.panel import views
 
 urlpatterns = [
     path("panel/", views.panel_home, name="panel-home"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from voting import panel_api as api
+from voting.panel import api
 
 P = "campaigns/<int:campaign_id>/panel"
 

@@ -29,8 +29,8 @@ from voting.models import (
     Review,
     ReviewerProfile,
 )
-from voting.panel_enums import ReviewState
-from voting.standings import (
+from voting.panel.enums import ReviewState
+from voting.panel.standings import (
     CaseInput,
     ReviewInput,
     Standings,
@@ -38,7 +38,7 @@ from voting.standings import (
     compute_standings,
     outlier_hints,
 )
-from voting.standings import Criterion as CriterionSpec
+from voting.panel.standings import Criterion as CriterionSpec
 
 # The defaults of DESIGN.md: name, weight (= maximum mark), guidance.
 DEFAULT_CRITERIA = (
@@ -224,7 +224,7 @@ def marks_after_submitting(user, case: CaseEntry) -> list[OtherMark] | None:
     criteria = criteria_of(case.campaign)
     specs = [_spec(c) for c in criteria]
     labels = reviewer_labels(case.campaign)
-    from voting.standings import review_total
+    from voting.panel.standings import review_total
 
     result = []
     for review in Review.objects.filter(case=case, state=ReviewState.SUBMITTED).prefetch_related("marks").order_by("pk"):

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from cases.models import Campaign
 from portal import exports
 from portal.reauth import reauthentication_required
-from voting import panel_selectors as selectors
-from voting import panel_services as services
+from voting.panel import selectors
+from voting.panel import services
 from voting.models import Review
-from voting.panel_enums import Aggregate, VoteMethod
-from voting.panel_forms import (
+from voting.panel.enums import Aggregate, VoteMethod
+from voting.panel.forms import (
     CriterionFormSet,
     InviteForm,
     PanelSettingsForm,

@@ -1,6 +1,6 @@
 """Writes of the expert panel: one function per business action, each in one
 transaction with its permission checked inside. The arithmetic of the
-standings is in voting.standings; this module decides *who* and *when*."""
+standings is in voting.panel.standings; this module decides *who* and *when*."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from portal.enums import Role
 from portal.exceptions import PortalError
 from portal.models import Unit, User
 from portal.selectors import conflicted_units, conflicted_units_of
-from voting import panel_selectors as selectors
+from voting.panel import selectors
 from voting.models import (
     Assignment,
     Criterion,
@@ -35,8 +35,8 @@ from voting.models import (
     Review,
     ReviewerProfile,
 )
-from voting.panel_enums import Aggregate, AssignmentMode, PanelAction, ReviewerCategory, ReviewState, VoteMethod
-from voting.standings import Standings, select_finalists as cut_finalists
+from voting.panel.enums import Aggregate, AssignmentMode, PanelAction, ReviewerCategory, ReviewState, VoteMethod
+from voting.panel.standings import Standings, select_finalists as cut_finalists
 
 
 class PanelError(PortalError):

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from voting.panel_enums import Aggregate, VoteMethod
+from voting.panel.enums import Aggregate, VoteMethod
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Unit
-from voting.panel_enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
+from voting.panel.enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
 
 
 def plain(number: Decimal) -> str:

@@ -14,10 +14,10 @@ from rest_framework.views import APIView
 
 from cases.models import Campaign
 from portal.reauth import RecentAuthentication
-from voting import panel_selectors as selectors
-from voting import panel_services as services
+from voting.panel import selectors
+from voting.panel import services
 from voting.models import Criterion, Review
-from voting.panel_enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
+from voting.panel.enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
 
 
 def _campaign(campaign_id: int) -> Campaign:
