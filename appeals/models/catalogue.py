@@ -1,0 +1,127 @@
+"""The catalogue that routes appeals: categories and items (目录清单),
+areas (镇街), the responsibility list (责任清单) and the holiday calendar
+that working-day deadlines count with."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from appeals.enums import DeadlineUnit, HolidayKind, Urgency
+
+
+class Holiday(models.Model):
+    """A public holiday, or a weekend day that is worked (调休上班)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    kind = models.CharField(_("类型"), max_length=16, choices=HolidayKind.choices, default=HolidayKind.HOLIDAY)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
+
+
+class Category(models.Model):
+    """A major category of the catalogue (目录清单大类)."""
+
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("诉求大类")
+        verbose_name_plural = _("诉求大类")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Item(models.Model):
+    """An item of the catalogue: what a resident can report, how urgent it is
+    by default, and how long the unit has to handle it."""
+
+    category = models.ForeignKey(Category, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="items")
+    code = models.CharField(_("编码"), max_length=24, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    keywords = models.CharField(_("检索词"), max_length=200, blank=True)
+    default_urgency = models.CharField(_("默认紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
+    deadline_value = models.PositiveIntegerField(_("办理时限"), default=5)
+    deadline_unit = models.CharField(
+        _("时限单位"), max_length=16, choices=DeadlineUnit.choices, default=DeadlineUnit.WORKING_DAYS
+    )
+    publishable = models.BooleanField(_("可公开"), default=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求事项")
+        verbose_name_plural = _("诉求事项")
+        ordering = ["category__position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="appeals_item_unique_name"),
+            models.CheckConstraint(condition=Q(deadline_value__gte=1), name="appeals_item_deadline_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.name} › {self.name}"
+
+    @property
+    def deadline_label(self) -> str:
+        return f"{self.deadline_value} {self.get_deadline_unit_display()}"
+
+
+class Area(models.Model):
+    """A district or town (镇街) used by routing; optionally its government unit."""
+
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    unit = models.ForeignKey(
+        "portal.Unit", verbose_name=_("对应单位"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("区域（镇街）")
+        verbose_name_plural = _("区域（镇街）")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Responsibility(models.Model):
+    """Responsibility list (责任清单): item × area → primary unit and
+    co-handlers. A row without an area applies city-wide unless a row for
+    the appeal's own area exists."""
+
+    item = models.ForeignKey(Item, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="responsibilities")
+    area = models.ForeignKey(
+        Area, verbose_name=_("区域"), on_delete=models.CASCADE, null=True, blank=True, related_name="responsibilities",
+        help_text=_("留空表示全市通用"),
+    )
+    primary_unit = models.ForeignKey(
+        "portal.Unit", verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="primary_responsibilities"
+    )
+    co_units = models.ManyToManyField(
+        "portal.Unit", verbose_name=_("协办单位"), blank=True, related_name="co_responsibilities"
+    )
+    auto_dispatch = models.BooleanField(_("允许自动派单"), default=True)
+
+    class Meta:
+        verbose_name = _("责任清单")
+        verbose_name_plural = _("责任清单")
+        ordering = ["item__code", "area__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "area"], nulls_distinct=False, name="appeals_responsibility_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} · {self.area or _('全市')} → {self.primary_unit}"

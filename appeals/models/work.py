@@ -1,0 +1,137 @@
+"""The work order: each unit's part of an appeal (主办/协办), its replies,
+requests for more time and the deadline sweep's escalations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appeals.enums import PART_OPEN_STATES, EscalationKind, ExtensionState, PartRole, PartState, Recipient
+from appeals.models.appeals import Appeal
+
+
+class Assignment(models.Model):
+    """One unit's part of the appeal's work order (主办 or 协办)."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("portal.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="appeal_assignments")
+    role = models.CharField(_("角色"), max_length=16, choices=PartRole.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=PartState.choices, default=PartState.DISPATCHED)
+    instructions = models.TextField(_("分工说明"), blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("派单人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    return_until = models.DateTimeField(_("可退回截止"))
+    due_soon_at = models.DateTimeField(_("临期提醒时间"))
+    due_at = models.DateTimeField(_("办理时限"))
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("工单分项")
+        verbose_name_plural = _("工单分项")
+        ordering = ["appeal", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"], condition=Q(role=PartRole.PRIMARY, state__in=PART_OPEN_STATES),
+                name="appeals_assignment_one_primary",
+            ),
+            models.UniqueConstraint(
+                fields=["appeal", "unit"], condition=Q(state__in=PART_OPEN_STATES),
+                name="appeals_assignment_unit_once",
+            ),
+            models.CheckConstraint(condition=Q(due_at__gt=F("dispatched_at")), name="appeals_assignment_due_after"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "state", "due_at"], name="appeals_assignment_inbox"),
+            models.Index(fields=["state", "due_soon_at"], name="appeals_assignment_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal.tracking_number} · {self.unit} · {self.get_role_display()}"
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role == PartRole.PRIMARY
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in PART_OPEN_STATES
+
+
+class Reply(models.Model):
+    """A public reply from a unit on the work order (primary or co-handler)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="replies")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("答复内容"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["created_at", "pk"]
+
+
+class ExtensionRequest(models.Model):
+    """A unit asks for more time on its part; a dispatcher decides."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    extra_working_days = models.PositiveSmallIntegerField(_("延长工作日"))
+    reason = models.TextField(_("理由"))
+    state = models.CharField(max_length=16, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    previous_due_at = models.DateTimeField(null=True, blank=True)
+    new_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(state=ExtensionState.PENDING), name="appeals_extension_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_working_days__gte=1, extra_working_days__lte=30), name="appeals_extension_days_range"
+            ),
+        ]
+
+
+class Escalation(models.Model):
+    """One notice of the deadline sweep. The unique key is what keeps two
+    workers (or a restart) from notifying twice about the same deadline."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="escalations")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="escalations")
+    kind = models.CharField(max_length=24, choices=EscalationKind.choices)
+    recipient = models.CharField(max_length=24, choices=Recipient.choices)
+    recipient_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("督办提醒")
+        verbose_name_plural = _("督办提醒")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal", "assignment", "kind", "recipient", "deadline"],
+                nulls_distinct=False,
+                name="appeals_escalation_once",
+            ),
+        ]
