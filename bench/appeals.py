@@ -40,18 +40,19 @@ def load(*, count: int, seed: int = 7) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from appeals import demo, history
     from appeals.models import Appeal
     from appeals.services import stats as stats_services
-    from portal import demo as portal_demo
+    from demo import appeals as appeals_demo
+    from demo import appeals_history as history
+    from demo import portal as portal_demo
     from portal.models import User
     from portal.timeutils import local_day
 
     report: dict = {}
     with transaction.atomic():
         units = portal_demo.seed_units()
-        demo.seed_holidays()
-        demo.seed_catalogue(units)
+        appeals_demo.seed_holidays()
+        appeals_demo.seed_catalogue(units)
     have = Appeal.objects.filter(idempotency_key__startswith="hist-BN-").count()
     now = timezone.now()
     if have < count:

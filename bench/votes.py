@@ -56,7 +56,7 @@ def setup(*, votes: int, voters: int, seed: int = 2021) -> dict:
     from cases import services as case_services
     from cases.enums import EntryState, PhaseKind
     from cases.models import CaseEntry
-    from portal import demo as portal_demo
+    from demo import portal as portal_demo
     from portal import timeutils
     from portal.models import User
     from voting.models import VotingRules

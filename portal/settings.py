@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "cases",
     "voting",
     "appeals",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
+from demo.portal import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

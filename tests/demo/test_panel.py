@@ -3,9 +3,9 @@ mark in, results published; re-running changes nothing."""
 
 import pytest
 
-from portal import demo as portal_demo
+from demo import panel as demo_panel
+from demo import portal as portal_demo
 from portal.selectors import affiliated_unit_ids
-from voting import demo_panel
 from voting.panel import selectors
 from voting import selectors as voting_selectors
 from voting.models import Assignment, CaseTally, ResultVersion, Review, VoteSnapshot

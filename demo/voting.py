@@ -1,4 +1,4 @@
-"""Demo data of public voting: the demo campaign's vote is open (cases.demo
+"""Demo data of public voting: the demo campaign's vote is open (demo.cases
 puts today inside its voting phase) with a realistic history so far.
 
 - 5,000 verified demo voters (voter0001@demo.minxinbang.cn …) who vote on
@@ -25,12 +25,13 @@ from itertools import accumulate
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from cases import demo as cases_demo
 from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign, CaseEntry
+from demo import cases as cases_demo
+from demo import panel as demo_panel
 from portal import timeutils
 from portal.models import User
-from voting import demo_panel, services
+from voting import services
 from voting.models import Ballot, CaseTally, VoidBatch, VoterDay, VoteRequest, VoteSnapshot, VotingRules
 
 VOTERS = 5000

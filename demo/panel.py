@@ -18,11 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
-from cases import demo as cases_demo
 from cases import services as case_services
 from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign, CaseEntry
-from portal import demo as portal_demo
+from demo import cases as cases_demo
+from demo import portal as portal_demo
 from portal import services as portal_services
 from portal import timeutils
 from portal.models import User
@@ -146,7 +146,7 @@ def seed(*, stdout=None) -> Campaign | None:
         return campaign
     organiser = User.objects.filter(email="organiser@demo.minxinbang.cn").first()
     if organiser is None:
-        return None  # portal.demo makes the organiser first
+        return None  # demo.portal makes the organiser first
     rng = random.Random(2020)
     if campaign is None:
         campaign = case_services.create_campaign(

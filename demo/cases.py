@@ -21,7 +21,7 @@ from cases import posters, services
 from cases.enums import EntryAction, EntryState, PhaseKind
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage
 from cases.richtext import sanitise_story
-from portal import demo as portal_demo
+from demo import portal as portal_demo
 from portal import timeutils
 from portal.enums import UnitKind, UnitLevel
 from portal.images import process_upload

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from appeals import demo
 from appeals.models import Appeal, Category, Item, OnlineClue, Responsibility
-from portal import demo as portal_demo
+from demo import appeals as appeals_demo
+from demo import portal as portal_demo
 
 
 @pytest.mark.django_db
 def test_demo_seed_is_complete_and_rerunnable():
     portal_demo.seed()
-    first = demo.seed()
+    first = appeals_demo.seed()
     counts = (Category.objects.count(), Item.objects.count(), Responsibility.objects.count(), Appeal.objects.count())
     assert counts[0] >= 18 and counts[1] >= 150 and counts[2] >= 1000
     assert set(Appeal.objects.values_list("state", flat=True)) >= {
@@ -20,7 +20,7 @@ def test_demo_seed_is_complete_and_rerunnable():
     }
     assert set(Appeal.objects.values_list("channel", flat=True)) == {"web", "hotline", "online_clue"}
     assert OnlineClue.objects.filter(state="new").exists()
-    second = demo.seed()
+    second = appeals_demo.seed()
     assert second["appeals_created"] == second["history_created"] == 0
     assert first["appeals_created"] + first["history_created"] == counts[3]
     assert (Category.objects.count(), Item.objects.count(), Responsibility.objects.count(), Appeal.objects.count()) == counts
@@ -40,8 +40,8 @@ def test_demo_history_looks_like_a_city_year():
     from appeals.selectors import stats
 
     portal_demo.seed()
-    result = demo.seed()  # its speed is not under test here (timed asserts fail on a loaded machine)
-    assert result["history_created"] == demo.HISTORY_COUNT
+    result = appeals_demo.seed()  # its speed is not under test here (timed asserts fail on a loaded machine)
+    assert result["history_created"] == appeals_demo.HISTORY_COUNT
     history = Appeal.objects.filter(idempotency_key__startswith="hist-DG-")
     assert history.count() == 36_000 and history.values("area").distinct().count() >= 30
     ratings = Rating.objects.count()

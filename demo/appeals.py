@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from appeals import services
 from appeals.enums import AppealState, DeadlineUnit, HolidayKind, Moderation, Urgency
 from appeals.models import Appeal, Area, Category, Holiday, Item, OnlineClue, Responsibility
-from portal import demo as portal_demo
+from demo import portal as portal_demo
 from portal.models import Unit, User
 
 U, G = Urgency.URGENT, Urgency.GENERAL
@@ -334,9 +334,9 @@ def seed_history(*, count: int = HISTORY_COUNT, stdout=None) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from appeals import history
     from appeals.services import clusters as cluster_services
     from appeals.services import stats as stats_services
+    from demo import appeals_history as history
     from portal.timeutils import local_day
 
     if Appeal.objects.filter(idempotency_key__startswith="hist-DG-").exists():
