@@ -22,7 +22,7 @@ from portal.timeutils import LOCAL_TZ
 END_OF_DAY = dt.time(23, 59, 59)
 
 
-def _calendar(start: dt.date, end: dt.date) -> dict[dt.date, str]:
+def holiday_calendar(start: dt.date, end: dt.date) -> dict[dt.date, str]:
     from appeals.models import Holiday
 
     return dict(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind"))
@@ -43,7 +43,7 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
         raise ValueError("days must be at least 1")
     day = start.astimezone(LOCAL_TZ).date()
     # Long holidays (Spring Festival) fit easily in this look-ahead.
-    calendar = _calendar(day, day + dt.timedelta(days=days * 3 + 30))
+    calendar = holiday_calendar(day, day + dt.timedelta(days=days * 3 + 30))
     counted = 0
     while counted < days:
         day += dt.timedelta(days=1)

@@ -195,7 +195,7 @@ def generate(
     """Writes `count` appeals submitted between first_day and last_day (local)."""
     rng = random.Random(seed)
     catalogue = load_catalogue()
-    calendar = holidays if holidays is not None else deadlines._calendar(first_day - dt.timedelta(days=1), last_day + dt.timedelta(days=60))
+    calendar = holidays if holidays is not None else deadlines.holiday_calendar(first_day - dt.timedelta(days=1), last_day + dt.timedelta(days=60))
     default_unit = next(iter(catalogue.routes.values()))
     days = []
     day = first_day

@@ -39,6 +39,6 @@ __all__ = [
     "reply_to_appeal", "request_extension", "resolve_appeal", "return_part", "require_reveal", "reveal_contact",
     "sweep_deadlines", "verify_clue",
     "add_me_too", "check_rectification", "compute_clusters", "confirm_cluster", "dismiss_cluster", "edit_public_text",
-    "merge_clusters", "rate_appeal", "recompute_all", "recompute_daily_stats", "recompute_recent", "reply_to_cluster",
-    "split_cluster", "submit_rectification", "sweep_ratings",
+    "merge_clusters", "moderate_appeal", "rate_appeal", "recompute_all", "recompute_daily_stats", "recompute_recent", "reply_to_cluster",
+    "split_cluster", "submit_rectification", "sweep_ratings", "withdraw_publish_consent",
 ]

@@ -17,7 +17,7 @@ from appeals.enums import AppealState, ClusterState, EventKind
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, Cluster, ClusterMember
 from appeals.services.common import notify_resident, record_event, require
-from appeals.services.intake import _text
+from appeals.services.validation import clean_text
 from portal.models import User
 
 LOCK_KEY = 7_300_202
@@ -160,7 +160,7 @@ def confirm_cluster(*, actor: User, cluster_id: int, label: str = "") -> Cluster
     if cluster.state not in (ClusterState.SUGGESTED, ClusterState.DISMISSED):
         raise AppealError(_("这个类案已经确认过了。"), code="transition_not_allowed", status=409)
     if label.strip():
-        cluster.label = _text(label, field="label", label=_("类案名称"), minimum=2, maximum=80)
+        cluster.label = clean_text(label, field="label", label=_("类案名称"), minimum=2, maximum=80)
     cluster.state = ClusterState.CONFIRMED
     cluster.confirmed_by = actor
     cluster.save(update_fields=["state", "label", "confirmed_by", "updated_at"])
@@ -239,7 +239,7 @@ def reply_to_cluster(*, actor: User, cluster_id: int, body: str) -> int:
     """One reply from the centre on every appeal of the cluster: a public
     timeline row each and a notice to each resident. Returns how many."""
     require(actor, "appeals.manage_clusters")
-    body = _text(body, field="body", label=_("统一答复"), minimum=10, maximum=4000)
+    body = clean_text(body, field="body", label=_("统一答复"), minimum=10, maximum=4000)
     with transaction.atomic():
         cluster = _cluster(cluster_id)
         if cluster.state not in (ClusterState.CONFIRMED, ClusterState.HANDLED):

@@ -32,7 +32,8 @@ from appeals.services.common import (
     require,
     transition_event,
 )
-from appeals.services.intake import find_item
+from appeals.services.publication import refresh_publication
+from appeals.services.validation import find_item
 from portal.models import Unit, User
 from portal.parsing import positive_int
 from portal.timeutils import LOCAL_TZ
@@ -120,8 +121,6 @@ def dispatch_locked(
         "state", "item", "urgency", "dispatched_at", "first_dispatched_at", "primary_unit", "handling_due_at",
         "resolved_at", "resolution", "updated_at",
     ])
-    from appeals.services.publication import refresh_publication
-
     refresh_publication(appeal)  # the item (publishable or not) may have changed
     public_text = _("已派单至 %(unit)s 办理，办理时限 %(due)s。") % {"unit": primary.name, "due": _local(due)}
     if co_units:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -14,165 +12,27 @@ from django.utils.translation import gettext as _
 from appeals import deadlines, selectors
 from appeals.enums import PHONE_FILED_CHANNELS, AppealState, Channel, ClueState, EventKind, PhotoKind, Urgency
 from appeals.exceptions import AppealError
-from appeals.models import Appeal, AppealPhoto, Area, Item, OnlineClue
+from appeals.models import Appeal, OnlineClue
 from appeals.services.common import lock_appeal, notify_dispatch_centre, require, transition_event
-from portal.images import ImageRejected, process_uploads
+from appeals.services.dispatch import dispatch_locked
+from appeals.services.photos import process_photos, save_photos
+from appeals.services.publication import refresh_publication
+from appeals.services.validation import (
+    MOBILE,
+    Report,
+    check_token,
+    clean_text,
+    find_area,
+    validate_report,
+)
 from portal.models import User
 from portal.timeutils import local_day
-
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 @dataclass(frozen=True)
 class IntakeResult:
     appeal: Appeal
     created: bool
-
-
-@dataclass(frozen=True)
-class Report:
-    """The validated fields of a report (whichever channel brought it)."""
-
-    item: Item | None
-    area: Area
-    title: str
-    description: str
-    address: str
-    latitude: Decimal | None
-    longitude: Decimal | None
-    contact_name: str
-    contact_phone: str
-    publish_consent: bool
-
-
-def _text(value, *, field: str, label: str, minimum: int, maximum: int) -> str:
-    text = (value or "").strip()
-    if len(text) < minimum:
-        raise AppealError(
-            _("请填写%(label)s（至少 %(n)d 个字）。") % {"label": label, "n": minimum}, code="required", field=field
-        )
-    if len(text) > maximum:
-        raise AppealError(
-            _("%(label)s太长了，最多 %(n)d 个字。") % {"label": label, "n": maximum}, code="too_long", field=field
-        )
-    return text
-
-
-def normalise_phone(value: str) -> str:
-    phone = re.sub(r"[\s()]", "", value or "")
-    phone = phone.removeprefix("+86")
-    if not (MOBILE.match(phone) or LANDLINE.match(phone)):
-        raise AppealError(
-            _("请填写有效的手机号（11位）或固定电话（如 0769-22223333）。"), code="invalid_phone", field="contact_phone"
-        )
-    return phone
-
-
-def _coordinate(value, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise AppealError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field) from None
-    if not number.is_finite():
-        raise AppealError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field)
-    return number.quantize(Decimal("0.000001"))
-
-
-def check_coordinates(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
-    """Both or neither; inside Dongguan's bounding box."""
-    lat, lng = _coordinate(latitude, "latitude"), _coordinate(longitude, "longitude")
-    if (lat is None) != (lng is None):
-        raise AppealError(_("位置坐标不完整，请重新定位或清除定位。"), code="invalid_coordinates", field="latitude")
-    if lat is None:
-        return None, None
-    south, west, north, east = settings.APPEALS_CITY_BBOX
-    if not (Decimal(str(south)) <= lat <= Decimal(str(north)) and Decimal(str(west)) <= lng <= Decimal(str(east))):
-        raise AppealError(
-            _("定位不在东莞市范围内。请在现场重新定位，或清除定位只填写地址。"),
-            code="outside_city",
-            field="latitude",
-        )
-    return lat, lng
-
-
-def find_item(item_id) -> Item | None:
-    if item_id in (None, ""):
-        return None
-    try:
-        item = Item.objects.select_related("category").filter(pk=int(item_id), active=True).first()
-    except (TypeError, ValueError):
-        item = None
-    if item is None:
-        raise AppealError(_("所选的诉求分类不存在或已停用，请重新选择，或选“不确定”。"), code="unknown_item", field="item")
-    return item
-
-
-def find_area(area_id) -> Area:
-    try:
-        area = Area.objects.filter(pk=int(area_id)).first()
-    except (TypeError, ValueError):
-        area = None
-    if area is None:
-        raise AppealError(_("请选择问题所在的镇街。"), code="unknown_area", field="area")
-    return area
-
-
-def validate_report(
-    *, item_id, area_id, title, description, address, latitude=None, longitude=None,
-    contact_name, contact_phone, publish_consent=False,
-) -> Report:
-    item = find_item(item_id)
-    area = find_area(area_id)
-    lat, lng = check_coordinates(latitude, longitude)
-    return Report(
-        item=item,
-        area=area,
-        title=_text(title, field="title", label=_("标题"), minimum=4, maximum=80),
-        description=_text(description, field="description", label=_("问题描述"), minimum=10, maximum=2000),
-        address=_text(address, field="address", label=_("详细地址"), minimum=4, maximum=200),
-        latitude=lat,
-        longitude=lng,
-        contact_name=_text(contact_name, field="contact_name", label=_("联系人"), minimum=1, maximum=40),
-        contact_phone=normalise_phone(contact_phone),
-        publish_consent=bool(publish_consent),
-    )
-
-
-def check_token(idempotency_key: str) -> str:
-    key = (idempotency_key or "").strip()
-    if not TOKEN.match(key):
-        raise AppealError(
-            _("提交令牌无效，请刷新页面后重新提交。"), code="invalid_idempotency_key", field="idempotency_key"
-        )
-    return key
-
-
-def process_photos(photos, *, field: str = "photos") -> list:
-    photos = [p for p in (photos or []) if p]
-    if len(photos) > settings.APPEALS_MAX_PHOTOS:
-        raise AppealError(
-            _("最多上传 %(n)d 张照片。") % {"n": settings.APPEALS_MAX_PHOTOS}, code="too_many_photos", field=field
-        )
-    try:
-        return process_uploads(photos)
-    except ImageRejected as exc:
-        message = exc.message if exc.number is None else _("第 %(n)d 张照片：%(message)s") % {
-            "n": exc.number, "message": exc.message}
-        raise AppealError(message, code=exc.code, field=field) from exc
-
-
-def save_photos(*, appeal: Appeal, processed: list, kind: str, user: User) -> None:
-    start = appeal.photos.filter(kind=kind).count()
-    for offset, picture in enumerate(processed):
-        photo = AppealPhoto(appeal=appeal, kind=kind, position=start + offset, uploaded_by=user,
-                            width=picture.width, height=picture.height)
-        photo.image.save(picture.image.name, picture.image, save=False)
-        photo.thumbnail.save(picture.thumbnail.name, picture.thumbnail, save=False)
-        photo.save()
 
 
 def next_tracking_number(moment) -> str:
@@ -186,12 +46,14 @@ def _existing(submitted_by: User, key: str) -> Appeal | None:
     return Appeal.objects.filter(submitted_by=submitted_by, idempotency_key=key).first()
 
 
-def _create(
+def create_appeal(
     *, report: Report, submitted_by: User, resident: User | None, key: str, channel: str,
     urgency: str | None = None, source_url: str = "", photos=(), event_text: str = "",
 ) -> IntakeResult:
     """Inserts the appeal once per (submitter, token): a concurrent duplicate
-    waits on the unique index and then gets the first one back."""
+    waits on the unique index and then gets the first one back. The building
+    block of every channel (web, hotline, clue, Open311): callers check the
+    permission and validate the report first."""
     now = timezone.now()
     urgency = urgency or (report.item.default_urgency if report.item else Urgency.GENERAL)
     try:
@@ -222,8 +84,6 @@ def _create(
         if existing is None:
             raise
         return IntakeResult(appeal=existing, created=False)
-    from appeals.services.publication import refresh_publication
-
     refresh_publication(appeal)
     if photos:
         save_photos(appeal=appeal, processed=photos, kind=PhotoKind.REPORT, user=submitted_by)
@@ -249,8 +109,6 @@ def _auto_dispatch(appeal: Appeal) -> Appeal:
     route = selectors.suggest_route(item=appeal.item, area=appeal.area)
     if route is None or not route.unambiguous:
         return appeal
-    from appeals.services.dispatch import dispatch_locked
-
     return dispatch_locked(
         appeal=lock_appeal(appeal.pk), actor=None, item=appeal.item, urgency=appeal.urgency,
         primary=route.primary_unit, co_units=route.co_units, instructions={},
@@ -294,7 +152,7 @@ def file_appeal(
     )
     processed = process_photos(photos)
     with transaction.atomic():
-        return _create(report=report, submitted_by=resident, resident=resident, key=key, channel=channel, photos=processed)
+        return create_appeal(report=report, submitted_by=resident, resident=resident, key=key, channel=channel, photos=processed)
 
 
 def resident_by_verified_phone(phone: str) -> User | None:
@@ -347,7 +205,7 @@ def file_for_caller(
         contact_name=caller_name, contact_phone=caller_phone, publish_consent=publish_consent,
     )
     with transaction.atomic():
-        return _create(
+        return create_appeal(
             report=report, submitted_by=actor, resident=resident_by_verified_phone(report.contact_phone), key=key,
             channel=Channel.HOTLINE, urgency=urgency or None, event_text=_("热线来电登记"),
         )
@@ -364,8 +222,8 @@ def capture_clue(*, actor: User, platform: str, url: str, summary: str, area_id=
         URLValidator(schemes=["http", "https"])(url or "")
     except ValidationError:
         raise AppealError(_("请填写线索的有效链接（http/https）。"), code="invalid_url", field="url") from None
-    platform = _text(platform, field="platform", label=_("平台"), minimum=1, maximum=40)
-    summary = _text(summary, field="summary", label=_("摘要"), minimum=10, maximum=2000)
+    platform = clean_text(platform, field="platform", label=_("平台"), minimum=1, maximum=40)
+    summary = clean_text(summary, field="summary", label=_("摘要"), minimum=10, maximum=2000)
     area = find_area(area_id) if area_id not in (None, "") else None
     if OnlineClue.objects.filter(url=url).exists():
         raise AppealError(_("这条线索已登记过。"), code="duplicate_clue", field="url", status=409)
@@ -385,7 +243,7 @@ def verify_clue(*, actor: User, clue_id: int, genuine: bool, note: str) -> Onlin
         raise AppealError(_("线索不存在。"), code="not_found", status=404)
     if clue.state != ClueState.NEW:
         raise AppealError(_("这条线索已核实过。"), code="transition_not_allowed", status=409)
-    clue.verification_note = _text(note, field="note", label=_("核实情况"), minimum=4, maximum=2000)
+    clue.verification_note = clean_text(note, field="note", label=_("核实情况"), minimum=4, maximum=2000)
     clue.state = ClueState.VERIFIED if genuine else ClueState.REJECTED
     clue.verified_by = actor
     clue.verified_at = timezone.now()
@@ -411,7 +269,7 @@ def convert_clue(
             raise AppealError(_("线索不存在。"), code="not_found", status=404)
         if clue.state != ClueState.VERIFIED:
             raise AppealError(_("只有核实属实的线索才能转为工单。"), code="clue_not_verified", status=409)
-        result = _create(
+        result = create_appeal(
             report=report, submitted_by=actor, resident=None, key=f"clue-{clue.pk:08d}",
             channel=Channel.ONLINE_CLUE, urgency=urgency or None, source_url=clue.url,
             event_text=_("网络线索核实后转办：%(note)s") % {"note": clue.verification_note},

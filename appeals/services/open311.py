@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from appeals.enums import Channel
 from appeals.exceptions import AppealError
 from appeals.models import Area, Item, Open311Key, Open311Token
-from appeals.services.intake import IntakeResult, _create, resident_by_verified_phone, validate_report
+from appeals.services.intake import IntakeResult, create_appeal, resident_by_verified_phone
+from appeals.services.validation import validate_report
 
 
 class Open311Error(AppealError):
@@ -69,7 +70,7 @@ def post_request(
         field = exc.field or "request"
         raise Open311Error(f"{field}: {exc.message}", code="400", status=400) from exc
     with transaction.atomic():
-        result = _create(
+        result = create_appeal(
             report=report, submitted_by=key.account, resident=resident_by_verified_phone(report.contact_phone),
             key=uuid.uuid4().hex, channel=Channel.OPEN311, event_text=_("Open311 接口：%(client)s") % {"client": key.name},
         )

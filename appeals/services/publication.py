@@ -12,7 +12,7 @@ from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
 from appeals.redaction import redact_for
 from appeals.services.common import lock_appeal, record_event, require
-from appeals.services.intake import _text
+from appeals.services.validation import clean_text
 from portal.models import User
 
 
@@ -81,8 +81,8 @@ def moderate_appeal(
         raise AppealError(_("市民未同意公开或该诉求不可公开，不能发布。"), code="not_publishable", status=409)
     reason = (reason or "").strip()
     if publish:
-        appeal.public_title = _text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
-        appeal.public_description = _text(description, field="description", label=_("公开内容"), minimum=10, maximum=2000)
+        appeal.public_title = clean_text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
+        appeal.public_description = clean_text(description, field="description", label=_("公开内容"), minimum=10, maximum=2000)
         appeal.public_edited_by, appeal.public_edited_at = actor, timezone.now()
         appeal.moderation = Moderation.APPROVED
     else:
@@ -133,8 +133,8 @@ def edit_public_text(*, actor: User, appeal_id: int, title: str, description: st
     or withholds the appeal from the wall. The edit is recorded (internal)."""
     require(actor, "appeals.edit_public_text")
     appeal = lock_appeal(appeal_id)
-    appeal.public_title = _text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
-    appeal.public_description = _text(description, field="description", label=_("公开内容"), minimum=10, maximum=2000)
+    appeal.public_title = clean_text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
+    appeal.public_description = clean_text(description, field="description", label=_("公开内容"), minimum=10, maximum=2000)
     appeal.public_hidden = bool(hidden)
     appeal.public_edited_by = actor
     appeal.public_edited_at = timezone.now()

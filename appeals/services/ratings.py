@@ -39,7 +39,7 @@ from appeals.services.common import (
     require,
     transition_event,
 )
-from appeals.services.intake import _text
+from appeals.services.validation import clean_text
 from portal.models import User
 from portal.timeutils import LOCAL_TZ
 
@@ -181,7 +181,7 @@ def _rating_refusal(appeal: Appeal, now: dt.datetime, config: AppealSettings) ->
 
 def submit_rectification(*, actor: User, rectification_id: int, report: str) -> Rectification:
     """The unit reports what it did about the bad rating (once per task)."""
-    report = _text(report, field="report", label=_("整改情况"), minimum=10, maximum=4000)
+    report = clean_text(report, field="report", label=_("整改情况"), minimum=10, maximum=4000)
     with transaction.atomic():
         rectification = Rectification.objects.filter(pk=rectification_id).first()
         if rectification is None:
@@ -212,7 +212,7 @@ def check_rectification(*, actor: User, rectification_id: int, verified: bool, n
     """The dispatch centre checks the rectification: verified (the resident
     may rate once more) or not (the appeal is reopened and goes back to dispatch)."""
     require(actor, "appeals.check_rectification")
-    note = _text(note, field="note", label=_("核实意见"), minimum=2, maximum=2000)
+    note = clean_text(note, field="note", label=_("核实意见"), minimum=2, maximum=2000)
     with transaction.atomic():
         rectification = Rectification.objects.filter(pk=rectification_id).first()
         if rectification is None:

@@ -32,7 +32,8 @@ from appeals.services.common import (
     require,
     transition_event,
 )
-from appeals.services.intake import _text, process_photos, save_photos
+from appeals.services.photos import process_photos, save_photos
+from appeals.services.validation import clean_text
 from portal import selectors as portal_selectors
 from portal.models import User
 from portal.timeutils import LOCAL_TZ
@@ -92,7 +93,7 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
     with a reason; after it, the unit that received it is responsible
     (首接负责)."""
     appeal, part = _load(actor, assignment_id)
-    reason = _text(reason, field="reason", label=_("退回理由"), minimum=5, maximum=1000)
+    reason = clean_text(reason, field="reason", label=_("退回理由"), minimum=5, maximum=1000)
     now = timezone.now()
     if now > part.return_until:
         raise AppealError(
@@ -135,7 +136,7 @@ def reply_to_appeal(*, actor: User, assignment_id: int, body: str) -> Reply:
     """A public reply. The primary's first reply moves the appeal to 已答复;
     a co-handler's reply answers its own part."""
     appeal, part = _load(actor, assignment_id)
-    body = _text(body, field="body", label=_("答复内容"), minimum=10, maximum=4000)
+    body = clean_text(body, field="body", label=_("答复内容"), minimum=10, maximum=4000)
     now = timezone.now()
     if part.is_primary:
         previous = appeal.state
@@ -180,7 +181,7 @@ def resolve_appeal(*, actor: User, assignment_id: int, summary: str, photos=()) 
             raise AppealError(
                 _("协办单位答复自己负责的部分即可；诉求由主办单位办结。"), code="co_handler_cannot_resolve", status=403
             )
-        summary = _text(summary, field="summary", label=_("办理结果"), minimum=10, maximum=4000)
+        summary = clean_text(summary, field="summary", label=_("办理结果"), minimum=10, maximum=4000)
         now = timezone.now()
         previous = appeal.state
         appeal.state = next_appeal_state(previous, AppealAction.RESOLVE)
@@ -207,7 +208,7 @@ def add_internal_note(*, actor: User, appeal_id: int, body: str) -> InternalNote
     if appeal is None:
         raise AppealError(_("诉求不存在。"), code="not_found", status=404)
     require(actor, "appeals.add_note", appeal, message=_("只有派单中心和承办单位可以写内部备注。"))
-    body = _text(body, field="body", label=_("备注"), minimum=2, maximum=2000)
+    body = clean_text(body, field="body", label=_("备注"), minimum=2, maximum=2000)
     appeal = lock_appeal(appeal.pk)
     unit = portal_selectors.staff_unit_of(actor)
     note = InternalNote.objects.create(appeal=appeal, author=actor, unit=unit, body=body)
@@ -227,7 +228,7 @@ def request_extension(*, actor: User, assignment_id: int, extra_working_days: in
         days = 0
     if not 1 <= days <= 30:
         raise AppealError(_("延期天数应为 1 到 30 个工作日。"), code="invalid_days", field="extra_working_days")
-    reason = _text(reason, field="reason", label=_("延期理由"), minimum=5, maximum=1000)
+    reason = clean_text(reason, field="reason", label=_("延期理由"), minimum=5, maximum=1000)
     if ExtensionRequest.objects.filter(assignment=part, state=ExtensionState.PENDING).exists():
         raise AppealError(_("已有一份延期申请在审批中。"), code="extension_pending", status=409)
     request = ExtensionRequest.objects.create(
