@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from appeals import selectors, services
 from appeals.enums import Channel, InboxBucket, Urgency
 from appeals.models import Appeal, AppealEvent, Assignment
+from appeals.queries import stats_params, stats_query, wall_filters, wall_query
 from portal import selectors as portal_selectors
 from portal.api import checked_query
 from portal.pagination import Pagination
@@ -508,8 +509,6 @@ class StatsQuerySerializer(serializers.Serializer):
 
 def _stats_params(request):
     """StatsQuerySerializer documents the query; the pages' StatsQueryForm checks it."""
-    from appeals.views_public import stats_params, stats_query
-
     data = checked_query(stats_query(request.query_params))
     return stats_params(data), data
 
@@ -583,8 +582,6 @@ class WallView(APIView):
 
     @extend_schema(responses=WallAppealSerializer(many=True))
     def get(self, request):
-        from appeals.views_public import wall_filters, wall_query
-
         filters, page = wall_filters(checked_query(wall_query(request.query_params)))
         rows, has_next = public_selectors.wall_page(filters, page=page)
         return Response({"page": page, "has_next": has_next, "results": WallAppealSerializer(rows, many=True).data})

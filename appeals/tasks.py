@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from procrastinate.contrib.django import app
 
+from appeals.dashboards import warm_dashboards
 from appeals.services.clusters import compute_clusters
 from appeals.services.escalation import sweep_deadlines
 from appeals.services.ratings import sweep_ratings
@@ -33,8 +34,6 @@ def sweep_appeal_ratings(timestamp: int) -> dict:
 def recompute_recent_stats(timestamp: int) -> dict:
     """Every 15 minutes: rebuild the figures of the last 35 local days (idempotent),
     then render today's city dashboards into the cache."""
-    from appeals.views_public import warm_dashboards
-
     rows = recompute_recent(days=35)
     return {"rows": rows, "warmed": warm_dashboards()}
 
@@ -46,8 +45,6 @@ def recompute_recent_stats(timestamp: int) -> dict:
 @app.task(queue="appeals", name="appeals.recompute_all_stats", queueing_lock="appeals.recompute_stats")
 def recompute_all_stats(timestamp: int) -> dict:
     """Nightly at 03:37: rebuild every day (late replies to old appeals)."""
-    from appeals.views_public import warm_dashboards
-
     rows = recompute_all()
     return {"rows": rows, "warmed": warm_dashboards()}
 

@@ -83,7 +83,7 @@ def load(*, count: int, seed: int = 7) -> dict:
         cursor.execute("ANALYZE appeals_dailystat")
     report.update(compare_queries(now))
     # What the periodic job does after each rebuild: today's city dashboards rendered into the cache.
-    from appeals.views_public import warm_dashboards
+    from appeals.dashboards import warm_dashboards
 
     started = time.monotonic()
     warm_dashboards()

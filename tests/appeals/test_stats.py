@@ -299,7 +299,7 @@ def test_one_scan_slices_match_the_separate_queries(week):
 
 
 def test_warming_renders_todays_city_dashboards(week, django_assert_max_num_queries, client):
-    from appeals.views_public import warm_dashboards
+    from appeals.dashboards import warm_dashboards
 
     assert warm_dashboards() == 8  # four periods, two languages
     with django_assert_max_num_queries(2):
@@ -408,16 +408,16 @@ def test_any_date_of_a_month_shows_that_month_from_one_cached_rendering(week, cl
 @pytest.fixture
 def renders(monkeypatch):
     """How many times a dashboard's figures were computed and rendered."""
-    from appeals import views_public
+    from appeals import dashboards
 
     calls = []
-    real = views_public._dashboard_context
+    real = dashboards.dashboard_context
 
     def counting(params, unit):
         calls.append(params.start)
         return real(params, unit)
 
-    monkeypatch.setattr(views_public, "_dashboard_context", counting)
+    monkeypatch.setattr(dashboards, "dashboard_context", counting)
     return calls
 
 

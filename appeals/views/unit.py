@@ -1,0 +1,98 @@
+"""A unit's pages: its inbox of work orders, the actions on its part of an
+appeal (accept, return, reply, resolve, ask for more time), rectifications.
+Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appeals import selectors, services
+from appeals.enums import InboxBucket
+from appeals.exceptions import AppealError
+from appeals.forms import ExtensionForm, ReasonForm, ReplyForm, ResolveForm
+from appeals.models import Assignment
+from appeals.views.common import PAGE_SIZE, back_to_appeal, refuse
+from portal import selectors as portal_selectors
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("appeals.view_unit_inbox"):
+        raise PermissionDenied
+    unit = portal_selectors.staff_unit_of(request.user)
+    bucket = request.GET.get("bucket") or InboxBucket.NEW
+    # An edited link names a list that does not exist: say so and show the new work.
+    refusals = [] if bucket in InboxBucket.values else [_("没有这个工单列表。")]
+    if refusals:
+        bucket = InboxBucket.NEW
+    now = timezone.now()
+    page = Paginator(selectors.unit_inbox(unit=unit, bucket=bucket, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "appeals/inbox.html", {
+        "unit": unit, "bucket": bucket, "buckets": InboxBucket.choices, "page": page, "now": now,
+        "counts": selectors.unit_inbox_counts(unit=unit, now=now),
+        "escalated": selectors.escalations_for_parent(unit=unit),
+        "rectifications": list(selectors.public.rectifications_for_unit(unit)[:50]), "refusals": refusals,
+    }, status=400 if refusals else 200)
+
+
+PART_ACTIONS = {
+    "accept": (None, lambda request, pk, data: services.accept_part(actor=request.user, assignment_id=pk), _("已签收。")),
+    "return": (ReasonForm, lambda request, pk, data: services.return_part(actor=request.user, assignment_id=pk, reason=data["reason"]), _("已退回派单中心。")),
+    "reply": (ReplyForm, lambda request, pk, data: services.reply_to_appeal(actor=request.user, assignment_id=pk, body=data["body"]), _("答复已发布。")),
+    "resolve": (ResolveForm, lambda request, pk, data: services.resolve_appeal(actor=request.user, assignment_id=pk, summary=data["summary"], photos=request.FILES.getlist("photos")), _("已办结。")),
+    "extension": (ExtensionForm, lambda request, pk, data: services.request_extension(actor=request.user, assignment_id=pk, extra_working_days=data["extra_working_days"], reason=data["reason"]), _("延期申请已提交派单中心。")),
+}
+
+
+@login_required
+@require_POST
+def part_action(request: HttpRequest, assignment_id: int, action: str) -> HttpResponse:
+    if action not in PART_ACTIONS:
+        raise Http404
+    form_class, call, done = PART_ACTIONS[action]
+    part = Assignment.objects.filter(pk=assignment_id).first()
+    if part is None:
+        raise Http404
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            if not request.user.has_perm("appeals.work_on_part", part):
+                raise PermissionDenied
+            for errors in form.errors.values():
+                messages.error(request, errors[0])
+            return back_to_appeal(part.appeal_id)
+        data = form.cleaned_data
+    try:
+        call(request, assignment_id, data)
+    except AppealError as exc:
+        if exc.status in (403, 404):
+            return refuse(request, exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return back_to_appeal(part.appeal_id)
+
+
+@login_required
+@require_POST
+def submit_rectification(request: HttpRequest, rectification_id: int) -> HttpResponse:
+    try:
+        rectification = services.submit_rectification(
+            actor=request.user, rectification_id=rectification_id, report=request.POST.get("report", "")
+        )
+    except AppealError as exc:
+        if exc.status in (403, 404):
+            return refuse(request, exc)
+        messages.error(request, exc.message)
+        return redirect(request.POST.get("back") or "appeals:inbox")
+    messages.success(request, _("整改情况已提交，等待派单中心核实。"))
+    return redirect("appeals:staff-detail", appeal_id=rectification.appeal_id)
