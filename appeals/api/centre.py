@@ -1,0 +1,218 @@
+"""The dispatch centre's part of the appeals API: the queue, routing
+suggestions and dispatch, hotline calls, extensions, checks of
+rectifications, moderation before publication."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appeals import selectors, services
+from appeals.api.common import require_perm, staff_appeal
+from appeals.api.staff import StaffAppealSerializer
+from appeals.enums import ModerationDecision, Urgency
+from appeals.models import Appeal
+from appeals.selectors import moderation as moderation_selectors
+from portal.pagination import Pagination
+
+
+class QueueSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.name", default=None)
+    area = serializers.CharField(source="area.name")
+
+    class Meta:
+        model = Appeal
+        fields = ["id", "tracking_number", "channel", "state", "urgency", "title", "item", "area", "submitted_at", "dispatch_due_at"]
+
+
+class QueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=QueueSerializer(many=True))
+    def get(self, request):
+        require_perm(request, "appeals.use_dispatch_centre")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.dispatch_queue(), request, view=self)
+        return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
+
+
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RouteSerializer(serializers.Serializer):
+    primary_unit = UnitRefSerializer()
+    co_units = UnitRefSerializer(many=True)
+    area_specific = serializers.BooleanField()
+    auto_dispatch = serializers.BooleanField()
+
+
+class SuggestionSerializer(serializers.Serializer):
+    suggestion = RouteSerializer(allow_null=True)
+
+
+class SuggestionView(APIView):
+    """The responsibility list's routing for the appeal (null: the centre decides)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=SuggestionSerializer)
+    def get(self, request, appeal_id: int):
+        require_perm(request, "appeals.dispatch_appeal")
+        appeal = staff_appeal(request, appeal_id)
+        route = selectors.suggest_route(item=appeal.item, area=appeal.area)
+        if route is None:
+            return Response({"suggestion": None})
+        return Response({"suggestion": {
+            "primary_unit": {"id": route.primary_unit.pk, "name": route.primary_unit.name},
+            "co_units": [{"id": u.pk, "name": u.name} for u in route.co_units],
+            "area_specific": route.area_specific,
+            "auto_dispatch": route.auto_dispatch,
+        }})
+
+
+class DispatchSerializer(serializers.Serializer):
+    primary_unit = serializers.IntegerField()
+    co_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    item = serializers.IntegerField(required=False, allow_null=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    instructions = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DispatchView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DispatchSerializer, responses=StaffAppealSerializer)
+    def post(self, request, appeal_id: int):
+        serializer = DispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        appeal = services.dispatch_appeal(
+            actor=request.user, appeal_id=appeal_id, primary_unit_id=data["primary_unit"], co_unit_ids=data["co_units"],
+            item_id=data.get("item"), urgency=data.get("urgency"), instructions=data["instructions"], reason=data["reason"],
+        )
+        return Response(StaffAppealSerializer(appeal).data)
+
+
+class HotlineSerializer(serializers.Serializer):
+    item = serializers.IntegerField(required=False, allow_null=True)
+    area = serializers.IntegerField()
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000)
+    address = serializers.CharField(max_length=500)
+    caller_name = serializers.CharField(max_length=100)
+    caller_phone = serializers.CharField(max_length=40)
+    publish_consent = serializers.BooleanField(default=False)
+    idempotency_key = serializers.CharField(required=False, max_length=64)
+
+
+class HotlineView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=HotlineSerializer, responses={201: StaffAppealSerializer})
+    def post(self, request):
+        serializer = HotlineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.file_for_caller(
+            actor=request.user, idempotency_key=request.headers.get("Idempotency-Key") or data.get("idempotency_key", ""),
+            item_id=data.get("item"), area_id=data["area"], urgency=data.get("urgency"), title=data["title"],
+            description=data["description"], address=data["address"], caller_name=data["caller_name"],
+            caller_phone=data["caller_phone"], publish_consent=data["publish_consent"],
+        )
+        return Response(StaffAppealSerializer(result.appeal).data,
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    grant = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionDecisionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ExtensionDecisionSerializer, responses={200: None})
+    def post(self, request, extension_id: int):
+        serializer = ExtensionDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        extension = services.decide_extension(actor=request.user, extension_id=extension_id, **serializer.validated_data)
+        return Response({"id": extension.pk, "state": extension.state, "new_due_at": extension.new_due_at})
+
+
+class RectificationCheckSerializer(serializers.Serializer):
+    verified = serializers.BooleanField()
+    note = serializers.CharField(max_length=2000)
+
+
+class RectificationCheckView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RectificationCheckSerializer, responses=dict)
+    def post(self, request, rectification_id: int):
+        body = RectificationCheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rectification = services.check_rectification(actor=request.user, rectification_id=rectification_id,
+                                                     **body.validated_data)
+        return Response({"id": rectification.pk, "state": rectification.state})
+
+
+def _parts(parts) -> list[dict]:
+    return [{"original": original, "public": public, "kind": kind} for original, public, kind in parts]
+
+
+class ModerationQueueView(APIView):
+    """Appeals waiting for a moderator, oldest first (dispatch centre)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="appeals_moderation_queue", responses=dict)
+    def get(self, request):
+        require_perm(request, "appeals.moderate_publication")
+        rows = moderation_selectors.moderation_queue()[:100]
+        return Response({"results": [
+            {"id": a.pk, "tracking_number": a.tracking_number, "public_title": a.public_title, "submitted_at": a.submitted_at}
+            for a in rows
+        ]})
+
+
+class ModerationSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ModerationDecision.choices)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ModerationView(APIView):
+    """GET: the original beside the redacted text, span by span; POST: publish (with the
+    edited public text) or refuse with a reason."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="appeals_moderation_review", responses=dict)
+    def get(self, request, appeal_id: int):
+        require_perm(request, "appeals.moderate_publication")
+        review = moderation_selectors.review_of(appeal_id)
+        appeal = review.appeal
+        return Response({
+            "id": appeal.pk, "tracking_number": appeal.tracking_number, "moderation": appeal.moderation,
+            "public_title": appeal.public_title, "public_description": appeal.public_description,
+            "title_parts": _parts(review.title_parts), "description_parts": _parts(review.description_parts),
+        })
+
+    @extend_schema(request=ModerationSerializer, responses=dict)
+    def post(self, request, appeal_id: int):
+        body = ModerationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        appeal = services.moderate_appeal(
+            actor=request.user, appeal_id=appeal_id, publish=data["decision"] == "publish",
+            title=data.get("title", ""), description=data.get("description", ""), reason=data.get("reason", ""),
+        )
+        return Response({"id": appeal.pk, "moderation": appeal.moderation, "is_public": appeal.is_public})

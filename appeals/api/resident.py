@@ -1,0 +1,138 @@
+"""A resident's part of the appeals API: file an appeal (idempotent), list and
+track their own, rate the result, withdraw consent to publish."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appeals import selectors, services
+from appeals.api.common import PhotoSerializer, PublicEventSerializer
+from appeals.enums import Channel
+from appeals.models import Appeal
+from portal.ratelimits import check_rate, counting_misses, own_rate_limit
+
+
+class OwnerAppealSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.name", default=None)
+    area = serializers.CharField(source="area.name")
+    primary_unit = serializers.CharField(source="primary_unit.name", default=None)
+    state_label = serializers.CharField(source="get_state_display")
+    timeline = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, source="photos.all")
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "tracking_number", "channel", "state", "state_label", "title", "description", "item", "area", "address",
+            "latitude", "longitude", "contact_name", "contact_phone", "publish_consent", "urgency", "submitted_at",
+            "primary_unit", "handling_due_at", "resolved_at", "resolution", "timeline", "photos",
+        ]
+
+    def get_timeline(self, appeal) -> list[dict]:
+        return PublicEventSerializer(selectors.public_timeline(appeal), many=True).data
+
+
+class OwnerAppealListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display")
+
+    class Meta:
+        model = Appeal
+        fields = ["tracking_number", "title", "state", "state_label", "submitted_at"]
+
+
+class IntakeSerializer(serializers.Serializer):
+    item = serializers.IntegerField(required=False, allow_null=True, help_text="Catalogue item id; null = not sure")
+    area = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000)
+    address = serializers.CharField(max_length=500)
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
+    contact_name = serializers.CharField(max_length=100)
+    contact_phone = serializers.CharField(max_length=40)
+    publish_consent = serializers.BooleanField(default=False)
+    idempotency_key = serializers.CharField(required=False, max_length=64, help_text="Or the Idempotency-Key header")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
+
+
+@own_rate_limit
+class AppealCollectionView(APIView):
+    """GET: the signed-in resident's appeals. POST: file one (idempotent)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses=OwnerAppealListSerializer(many=True))
+    def get(self, request):
+        appeals = selectors.appeals_of_resident(request.user)[:100]
+        return Response(OwnerAppealListSerializer(appeals, many=True).data)
+
+    @extend_schema(request=IntakeSerializer, responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer})
+    def post(self, request):
+        check_rate(request, "appeal.file")
+        serializer = IntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.file_appeal(
+            resident=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key") or data.get("idempotency_key", ""),
+            item_id=data.get("item"), area_id=data["area"], title=data["title"], description=data["description"],
+            address=data["address"], latitude=data.get("latitude"), longitude=data.get("longitude"),
+            contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+            publish_consent=data["publish_consent"], photos=request.FILES.getlist("photos"), channel=Channel.API,
+        )
+        return Response(
+            OwnerAppealSerializer(result.appeal, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class TrackView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OwnerAppealSerializer)
+    def get(self, request, tracking_number: str):
+        with counting_misses(request):
+            appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        return Response(OwnerAppealSerializer(appeal, context={"request": request}).data)
+
+
+class RateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+@own_rate_limit
+class RateView(APIView):
+    """The owner rates a resolved appeal (the same rules as the page)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RateSerializer, responses=dict)
+    def post(self, request, tracking_number: str):
+        check_rate(request, "appeal.rate")
+        with counting_misses(request):
+            appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        body = RateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rating = services.rate_appeal(resident=request.user, appeal_id=appeal.pk, **body.validated_data)
+        appeal.refresh_from_db(fields=["state"])
+        return Response({"round": rating.round, "score": rating.score, "state": appeal.state,
+                         "rectification": hasattr(rating, "rectification")}, status=status.HTTP_201_CREATED)
+
+
+class WithdrawConsentView(APIView):
+    """The resident withdraws consent to publish: the appeal leaves the wall at once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request, tracking_number: str):
+        appeal = selectors.appeal_for_owner(request.user, tracking_number)
+        appeal = services.withdraw_publish_consent(user=request.user, appeal_id=appeal.pk)
+        return Response({"publish_consent": appeal.publish_consent, "is_public": appeal.is_public})
