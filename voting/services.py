@@ -85,6 +85,13 @@ def shard_of(voter_id: int) -> int:
     return voter_id % TALLY_SHARDS
 
 
+def _rule_default(name: str) -> str:
+    """The default of one voting rule (the VotingRules field's, which a
+    campaign without a rules row votes under) as an SQL literal."""
+    value = VotingRules._meta.get_field(name).default
+    return ("true" if value else "false") if isinstance(value, bool) else str(int(value))
+
+
 # The whole vote is this one statement, run in autocommit (one round trip;
 # profiling the vote path under load showed round trips, not SQL, as its
 # cost). On one snapshot it reads the stored answer of the idempotency key,
@@ -103,9 +110,10 @@ WITH prior AS (
 ), ctx AS (
     SELECT COALESCE(e.state = %(on_board)s, false) AS on_board, COALESCE(e.title, '') AS title,
            COALESCE(p.starts_at <= %(now)s AND %(now)s < p.ends_at, false) AS in_window,
-           COALESCE(r.votes_per_day, 10) AS per_day, COALESCE(r.votes_per_case_per_day, 1) AS per_case,
-           COALESCE(r.allow_unverified, false) AS allow_unverified,
-           COALESCE(r.require_verified_phone, true) AS require_phone,
+           COALESCE(r.votes_per_day, {votes_per_day}) AS per_day,
+           COALESCE(r.votes_per_case_per_day, {votes_per_case_per_day}) AS per_case,
+           COALESCE(r.allow_unverified, {allow_unverified}) AS allow_unverified,
+           COALESCE(r.require_verified_phone, {require_verified_phone}) AS require_phone,
            COALESCE((SELECT d.used FROM voting_voterday d
                      WHERE d.voter_id = %(voter)s AND d.campaign_id = %(campaign)s AND d.day = %(day)s), 0) AS used,
            (SELECT COUNT(*) FROM voting_ballot x
@@ -165,9 +173,10 @@ SELECT o.code, o.count, o.used, o.per_day, o.title,
             THEN voting_vote_race('idempotency key') END,
        EXISTS (SELECT 1 FROM stored), (SELECT status FROM prior), (SELECT payload FROM prior)
 FROM (SELECT 1) one LEFT JOIN outcome o ON true
-""".replace(
-    "{statuses}",
-    " ".join(f"WHEN '{code}' THEN {status}" for code, status in [("accepted", 201), *REFUSAL_STATUS.items()]),
+""".format(
+    statuses=" ".join(f"WHEN '{code}' THEN {status}" for code, status in [("accepted", 201), *REFUSAL_STATUS.items()]),
+    **{rule: _rule_default(rule)
+       for rule in ("votes_per_day", "votes_per_case_per_day", "allow_unverified", "require_verified_phone")},
 )
 VOTE_RACE_SQLSTATE = "VR001"  # raised by voting_vote_race() (migration 0004)
 
@@ -187,7 +196,7 @@ def _outcome(code: str, *, case_id: int, count: int, used: int, per_day: int, ti
 
 def _replay(case_id: int, payload: dict | str) -> VoteAccepted | VotingError:
     payload = json.loads(payload) if isinstance(payload, str) else payload  # Django hands jsonb over as text
-    per_day = payload.get("per_day") or 10
+    per_day = payload.get("per_day") or VotingRules._meta.get_field("votes_per_day").default
     return _outcome(payload.get("code") or "accepted", case_id=case_id, count=payload.get("count") or 0,
                     used=payload.get("used", per_day - (payload.get("votes_left") or 0)), per_day=per_day,
                     title=payload.get("title", ""), replayed=True)

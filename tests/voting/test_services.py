@@ -214,3 +214,27 @@ def test_the_default_quotas_cannot_shrink_once_voting_opened_either(organiser, c
 def test_defaults_apply_without_a_rules_row(campaign):
     rules = selectors.rules_of(campaign)
     assert (rules.votes_per_day, rules.votes_per_case_per_day, rules.allow_unverified) == (10, 1, False)
+
+
+def test_the_vote_statement_applies_the_models_rule_defaults_without_a_rules_row(campaign, cases):
+    """The vote's SQL and the VotingRules model share one definition of each default."""
+    defaults = VotingRules(campaign=campaign)
+    voter = factories.ResidentFactory(with_phone=True)
+    for _n in range(defaults.votes_per_case_per_day):
+        vote(voter, cases[0])
+    refused(Refusal.ALREADY_VOTED_TODAY, voter, cases[0])
+    for case in cases[1:defaults.votes_per_day - defaults.votes_per_case_per_day + 1]:
+        vote(voter, case)
+    error = refused(Refusal.DAILY_QUOTA_USED, voter, cases[-1])
+    assert error.votes_left == 0 and f"{defaults.votes_per_day} 票" in str(error)
+    unverified = factories.ResidentFactory(with_phone=True, verified_at=None)
+    without_phone = factories.ResidentFactory()
+    if defaults.allow_unverified:
+        vote(unverified, cases[0])
+    else:
+        refused(Refusal.NOT_VERIFIED, unverified, cases[0])
+    if defaults.require_verified_phone:
+        refused(Refusal.PHONE_NOT_VERIFIED, without_phone, cases[0])
+    else:
+        vote(without_phone, cases[0])
+    assert not VotingRules.objects.filter(campaign=campaign).exists()
