@@ -51,10 +51,6 @@ DEFAULT_TRACKS = [(TrackKind.TYPICAL_CASE, "典型案例")]
 _PHONE = re.compile(r"^[0-9+\-\s()（）转]{5,32}$")
 
 
-def local_text(moment: dt.datetime) -> str:
-    return moment.astimezone(timeutils.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-
-
 def _require(actor: User | None, permission: str, obj=None, *, message: str, field: str | None = None) -> None:
     # `actor` None means the system (seed, shell, background task).
     if actor is not None and not actor.has_perm(permission, obj):
@@ -81,9 +77,9 @@ def _check_timeline(spans: Iterable[tuple[str, dt.datetime, dt.datetime]]) -> No
                 _("「%(phase)s」（至 %(end)s）与「%(next)s」（自 %(start)s）时间重叠：阶段不能重叠，请先调整相邻阶段。")
                 % {
                     "phase": PhaseKind(kind).label,
-                    "end": local_text(ends_at),
+                    "end": timeutils.local_text(ends_at),
                     "next": PhaseKind(next_kind).label,
-                    "start": local_text(next_start),
+                    "start": timeutils.local_text(next_start),
                 },
                 code="phase_overlap",
                 field="starts_at",
@@ -196,7 +192,7 @@ def call_closed_error(campaign: Campaign, what: str) -> CaseError:
         return CaseError(_("本届活动没有设置案例征集期。"), code="call_closed")
     return CaseError(
         _("案例征集期为 %(start)s 至 %(end)s（北京时间），现在不能%(what)s。")
-        % {"start": local_text(call.starts_at), "end": local_text(call.ends_at), "what": what},
+        % {"start": timeutils.local_text(call.starts_at), "end": timeutils.local_text(call.ends_at), "what": what},
         code="call_closed",
     )
 
@@ -451,7 +447,7 @@ def _unit_may_edit(entry: CaseEntry, what: str) -> None:
         return
     if entry.state == EntryState.CHANGES_REQUESTED and entry.changes_deadline:
         raise CaseError(
-            _("修改期限已于 %(deadline)s 截止，案例已只读。") % {"deadline": local_text(entry.changes_deadline)},
+            _("修改期限已于 %(deadline)s 截止，案例已只读。") % {"deadline": timeutils.local_text(entry.changes_deadline)},
             code="deadline_passed",
         )
     raise call_closed_error(entry.campaign, what)

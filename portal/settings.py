@@ -139,6 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "portal.context_processors.portal",
             ],
+            "builtins": ["portal.templatetags.portal_time"],
         },
     },
 ]

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from appeals import deadlines
@@ -36,7 +35,7 @@ from appeals.services.publication import refresh_publication
 from appeals.services.validation import find_item
 from portal.models import Unit, User
 from portal.parsing import positive_int
-from portal.timeutils import LOCAL_TZ
+from portal.timeutils import local_text
 
 
 def _units(primary_unit_id, co_unit_ids: Iterable) -> tuple[Unit, list[Unit]]:
@@ -55,10 +54,6 @@ def _units(primary_unit_id, co_unit_ids: Iterable) -> tuple[Unit, list[Unit]]:
     if any(pk not in found for pk in co_ids):
         raise AppealError(_("所选的协办单位不存在。"), code="unknown_unit", field="co_units")
     return found[primary_id], [found[pk] for pk in co_ids]
-
-
-def _local(moment) -> str:
-    return date_format(moment.astimezone(LOCAL_TZ), "Y-m-d H:i")
 
 
 def dispatch_locked(
@@ -100,7 +95,7 @@ def dispatch_locked(
         notify_unit(
             unit.pk,
             _("新工单：%(number)s（%(role)s）") % {"number": appeal.tracking_number, "role": part.get_role_display()},
-            _("%(title)s\n办理时限：%(due)s") % {"title": appeal.title, "due": _local(due)},
+            _("%(title)s\n办理时限：%(due)s") % {"title": appeal.title, "due": local_text(due)},
             appeal=appeal,
         )
     if appeal.item_id != item.pk:
@@ -122,7 +117,7 @@ def dispatch_locked(
         "resolved_at", "resolution", "updated_at",
     ])
     refresh_publication(appeal)  # the item (publishable or not) may have changed
-    public_text = _("已派单至 %(unit)s 办理，办理时限 %(due)s。") % {"unit": primary.name, "due": _local(due)}
+    public_text = _("已派单至 %(unit)s 办理，办理时限 %(due)s。") % {"unit": primary.name, "due": local_text(due)}
     if co_units:
         public_text += _("协办单位：%(units)s。") % {"units": "、".join(u.name for u in co_units)}
     transition_event(

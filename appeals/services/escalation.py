@@ -29,7 +29,7 @@ from appeals.enums import (
 )
 from appeals.models import Appeal, Assignment, Escalation
 from appeals.services.common import notify_dispatch_centre, notify_unit, record_event
-from portal.timeutils import LOCAL_TZ
+from portal.timeutils import local_text
 
 
 @dataclass
@@ -62,10 +62,6 @@ def _open_parts() -> Q:
     ) & Q(appeal__state__in=APPEAL_HANDLING_STATES)
 
 
-def _when(moment: dt.datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-
-
 def _flag_due_soon(part: Assignment, now: dt.datetime) -> bool:
     with transaction.atomic():
         if not _insert(appeal_id=part.appeal_id, assignment_id=part.pk, kind=EscalationKind.DUE_SOON,
@@ -73,12 +69,12 @@ def _flag_due_soon(part: Assignment, now: dt.datetime) -> bool:
             return False
         record_event(
             appeal=part.appeal, kind=EventKind.ESCALATION, actor=None, assignment=part, public=False,
-            reason=_("即将到期提醒 %(unit)s（时限 %(due)s）") % {"unit": part.unit.name, "due": _when(part.due_at)},
+            reason=_("即将到期提醒 %(unit)s（时限 %(due)s）") % {"unit": part.unit.name, "due": local_text(part.due_at)},
         )
         notify_unit(
             part.unit_id,
             _("工单即将到期：%(number)s") % {"number": part.appeal.tracking_number},
-            _("办理时限 %(due)s，请抓紧办理。") % {"due": _when(part.due_at)},
+            _("办理时限 %(due)s，请抓紧办理。") % {"due": local_text(part.due_at)},
             appeal=part.appeal,
         )
         return True
@@ -100,7 +96,7 @@ def _flag_overdue(part: Assignment, now: dt.datetime) -> bool:
         number = part.appeal.tracking_number
         subject = _("工单已超期：%(number)s") % {"number": number}
         body = _("%(unit)s 的%(role)s工单已超过办理时限 %(due)s。") % {
-            "unit": part.unit.name, "role": part.get_role_display(), "due": _when(part.due_at),
+            "unit": part.unit.name, "role": part.get_role_display(), "due": local_text(part.due_at),
         }
         for recipient, unit_id in sent:
             if recipient == Recipient.DISPATCH_CENTRE:
@@ -121,11 +117,11 @@ def _flag_dispatch_overdue(appeal: Appeal, now: dt.datetime) -> bool:
             return False
         record_event(
             appeal=appeal, kind=EventKind.ESCALATION, actor=None, public=False,
-            reason=_("超过派单时限 %(due)s") % {"due": _when(appeal.dispatch_due_at)},
+            reason=_("超过派单时限 %(due)s") % {"due": local_text(appeal.dispatch_due_at)},
         )
         notify_dispatch_centre(
             _("派单超时：%(number)s") % {"number": appeal.tracking_number},
-            _("%(title)s，派单时限 %(due)s。") % {"title": appeal.title, "due": _when(appeal.dispatch_due_at)},
+            _("%(title)s，派单时限 %(due)s。") % {"title": appeal.title, "due": local_text(appeal.dispatch_due_at)},
             appeal=appeal,
         )
         return True

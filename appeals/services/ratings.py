@@ -41,11 +41,7 @@ from appeals.services.common import (
 )
 from appeals.services.validation import clean_text
 from portal.models import User
-from portal.timeutils import LOCAL_TZ
-
-
-def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+from portal.timeutils import local_text
 
 
 @dataclass(frozen=True)
@@ -123,13 +119,13 @@ def _open_rectification(appeal: Appeal, rating: Rating, *, config: AppealSetting
     record_event(
         appeal=appeal, kind=EventKind.RECTIFICATION, actor=None, unit=None, to_state=RectificationState.OPEN,
         public_text=_("差评已转为整改任务，%(unit)s 须在 %(due)s 前整改，派单中心将核实。")
-        % {"unit": appeal.primary_unit.name, "due": _local(due)},
+        % {"unit": appeal.primary_unit.name, "due": local_text(due)},
         reason=_("差评整改，时限 %(days)d 个工作日") % {"days": config.rectification_working_days}, at=now,
     )
     notify_unit(
         appeal.primary_unit_id,
         _("差评整改：%(number)s") % {"number": appeal.tracking_number},
-        _("市民评价“%(label)s”，请在 %(due)s 前整改并提交整改情况。") % {"label": RATING_LABELS[rating.score], "due": _local(due)},
+        _("市民评价“%(label)s”，请在 %(due)s 前整改并提交整改情况。") % {"label": RATING_LABELS[rating.score], "due": local_text(due)},
         appeal=appeal,
     )
     notify_dispatch_centre(_("差评：%(number)s") % {"number": appeal.tracking_number}, rating.comment or "", appeal=appeal)
@@ -229,7 +225,7 @@ def check_rectification(*, actor: User, rectification_id: int, verified: bool, n
         rectification.save(update_fields=["state", "checked_by", "checked_at", "check_note"])
         if verified:
             until = now + dt.timedelta(days=AppealSettings.load().rating_window_days)
-            text = _("派单中心核实整改到位：%(note)s。请在 %(until)s 前再评价一次。") % {"note": note, "until": _local(until)}
+            text = _("派单中心核实整改到位：%(note)s。请在 %(until)s 前再评价一次。") % {"note": note, "until": local_text(until)}
             record_event(appeal=appeal, kind=EventKind.RECTIFICATION, actor=actor,
                          from_state=RectificationState.SUBMITTED, to_state=RectificationState.VERIFIED,
                          public_text=text, reason=note, at=now)

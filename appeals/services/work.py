@@ -36,7 +36,7 @@ from appeals.services.photos import process_photos, save_photos
 from appeals.services.validation import clean_text
 from portal import selectors as portal_selectors
 from portal.models import User
-from portal.timeutils import LOCAL_TZ
+from portal.timeutils import local_text
 
 NOT_YOUR_PART = _("这张工单不属于你的单位，不能操作。")
 
@@ -98,7 +98,7 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
     if now > part.return_until:
         raise AppealError(
             _("已超过退回时限（%(until)s）。按首接负责原则，请由你单位办理；如有争议请写内部备注并联系派单中心。")
-            % {"until": part.return_until.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")},
+            % {"until": local_text(part.return_until)},
             code="return_window_closed",
             status=409,
         )
@@ -271,7 +271,7 @@ def decide_extension(*, actor: User, extension_id: int, grant: bool, note: str =
             appeal.handling_due_at = new_due
             appeal.save(update_fields=["handling_due_at", "updated_at"])
     request.save()
-    due_text = (request.new_due_at or part.due_at).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    due_text = local_text(request.new_due_at or part.due_at)
     record_event(
         appeal=appeal, kind=EventKind.EXTENSION_DECIDED, actor=actor, assignment=part,
         public=bool(grant and part.is_primary),
