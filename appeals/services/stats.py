@@ -16,28 +16,27 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
+from appeals.enums import BAD_SCORES, GOOD_SCORES
 from appeals.models import DailyStat, MonthlyStat, StatsRun, WeeklyStat
-from appeals.selectors.stats import RECENT_DAYS, bump_version, next_month
-from portal.timeutils import local_day, local_midnight
+from appeals.selectors.stats import COUNTERS, RECENT_DAYS, bump_version, next_month
+from portal.timeutils import LOCAL_TZ, local_day, local_midnight
 
 LOCK_KEY = 7_300_201  # pg_advisory_xact_lock key of this job
-
-COLUMNS = [
-    "received", "replied", "dispatched", "right_first_time", "dispatch_due", "dispatched_on_time", "handling_due",
-    "completed_on_time", "completed", "handling_seconds", "ratings", "ratings_good", "ratings_bad",
-    "rectifications_due", "rectifications_on_time",
-]
-
 
 def _row(**values) -> str:
     # Booleans cast through int; every column ends up bigint so the UNION lines up.
     return ", ".join(
         f"({values.get(c, '0')})::bigint AS {c}" if c == "handling_seconds" else f"({values.get(c, '0')})::int::bigint AS {c}"
-        for c in COLUMNS
+        for c in COUNTERS
     )
 
 
-DAY = "(({col}) AT TIME ZONE 'Asia/Shanghai')::date"
+def _scores_in(scores: tuple[int, ...]) -> str:
+    """A rating counts as good or bad by the scores the ratings service uses (appeals.enums)."""
+    return f"r.score IN ({', '.join(str(int(score)) for score in scores)})"
+
+
+DAY = f"(({{col}}) AT TIME ZONE '{LOCAL_TZ.key}')::date"
 BASE = "FROM appeals_appeal a LEFT JOIN appeals_item i ON i.id = a.item_id"
 
 SQL = f"""
@@ -63,7 +62,7 @@ WITH ev AS (
     {BASE} WHERE a.resolved_at >= %(start)s AND a.resolved_at < %(end)s
   UNION ALL
     SELECT {DAY.format(col="r.created_at")}, r.unit_id, a.area_id, i.category_id,
-           {_row(ratings="1", ratings_good="r.score >= 4", ratings_bad="r.score <= 2")}
+           {_row(ratings="1", ratings_good=_scores_in(GOOD_SCORES), ratings_bad=_scores_in(BAD_SCORES))}
     FROM appeals_rating r JOIN appeals_appeal a ON a.id = r.appeal_id LEFT JOIN appeals_item i ON i.id = a.item_id
     WHERE r.created_at >= %(start)s AND r.created_at < %(end)s
   UNION ALL
@@ -72,8 +71,8 @@ WITH ev AS (
     FROM appeals_rectification x JOIN appeals_appeal a ON a.id = x.appeal_id LEFT JOIN appeals_item i ON i.id = a.item_id
     WHERE x.due_at >= %(start)s AND x.due_at < %(end)s AND x.due_at <= %(now)s
 )
-INSERT INTO appeals_dailystat (day, unit_id, area_id, category_id, {", ".join(COLUMNS)})
-SELECT day, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
+INSERT INTO appeals_dailystat (day, unit_id, area_id, category_id, {", ".join(COUNTERS)})
+SELECT day, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COUNTERS)}
 FROM ev GROUP BY day, unit_id, area_id, category_id
 ORDER BY day  -- a day's rows stored together: a trend reads whole days
 """
@@ -82,8 +81,8 @@ ORDER BY day  -- a day's rows stored together: a trend reads whole days
 # The daily rows summed per week (Monday) and per calendar month (first day).
 ROLLUP_SQL = {
     kind: f"""
-INSERT INTO appeals_{kind}lystat ({kind}, unit_id, area_id, category_id, {", ".join(COLUMNS)})
-SELECT date_trunc('{kind}', day)::date, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COLUMNS)}
+INSERT INTO appeals_{kind}lystat ({kind}, unit_id, area_id, category_id, {", ".join(COUNTERS)})
+SELECT date_trunc('{kind}', day)::date, unit_id, area_id, category_id, {", ".join(f"sum({c})" for c in COUNTERS)}
 FROM appeals_dailystat WHERE day >= %(first)s AND day < %(next)s
 GROUP BY 1, unit_id, area_id, category_id
 """

@@ -461,3 +461,28 @@ def test_hot_clusters_follow_the_rebuilds_even_on_a_settled_period(client, next_
     next_second()
     html = client.get(settled).content.decode()
     assert "高频类案（近30天）" in html and "新城路段路灯不亮" in html
+
+
+def test_the_rebuild_the_tables_and_the_figures_share_one_list_of_counters():
+    import dataclasses
+
+    from appeals.models import MonthlyStat
+
+    for model in (DailyStat, WeeklyStat, MonthlyStat):
+        fields = [f.name for f in model._meta.concrete_fields if f.name not in ("id", "day", "week", "month", "unit", "area", "category")]
+        assert fields == stats.COUNTERS, model
+    assert [f.name for f in dataclasses.fields(stats.Figures)] == stats.COUNTERS
+    assert all(f" AS {counter}" in stats_services.SQL for counter in stats.COUNTERS)
+
+
+def test_a_rating_counts_as_good_or_bad_by_the_scores_the_ratings_service_uses(db):
+    from appeals.enums import BAD_SCORES, GOOD_SCORES
+
+    unit = factories.UnitFactory()
+    for score in range(1, 6):
+        appeal = factories.AppealFactory(primary_unit=unit, state=AppealState.RATED, submitted_at=at(4, 9),
+                                         resolved_at=at(4, 12))
+        Rating.objects.create(appeal=appeal, unit=unit, score=score, comment="评价理由", created_at=at(5, 12))
+    stats_services.recompute_daily_stats(first_day=WEEK[0], last_day=WEEK[1], now=NOW)
+    figures = stats.figures(start=WEEK[0], end=WEEK[1], unit_id=unit.pk)
+    assert (figures.ratings, figures.ratings_good, figures.ratings_bad) == (5, len(GOOD_SCORES), len(BAD_SCORES))
