@@ -8,7 +8,6 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +23,7 @@ from cases.exceptions import CaseError
 from cases.forms import BoardFilterForm, DecisionForm, EntryForm, ScreeningFilterForm
 from cases.models import Campaign, CaseEntry
 from cases.richtext import plain_text
-from portal import pagecache
+from portal import caching, pagecache
 from portal import selectors as portal_selectors
 from portal.exceptions import PermissionDeniedError
 from portal.forms import filter_query
@@ -134,21 +133,22 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _render_poster(entry: CaseEntry, url: str) -> bytes:
+    cover = None
+    first = next(iter(entry.images.all()), None)
+    if first is not None:
+        with first.image.open("rb") as handle:
+            cover = Image.open(handle)
+            cover.load()
+    return posters.render_poster(entry, url=url, cover=cover)
+
+
 def case_poster(request: HttpRequest, pk: int) -> HttpResponse:
     """The share poster (PNG): title, unit and a QR code to the case page."""
     entry = _visible_entry(request, pk)
     url = request.build_absolute_uri(entry.get_absolute_url())
     key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{url}"
-    png = cache.get(key)
-    if png is None:
-        cover = None
-        first = next(iter(entry.images.all()), None)
-        if first is not None:
-            with first.image.open("rb") as handle:
-                cover = Image.open(handle)
-                cover.load()
-        png = posters.render_poster(entry, url=url, cover=cover)
-        cache.set(key, png, POSTER_CACHE_SECONDS)
+    png = caching.remember(key, lambda: _render_poster(entry, url), POSTER_CACHE_SECONDS)
     response = HttpResponse(png, content_type="image/png")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="case-{entry.pk}-poster.png"'

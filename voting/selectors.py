@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cases import selectors as case_selectors
 from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign, CaseEntry, Phase
-from portal import timeutils
+from portal import caching, timeutils
 from voting.models import Ballot, CaseTally, VoidBatch, VoteSnapshot, VoterDay, VotingRules
 
 COUNTS_CACHE_SECONDS = 2
@@ -100,11 +100,11 @@ class Totals:
 def totals(campaign_id: int, *, fresh: bool = False) -> Totals:
     """Valid votes (tallies), voided votes (void records) and distinct voters
     (counted by the snapshot job; ``fresh`` counts them now)."""
-    key = f"voting:totals:{campaign_id}"
-    if not fresh:
-        found = cache.get(key)
-        if found is not None:
-            return found
+    return caching.remember(f"voting:totals:{campaign_id}", lambda: _totals(campaign_id, fresh=fresh),
+                            COUNTS_CACHE_SECONDS, refresh=fresh)
+
+
+def _totals(campaign_id: int, *, fresh: bool) -> Totals:
     votes = sum(live_counts(campaign_id).values()) if not fresh else (
         CaseTally.objects.filter(campaign_id=campaign_id).aggregate(n=Sum("votes"))["n"] or 0
     )
@@ -119,9 +119,7 @@ def totals(campaign_id: int, *, fresh: bool = False) -> Totals:
     else:
         latest = VoteSnapshot.objects.filter(campaign_id=campaign_id).order_by("-minute").first()
         voters, as_of = (latest.voters, latest.minute) if latest else (0, None)
-    found = Totals(votes=votes, voided=voided, voters=voters, voters_as_of=as_of)
-    cache.set(key, found, COUNTS_CACHE_SECONDS)
-    return found
+    return Totals(votes=votes, voided=voided, voters=voters, voters_as_of=as_of)
 
 
 @dataclass(frozen=True)
@@ -161,15 +159,16 @@ def chart_points(campaign: Campaign, *, max_points: int = 240) -> list[tuple[dt.
 
 def chart_svg(campaign: Campaign) -> str:
     """The votes-over-time chart as inline SVG (pygal, no JavaScript)."""
+    points = chart_points(campaign)
+    key = f"voting:chart:{campaign.pk}:{len(points)}:{points[-1] if points else ''}"
+    return caching.remember(key, lambda: _chart(points), 60)
+
+
+def _chart(points: list) -> str:
     import pygal
 
     from portal import charts
 
-    points = chart_points(campaign)
-    key = f"voting:chart:{campaign.pk}:{len(points)}:{points[-1] if points else ''}"
-    svg = cache.get(key)
-    if svg is not None:
-        return svg
     chart = pygal.DateTimeLine(
         style=charts.style(), show_legend=False, show_dots=False, fill=True, width=charts.WIDTH, height=240,
         x_label_rotation=0, disable_xml_declaration=True, js=[], show_y_guides=True, margin=12,
@@ -180,9 +179,7 @@ def chart_svg(campaign: Campaign) -> str:
     # pygal works in naive times: hand it Beijing time.
     chart.add(_("有效票数"), [(minute.astimezone(timeutils.LOCAL_TZ).replace(tzinfo=None), total)
                              for minute, total in points])
-    svg = charts.clean(chart.render(is_unicode=True))
-    cache.set(key, svg, 60)
-    return svg
+    return charts.clean(chart.render(is_unicode=True))
 
 
 # --- Fraud review ----------------------------------------------------------------

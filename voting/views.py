@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors as case_selectors
 from cases.models import Campaign, CaseEntry
-from portal import pagecache
+from portal import caching, pagecache
 from portal.forms import filter_query
 from portal.ratelimits import client_ip, own_rate_limit
 from portal.reauth import reauthentication_required
@@ -133,15 +133,18 @@ def _fragment(campaign: Campaign, target: str) -> str:
     """A polled part rendered once per language and period however many
     people watch (each open page polls it)."""
     html = _cached_fragment(campaign.slug, target)
-    if html is None:
-        if target == CHART:
-            html = render_to_string("voting/_leaderboard_chart.html", {"chart": selectors.chart_svg(campaign)})
-        else:
-            html = render_to_string("voting/_leaderboard_live.html", {
-                "campaign": campaign, "rows": selectors.leaderboard(campaign), "totals": selectors.totals(campaign.pk),
-            })
-        cache.set(_fragment_key(campaign.slug, target), html, FRAGMENT_SECONDS[target])
+    if html is None:  # neither copy holds it: render it and share it
+        html = caching.remember(_fragment_key(campaign.slug, target), lambda: _render_fragment(campaign, target),
+                                FRAGMENT_SECONDS[target], refresh=True)
     return html
+
+
+def _render_fragment(campaign: Campaign, target: str) -> str:
+    if target == CHART:
+        return render_to_string("voting/_leaderboard_chart.html", {"chart": selectors.chart_svg(campaign)})
+    return render_to_string("voting/_leaderboard_live.html", {
+        "campaign": campaign, "rows": selectors.leaderboard(campaign), "totals": selectors.totals(campaign.pk),
+    })
 
 
 def leaderboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:

@@ -36,16 +36,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import Period
 from appeals.models import Area, Category, DailyStat
+from portal import caching
 from portal.models import Unit
 from portal.timeutils import local_day
 
@@ -479,16 +478,8 @@ SETTLED_VERSION_KEY = "appeals:stats:settled-version"
 RECENT_DAYS = 35
 
 
-def _read_version(key: str) -> int:
-    value = cache.get(key)
-    if value is None:
-        value = 1
-        cache.add(key, value, None)
-    return int(value)
-
-
 def version() -> int:
-    return _read_version(VERSION_KEY)
+    return caching.version(VERSION_KEY)
 
 
 def settled_before() -> dt.date:
@@ -506,55 +497,18 @@ def bump_version(first_day: dt.date | None = None) -> None:
     """Called after every rebuild: cached dashboards of recent periods are
     dropped at once; those of settled periods too when the rebuild reached
     back into them (or when it is not said how far it reached)."""
-    keys = [VERSION_KEY]
+    caching.bump(VERSION_KEY)
     if first_day is None or first_day < settled_before():
-        keys.append(SETTLED_VERSION_KEY)
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 2, None)
-
-
-COMPUTE_WAIT_SECONDS = 10
+        caching.bump(SETTLED_VERSION_KEY)
 
 
 def cached(name: str, compute, timeout: int = 600, *, settled: bool = False):
     """Dashboard pieces cached until the next rebuild of the figures
-    (``settled``: of settled periods only, see bump_version).
-
-    One request computes a missing piece while the others asking for it at
-    the same moment wait for its result (a Redis flag marks the work in
-    progress): under a burst on a cold view, N requests computing the same
-    figures at once made each of them N times slower in the benchmark. If
-    Redis is unavailable every request computes for itself."""
-    key = f"appeals:stats:s{_read_version(SETTLED_VERSION_KEY)}:{name}" if settled else f"appeals:stats:{version()}:{name}"
-    value = cache.get(key)
-    if value is not None:
-        return value
-    flag = f"{key}:computing"
-    deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
-    while True:
-        # add() answers None (not False) when Redis is unreachable: compute.
-        acquired = cache.add(flag, 1, COMPUTE_WAIT_SECONDS * 3)
-        if acquired is None:
-            return compute()
-        # Another request may have finished between our read and our flag.
-        value = cache.get(key)
-        if value is not None:
-            if acquired:
-                cache.delete(flag)
-            return value
-        if acquired or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
-    try:
-        value = compute()
-        cache.set(key, value, timeout)
-    finally:
-        if acquired:
-            cache.delete(flag)
-    return value
+    (``settled``: of settled periods only, see bump_version), computed once
+    however many requests ask at the same moment (portal.caching)."""
+    key = (f"appeals:stats:s{caching.version(SETTLED_VERSION_KEY)}:{name}" if settled
+           else f"appeals:stats:{version()}:{name}")
+    return caching.remember(key, compute, timeout, single_flight=True)
 
 
 def today() -> dt.date:
