@@ -394,7 +394,7 @@ class BallotFactory(factory.django.DjangoModelFactory):
 
 
 # --- voting: expert panel ---
-from voting.models import Assignment, Criterion, PanelSeat, ReviewerProfile  # noqa: E402
+from voting.panel.models import Assignment, Criterion, PanelSeat, ReviewerProfile  # noqa: E402
 from voting.panel.enums import ReviewerCategory  # noqa: E402
 
 

@@ -36,7 +36,7 @@ def is_assigned_without_conflict(user, case) -> bool:
     """The case is in the reviewer's assignment and not of a unit they
     belong to, nor of its parent or child units (an assignment never is;
     this holds even if a membership is added later)."""
-    from voting.models import Assignment
+    from voting.panel.models import Assignment
 
     if case is None or not getattr(user, "is_authenticated", False):
         return False

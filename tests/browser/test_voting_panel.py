@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import check_a11y, screenshot, sign_in_with_cookie
 from tests.factories import StaffFactory
 from tests.voting.panel_setup import closed_campaign, panel, submit
-from voting.models import Review
+from voting.panel.models import Review
 from voting.panel.enums import ReviewState
 
 

@@ -8,7 +8,8 @@ from demo import portal as portal_demo
 from portal.selectors import affiliated_unit_ids
 from voting.panel import selectors
 from voting import selectors as voting_selectors
-from voting.models import Assignment, CaseTally, ResultVersion, Review, VoteSnapshot
+from voting.models import CaseTally, VoteSnapshot
+from voting.panel.models import Assignment, ResultVersion, Review
 from voting.panel.enums import ReviewState
 
 pytestmark = pytest.mark.django_db

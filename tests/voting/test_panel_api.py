@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, submit
 from voting.panel import services
-from voting.models import FinalistCut, ResultVersion, Review
+from voting.panel.models import FinalistCut, ResultVersion, Review
 from voting.panel.enums import ReviewState
 
 

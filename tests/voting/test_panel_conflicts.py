@@ -16,7 +16,7 @@ from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, reviewer
 from voting.panel import selectors
 from voting.panel import services
-from voting.models import Assignment, Review
+from voting.panel.models import Assignment, Review
 
 
 @pytest.fixture

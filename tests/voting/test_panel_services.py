@@ -18,7 +18,7 @@ from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, set_votes, submit
 from voting.panel import selectors
 from voting.panel import services
-from voting.models import (
+from voting.panel.models import (
     Assignment,
     Criterion,
     FinalistCut,

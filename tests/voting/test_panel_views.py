@@ -17,7 +17,7 @@ from tests import factories
 from tests.voting.panel_setup import closed_campaign, marks, panel, reviewer, submit
 from tests.signin import sign_in
 from voting.panel import services
-from voting.models import PanelSettings, ResultVersion, Review
+from voting.panel.models import PanelSettings, ResultVersion, Review
 from voting.panel.enums import ReviewState
 
 

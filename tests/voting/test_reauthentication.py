@@ -11,7 +11,8 @@ from tests import factories
 from tests.signin import sign_in, totp_now
 from tests.voting.panel_setup import closed_campaign, panel, submit
 from voting import services
-from voting.models import Ballot, ResultVersion, VoidBatch
+from voting.models import Ballot, VoidBatch
+from voting.panel.models import ResultVersion
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ standings combine votes with marks), its models keep the app label
 permission names ("voting.score_case") stay as they are, and its pages and
 API keep the ``voting`` URL namespace. A separate app would move all of
 that through SeparateDatabaseAndState migrations for no change a user or a
-program could see. Inside, the same shape as an app:
+program could see. Inside, the same shape as an app: ``models``,
 ``enums``, ``services`` (writes), ``selectors`` (reads), ``standings``
 (the pure arithmetic), ``forms``, ``views``, ``api``, ``urls``, ``api_urls``.
 """

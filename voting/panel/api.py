@@ -16,7 +16,7 @@ from cases.models import Campaign
 from portal.reauth import RecentAuthentication
 from voting.panel import selectors
 from voting.panel import services
-from voting.models import Criterion, Review
+from voting.panel.models import Criterion, Review
 from voting.panel.enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
 
 

@@ -15,9 +15,9 @@ from cases.models import Campaign, CaseEntry
 from portal.enums import ConflictReason
 from portal.models import User
 from portal.selectors import conflicted_units, conflicted_units_of
-from voting.models import (
+from voting.models import CaseTally
+from voting.panel.models import (
     Assignment,
-    CaseTally,
     Criterion,
     Finalist,
     FinalistCut,

@@ -22,7 +22,7 @@ from portal.exceptions import PortalError
 from portal.models import Unit, User
 from portal.selectors import conflicted_units, conflicted_units_of
 from voting.panel import selectors
-from voting.models import (
+from voting.panel.models import (
     Assignment,
     Criterion,
     Finalist,

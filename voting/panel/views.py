@@ -17,7 +17,7 @@ from portal import exports
 from portal.reauth import reauthentication_required
 from voting.panel import selectors
 from voting.panel import services
-from voting.models import Review
+from voting.panel.models import Review
 from voting.panel.enums import Aggregate, VoteMethod
 from voting.panel.forms import (
     CriterionFormSet,
