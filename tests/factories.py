@@ -394,7 +394,7 @@ class BallotFactory(factory.django.DjangoModelFactory):
 
 
 # --- voting: expert panel ---
-from voting.panel.models import Assignment, Criterion, PanelSeat, ReviewerProfile  # noqa: E402
+from voting.panel.models import Criterion, PanelSeat, ReviewAssignment, ReviewerProfile  # noqa: E402
 from voting.panel.enums import ReviewerCategory  # noqa: E402
 
 
@@ -429,9 +429,9 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(int)
 
 
-class AssignmentFactory(factory.django.DjangoModelFactory):
+class ReviewAssignmentFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Assignment
+        model = ReviewAssignment
 
     case = factory.SubFactory(CaseEntryFactory)
     campaign = factory.LazyAttribute(lambda o: o.case.campaign)

@@ -236,6 +236,6 @@ from voting.panel.models import (  # noqa: E402, F401
     PanelSettings,
     ResultVersion,
     Review,
+    ReviewAssignment,
     ReviewerProfile,
-    Assignment,
 )

@@ -36,13 +36,13 @@ def is_assigned_without_conflict(user, case) -> bool:
     """The case is in the reviewer's assignment and not of a unit they
     belong to, nor of its parent or child units (an assignment never is;
     this holds even if a membership is added later)."""
-    from voting.panel.models import Assignment
+    from voting.panel.models import ReviewAssignment
 
     if case is None or not getattr(user, "is_authenticated", False):
         return False
     if case.unit_id in conflicted_units(user):
         return False
-    return Assignment.objects.filter(case=case, reviewer=user).exists()
+    return ReviewAssignment.objects.filter(case=case, reviewer=user).exists()
 
 
 PANEL_PERMISSIONS = {

@@ -9,7 +9,7 @@ from portal.selectors import affiliated_unit_ids
 from voting.panel import selectors
 from voting import selectors as voting_selectors
 from voting.models import CaseTally, VoteSnapshot
-from voting.panel.models import Assignment, ResultVersion, Review
+from voting.panel.models import ResultVersion, Review, ReviewAssignment
 from voting.panel.enums import ReviewState
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +31,8 @@ def test_demo_has_a_finished_edition_with_published_results():
     # The demo reviewer's affiliated unit keeps its finalist out of their queue.
     demo_reviewer = campaign.panel_seats.get(reviewer__email="reviewer@demo.minxinbang.cn").reviewer
     blocked = affiliated_unit_ids(demo_reviewer)
-    assert not Assignment.objects.filter(reviewer=demo_reviewer, case__unit_id__in=blocked).exists()
-    assert Assignment.objects.filter(campaign=campaign, case__unit_id__in=blocked).exists()
+    assert not ReviewAssignment.objects.filter(reviewer=demo_reviewer, case__unit_id__in=blocked).exists()
+    assert ReviewAssignment.objects.filter(campaign=campaign, case__unit_id__in=blocked).exists()
     # Its leaderboard: the final tallies, the voters behind them, the week's curve.
     snapshots = list(VoteSnapshot.objects.filter(campaign=campaign).order_by("minute"))
     assert len(snapshots) > 7 * 24

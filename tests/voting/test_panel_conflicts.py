@@ -16,7 +16,7 @@ from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, reviewer
 from voting.panel import selectors
 from voting.panel import services
-from voting.panel.models import Assignment, Review
+from voting.panel.models import Review, ReviewAssignment
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def setting(campaign, organiser, tree):
 
 def test_staff_of_the_unit_its_parent_and_its_child_are_not_assigned_a_sibling_is(setting):
     case, people = setting
-    assigned = set(Assignment.objects.filter(case=case).values_list("reviewer_id", flat=True))
+    assigned = set(ReviewAssignment.objects.filter(case=case).values_list("reviewer_id", flat=True))
     assert assigned == {people["sibling"].pk}
 
 
@@ -137,14 +137,14 @@ def test_the_sibling_reviewer_scores_the_case(client, campaign, setting):
 def test_database_refuses_an_assignment_to_a_related_unit(campaign, setting, who):
     case, people = setting
     with pytest.raises(IntegrityError), transaction.atomic():
-        Assignment.objects.create(campaign=campaign, case=case, reviewer=people[who])
-    assert not Assignment.objects.filter(reviewer=people[who]).exists()
+        ReviewAssignment.objects.create(campaign=campaign, case=case, reviewer=people[who])
+    assert not ReviewAssignment.objects.filter(reviewer=people[who]).exists()
 
 
 def test_database_allows_an_assignment_to_an_unrelated_unit(campaign, setting):
     case, people = setting
-    Assignment.objects.filter(case=case).delete()
-    Assignment.objects.create(campaign=campaign, case=case, reviewer=people["sibling"])
+    ReviewAssignment.objects.filter(case=case).delete()
+    ReviewAssignment.objects.create(campaign=campaign, case=case, reviewer=people["sibling"])
 
 
 def test_desk_lists_each_skipped_pair_with_its_reason(client, campaign, organiser, setting, tree):

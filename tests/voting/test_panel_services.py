@@ -19,7 +19,6 @@ from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, p
 from voting.panel import selectors
 from voting.panel import services
 from voting.panel.models import (
-    Assignment,
     Criterion,
     FinalistCut,
     Mark,
@@ -27,6 +26,7 @@ from voting.panel.models import (
     PanelSettings,
     ResultVersion,
     Review,
+    ReviewAssignment,
 )
 from voting.panel.enums import AssignmentMode, PanelAction, ReviewerCategory, ReviewState
 
@@ -189,8 +189,8 @@ def test_all_to_all_assignment_skips_conflicts_of_interest(campaign, organiser):
     plain = reviewer(campaign)
     conflicted = reviewer(campaign, units=[cases[1].unit])
     services.assign_finalists(actor=organiser, campaign=campaign)
-    assert set(Assignment.objects.filter(reviewer=plain).values_list("case_id", flat=True)) == {c.pk for c in cases}
-    assert set(Assignment.objects.filter(reviewer=conflicted).values_list("case_id", flat=True)) == {cases[0].pk, cases[2].pk}
+    assert set(ReviewAssignment.objects.filter(reviewer=plain).values_list("case_id", flat=True)) == {c.pk for c in cases}
+    assert set(ReviewAssignment.objects.filter(reviewer=conflicted).values_list("case_id", flat=True)) == {cases[0].pk, cases[2].pk}
     assert services.assign_finalists(actor=organiser, campaign=campaign) == 0  # idempotent
 
 
@@ -198,8 +198,8 @@ def test_database_refuses_a_conflicting_assignment(campaign, organiser):
     (case,) = cases_with_votes(campaign, [5])
     conflicted = reviewer(campaign, units=[case.unit])
     with pytest.raises(IntegrityError), transaction.atomic():
-        Assignment.objects.create(campaign=campaign, case=case, reviewer=conflicted)
-    assert not Assignment.objects.exists()
+        ReviewAssignment.objects.create(campaign=campaign, case=case, reviewer=conflicted)
+    assert not ReviewAssignment.objects.exists()
 
 
 def test_balanced_assignment_gives_every_finalist_k_reviews_evenly(campaign, organiser):
@@ -212,11 +212,11 @@ def test_balanced_assignment_gives_every_finalist_k_reviews_evenly(campaign, org
                                 vote_method="max_ratio", vote_weight=D("0.3"), assignment=AssignmentMode.BALANCED,
                                 reviews_per_case=2, show_reviewer_names=False)
     assert services.assign_finalists(actor=organiser, campaign=campaign) == 12
-    per_case = {c.pk: Assignment.objects.filter(case=c).count() for c in cases}
+    per_case = {c.pk: ReviewAssignment.objects.filter(case=c).count() for c in cases}
     assert set(per_case.values()) == {2}
-    loads = sorted(Assignment.objects.filter(reviewer=p).count() for p in people)
+    loads = sorted(ReviewAssignment.objects.filter(reviewer=p).count() for p in people)
     assert loads == [3, 3, 3, 3]
-    assert not Assignment.objects.filter(reviewer=conflicted, case=cases[0]).exists()
+    assert not ReviewAssignment.objects.filter(reviewer=conflicted, case=cases[0]).exists()
 
 
 def test_balanced_assignment_refuses_when_too_few_reviewers_are_free_of_conflicts(campaign, organiser):
@@ -230,7 +230,7 @@ def test_balanced_assignment_refuses_when_too_few_reviewers_are_free_of_conflict
     with pytest.raises(services.PanelError) as refused:
         services.assign_finalists(actor=organiser, campaign=campaign)
     assert refused.value.code == "not_enough_reviewers"
-    assert not Assignment.objects.exists()
+    assert not ReviewAssignment.objects.exists()
 
 
 def test_reviewer_cannot_score_a_case_outside_the_assignment_or_of_an_affiliated_unit(campaign, organiser):

@@ -145,9 +145,9 @@ class PanelSeat(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "reviewer"], name="one_seat_per_reviewer")]
 
 
-class Assignment(models.Model):
-    """A finalist given to a reviewer. Never a case of a unit the reviewer is
-    affiliated with: the service refuses it and a trigger does too."""
+class ReviewAssignment(models.Model):
+    """A finalist given to a reviewer (评审分配). Never a case of a unit the
+    reviewer is affiliated with: the service refuses it and a trigger does too."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     case = models.ForeignKey(CaseEntry, on_delete=models.PROTECT, related_name="panel_assignments")
@@ -155,6 +155,9 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Named ReviewAssignment since migration 0007 (appeals has a unit's
+        # work order); the table keeps its name, which the conflict trigger uses.
+        db_table = "voting_assignment"
         verbose_name = _("评审分配")
         verbose_name_plural = _("评审分配")
         constraints = [models.UniqueConstraint(fields=["case", "reviewer"], name="assignment_once")]

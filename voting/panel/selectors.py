@@ -17,7 +17,6 @@ from portal.models import User
 from portal.selectors import conflicted_units, conflicted_units_of
 from voting.models import CaseTally
 from voting.panel.models import (
-    Assignment,
     Criterion,
     Finalist,
     FinalistCut,
@@ -27,6 +26,7 @@ from voting.panel.models import (
     PanelSettings,
     ResultVersion,
     Review,
+    ReviewAssignment,
     ReviewerProfile,
 )
 from voting.panel.enums import ReviewState
@@ -131,7 +131,7 @@ class QueueItem:
 
 def queue(user, campaign: Campaign) -> list[QueueItem]:
     """The reviewer's finalists, in vote-rank order, with their own review."""
-    assigned = set(Assignment.objects.filter(campaign=campaign, reviewer=user).values_list("case_id", flat=True))
+    assigned = set(ReviewAssignment.objects.filter(campaign=campaign, reviewer=user).values_list("case_id", flat=True))
     blocked = conflicted_units(user)
     items = [f for f in finalists(campaign) if f.case_id in assigned and f.case.unit_id not in blocked]
     reviews = {r.case_id: r for r in Review.objects.filter(campaign=campaign, reviewer=user)}
@@ -259,7 +259,7 @@ def standings(campaign: Campaign) -> Standings:
     entries = finalists(campaign)
     counts = valid_vote_counts(campaign)
     assigned = dict(
-        Assignment.objects.filter(campaign=campaign).values_list("case_id").annotate(n=Count("pk"))
+        ReviewAssignment.objects.filter(campaign=campaign).values_list("case_id").annotate(n=Count("pk"))
     )
     cases = [
         CaseInput(case_id=f.case_id, votes=counts.get(f.case_id, f.votes), title=f.case.title, unit=f.case.unit.name,
@@ -286,7 +286,7 @@ def standings(campaign: Campaign) -> Standings:
 def completeness(campaign: Campaign) -> tuple[int, int]:
     """(submitted reviews, assigned reviews) over the current finalists."""
     ids = finalist_ids(campaign)
-    assigned = Assignment.objects.filter(campaign=campaign, case_id__in=ids).count()
+    assigned = ReviewAssignment.objects.filter(campaign=campaign, case_id__in=ids).count()
     submitted = Review.objects.filter(campaign=campaign, case_id__in=ids, state=ReviewState.SUBMITTED).count()
     return submitted, assigned
 

@@ -23,7 +23,6 @@ from portal.models import Unit, User
 from portal.selectors import conflicted_units, conflicted_units_of
 from voting.panel import selectors
 from voting.panel.models import (
-    Assignment,
     Criterion,
     Finalist,
     FinalistCut,
@@ -33,6 +32,7 @@ from voting.panel.models import (
     PanelSettings,
     ResultVersion,
     Review,
+    ReviewAssignment,
     ReviewerProfile,
 )
 from voting.panel.enums import Aggregate, AssignmentMode, PanelAction, ReviewerCategory, ReviewState, VoteMethod
@@ -259,7 +259,7 @@ def invite_reviewer(
     PanelSeat.objects.get_or_create(campaign=campaign, reviewer=user, defaults={"invited_by": actor})
     # A conflict can appear after assignment: drop assignments of conflicted units
     # that have no submitted review (submitted ones stay visible to organisers).
-    Assignment.objects.filter(campaign=campaign, reviewer=user, case__unit__in=list(conflicted_units(user))).exclude(
+    ReviewAssignment.objects.filter(campaign=campaign, reviewer=user, case__unit__in=list(conflicted_units(user))).exclude(
         case__panel_reviews__reviewer=user, case__panel_reviews__state=ReviewState.SUBMITTED
     ).delete()
     link = settings.SITE_URL.rstrip("/") + reverse("account_request_login_code")
@@ -299,7 +299,7 @@ def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
         raise PanelError(_("评委名单为空，请先邀请评委。"), code="no_reviewers", status=409)
     panel = selectors.settings_of(campaign)
     blocked = conflicted_units_of(reviewers)
-    existing = set(Assignment.objects.filter(campaign=campaign).values_list("case_id", "reviewer_id"))
+    existing = set(ReviewAssignment.objects.filter(campaign=campaign).values_list("case_id", "reviewer_id"))
     load = {r.pk: 0 for r in reviewers}
     for _case, reviewer_id in existing:
         if reviewer_id in load:
@@ -323,8 +323,8 @@ def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
             chosen = pool[:max(wanted, 0)]
         for rid in chosen:
             load[rid] += 1
-            new.append(Assignment(campaign=campaign, case=case, reviewer_id=rid))
-    Assignment.objects.bulk_create(new)
+            new.append(ReviewAssignment(campaign=campaign, case=case, reviewer_id=rid))
+    ReviewAssignment.objects.bulk_create(new)
     if new:
         PanelEvent.objects.create(campaign=campaign, actor=actor, action=PanelAction.ASSIGNED,
                                   data={"added": len(new), "mode": panel.assignment})
