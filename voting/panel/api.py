@@ -271,7 +271,7 @@ class StandingsView(APIView):
             raise PermissionDenied
         result = selectors.standings(campaign)
         submitted, assigned = selectors.completeness(campaign)
-        data = services.breakdown(campaign, result)
+        data = selectors.breakdown(campaign, result)
         for row, standing in zip(data["rows"], result.rows):
             row["missing_reviews"] = standing.missing_reviews
         return Response({

@@ -283,6 +283,52 @@ def standings(campaign: Campaign) -> Standings:
                              settings=standings_settings(campaign))
 
 
+def breakdown(campaign: Campaign, result: Standings) -> dict:
+    """The full, self-contained published record: settings, criteria, every
+    case's parts raw and normalised, and every reviewer's marks (labelled
+    per the campaign's name setting)."""
+    labels = reviewer_labels(campaign)
+    criteria = result.criteria
+    s = result.settings
+
+    def num(value):
+        return None if value is None else str(value)
+
+    return {
+        "settings": {
+            "aggregate": s.aggregate, "vote_method": s.vote_method, "vote_weight": str(s.vote_weight),
+            "panel_weight": str(s.panel_weight), "places": s.places,
+            "show_reviewer_names": settings_of(campaign).show_reviewer_names,
+        },
+        "criteria": [{"key": c.key, "name": c.name, "weight": str(c.weight), "max_mark": str(c.max_mark),
+                      "required": c.required} for c in criteria],
+        "max_votes": result.max_votes,
+        "min_votes": result.min_votes,
+        "rows": [
+            {
+                "rank": row.rank, "case_id": row.case_id, "title": row.title, "unit": row.unit,
+                "votes": row.votes, "vote_rank": row.vote_rank,
+                "vote_score": num(row.vote_score), "vote_score_exact": num(row.vote_score_exact),
+                "panel_score": num(row.panel_score), "panel_score_exact": num(row.panel_score_exact),
+                "vote_part": num(row.vote_part), "panel_part": num(row.panel_part),
+                "final_score": num(row.final_score), "final_score_exact": num(row.final_score_exact),
+                "tie_break": row.tie_break, "countback": list(row.countback),
+                "complete_reviews": row.complete_reviews, "incomplete_reviews": row.incomplete_reviews,
+                "assigned": row.assigned,
+                "criterion_averages": {c.key: num(row.criterion_averages.get(c.key)) for c in criteria},
+                "reviews": [
+                    {"reviewer": labels.get(line.reviewer_id, "评委"),
+                     "marks": {c.key: num(line.marks.get(c.key)) for c in criteria},
+                     "total": num(line.total), "adjusted": num(line.adjusted), "dropped": line.dropped,
+                     "place": line.reviewer_place}
+                    for line in row.reviews
+                ],
+            }
+            for row in result.rows
+        ],
+    }
+
+
 def completeness(campaign: Campaign) -> tuple[int, int]:
     """(submitted reviews, assigned reviews) over the current finalists."""
     ids = finalist_ids(campaign)

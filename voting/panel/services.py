@@ -1,6 +1,10 @@
 """Writes of the expert panel: one function per business action, each in one
 transaction with its permission checked inside. The arithmetic of the
-standings is in voting.panel.standings; this module decides *who* and *when*."""
+standings is in voting.panel.standings; this module decides *who* and *when*.
+
+Over 400 lines on purpose: the panel's actions share PanelError and one
+permission helper; it becomes a package by concept when that helper moves
+to the project-wide permission check (issue 20, a later step)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.enums import PhaseKind
-from cases.models import Campaign, CaseEntry, Phase
+from cases.models import Campaign, Phase
 from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal import notifications, timeutils
@@ -36,7 +39,7 @@ from voting.panel.models import (
     ReviewerProfile,
 )
 from voting.panel.enums import Aggregate, AssignmentMode, PanelAction, ReviewerCategory, ReviewState, VoteMethod
-from voting.panel.standings import Standings, select_finalists as cut_finalists
+from voting.panel.standings import select_finalists as cut_finalists
 
 
 class PanelError(PortalError):
@@ -432,52 +435,6 @@ def reopen_review(*, actor: User, review: Review, reason: str) -> Review:
 # --- publication -------------------------------------------------------------
 
 
-def breakdown(campaign: Campaign, result: Standings) -> dict:
-    """The full, self-contained published record: settings, criteria, every
-    case's parts raw and normalised, and every reviewer's marks (labelled
-    per the campaign's name setting)."""
-    labels = selectors.reviewer_labels(campaign)
-    criteria = result.criteria
-    s = result.settings
-
-    def num(value):
-        return None if value is None else str(value)
-
-    return {
-        "settings": {
-            "aggregate": s.aggregate, "vote_method": s.vote_method, "vote_weight": str(s.vote_weight),
-            "panel_weight": str(s.panel_weight), "places": s.places,
-            "show_reviewer_names": selectors.settings_of(campaign).show_reviewer_names,
-        },
-        "criteria": [{"key": c.key, "name": c.name, "weight": str(c.weight), "max_mark": str(c.max_mark),
-                      "required": c.required} for c in criteria],
-        "max_votes": result.max_votes,
-        "min_votes": result.min_votes,
-        "rows": [
-            {
-                "rank": row.rank, "case_id": row.case_id, "title": row.title, "unit": row.unit,
-                "votes": row.votes, "vote_rank": row.vote_rank,
-                "vote_score": num(row.vote_score), "vote_score_exact": num(row.vote_score_exact),
-                "panel_score": num(row.panel_score), "panel_score_exact": num(row.panel_score_exact),
-                "vote_part": num(row.vote_part), "panel_part": num(row.panel_part),
-                "final_score": num(row.final_score), "final_score_exact": num(row.final_score_exact),
-                "tie_break": row.tie_break, "countback": list(row.countback),
-                "complete_reviews": row.complete_reviews, "incomplete_reviews": row.incomplete_reviews,
-                "assigned": row.assigned,
-                "criterion_averages": {c.key: num(row.criterion_averages.get(c.key)) for c in criteria},
-                "reviews": [
-                    {"reviewer": labels.get(line.reviewer_id, "评委"),
-                     "marks": {c.key: num(line.marks.get(c.key)) for c in criteria},
-                     "total": num(line.total), "adjusted": num(line.adjusted), "dropped": line.dropped,
-                     "place": line.reviewer_place}
-                    for line in row.reviews
-                ],
-            }
-            for row in result.rows
-        ],
-    }
-
-
 @transaction.atomic
 def publish_results(*, actor: User, campaign: Campaign, reason: str = "", override: bool = False) -> ResultVersion:
     """Publish the standings as they stand. Needs every assigned review
@@ -508,7 +465,7 @@ def publish_results(*, actor: User, campaign: Campaign, reason: str = "", overri
         with transaction.atomic():
             published = ResultVersion.objects.create(
                 campaign=campaign, version=version, published_by=actor, reason=reason, override=incomplete,
-                breakdown=breakdown(campaign, result),
+                breakdown=selectors.breakdown(campaign, result),
             )
     except IntegrityError as exc:
         raise PanelError(_("另一位主办方刚刚发布了结果，请刷新后再试。"), code="conflict", status=409) from exc
@@ -518,14 +475,3 @@ def publish_results(*, actor: User, campaign: Campaign, reason: str = "", overri
         data={"version": version, "override": incomplete, "submitted": submitted, "assigned": assigned},
     )
     return published
-
-
-def review_counts(campaign: Campaign) -> dict[int, int]:
-    return dict(
-        Review.objects.filter(campaign=campaign, state=ReviewState.SUBMITTED)
-        .values_list("case_id").annotate(n=Count("pk"))
-    )
-
-
-def case_of(campaign: Campaign, case_id: int) -> CaseEntry | None:
-    return CaseEntry.objects.filter(campaign=campaign, pk=case_id).first()
