@@ -9,6 +9,7 @@ permission names ("voting.score_case") stay as they are, and its pages and
 API keep the ``voting`` URL namespace. A separate app would move all of
 that through SeparateDatabaseAndState migrations for no change a user or a
 program could see. Inside, the same shape as an app: ``models``,
-``enums``, ``services`` (writes), ``selectors`` (reads), ``standings``
-(the pure arithmetic), ``forms``, ``views``, ``api``, ``urls``, ``api_urls``.
+``enums``, ``rules`` (permissions), ``services`` (writes), ``selectors`` (reads),
+``standings`` (the pure arithmetic), ``forms``, ``views``, ``api``, ``urls``,
+``api_urls``; its templates are templates/voting/panel_*.html.
 """
