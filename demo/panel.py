@@ -26,9 +26,10 @@ from demo import portal as portal_demo
 from portal import services as portal_services
 from portal import timeutils
 from portal.models import User
-from voting.models import CaseTally, ResultVersion, VoteSnapshot
+from voting.models import CaseTally, VoteSnapshot
 from voting.panel import selectors as panel_selectors
 from voting.panel import services as panel_services
+from voting.panel.models import ResultVersion
 from voting.panel.enums import ReviewerCategory
 
 SLUG = "dongguan-2020"
