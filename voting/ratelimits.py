@@ -20,6 +20,7 @@ from django.core.cache import caches
 from django_ratelimit import ALL
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
+from portal.outages import RETRY_AFTER_SECONDS
 from portal.ratelimits import client_ip
 from voting.enums import Refusal
 from voting.services import refuse
@@ -70,7 +71,8 @@ def check_vote_rate(request) -> None:
         counts = _bump(cache)(keys=[cache.make_key(key) for key, *_rest in limits],
                               args=[period + EXPIRATION_FUDGE for _key, _rate, _limit, period, _window in limits])
     except Exception as exc:  # noqa: BLE001 - any Redis/connection error: fail closed
-        raise refuse(Refusal.UNAVAILABLE) from exc
+        # An outage answer says when to come back, like a database outage's.
+        raise refuse(Refusal.UNAVAILABLE, retry_after=RETRY_AFTER_SECONDS) from exc
     now = int(time.time())
     for (_key, _rate, limit, _period, window), count in zip(limits, counts):
         if count > limit:

@@ -115,6 +115,15 @@ def test_redis_down_voting_fails_closed_with_503_and_browsing_works(client, vote
     assert client.get(reverse("voting:leaderboard")).status_code == 200
 
 
+def test_redis_down_vote_refusal_says_when_to_retry(client, voter, case, redis_down):
+    client.force_login(voter)
+    page = client.post(vote_url(case), **HTMX)
+    api = client.post(f"/api/v1/campaigns/{case.campaign_id}/cases/{case.pk}/votes")
+    assert (page.status_code, api.status_code) == (503, 503)
+    assert int(page["Retry-After"]) > 0 and int(api["Retry-After"]) > 0
+    assert Ballot.objects.count() == 0
+
+
 def test_board_shows_rules_votes_left_and_a_vote_button_per_card(signed_in, voter, cases):
     services.cast_vote(voter=voter, campaign_id=cases[0].campaign_id, case_id=cases[0].pk)
     html = signed_in.get(reverse("cases:board")).content.decode()
