@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 WITH_SERVICES := source var/services.env &&
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test bench venv services setup system-deps browser-deps messages
+.PHONY: run test bench faults venv services setup system-deps browser-deps messages
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "[setup] installing the pinned dependencies into $(VENV)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
+	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test,bench]" 2> >(grep -v "^WARNING: Location" >&2)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
@@ -47,6 +47,12 @@ test: services messages browser-deps
 bench: setup
 	@bash scripts/system_deps.sh bench
 	@$(WITH_SERVICES) $(PY) -m bench $(BENCH_ARGS)
+
+## Fault drill (a bench, not a test): the portal as `make run` serves it, on its
+## own PostgreSQL and Redis under var/faults/, through a vote storm with
+## Redis, PostgreSQL, a web worker and the task worker failing mid-storm
+faults: venv messages
+	@$(PY) -m bench faults $(FAULTS_ARGS)
 
 ## Current TOTP code of the demo staff accounts
 totp: services

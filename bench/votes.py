@@ -166,7 +166,11 @@ def setup(*, votes: int, voters: int, seed: int = 2021) -> dict:
                 lines.append(f"{key} {attempts[k]}\n")
     plan_path.write_text("".join(lines))
     sessions_path.write_text("".join(f"{s.session_key}\n" for s in sessions[:5000]))
+    # Who each session is (bench/faults.py matches answers with ballots).
+    accounts_path = Path(tempfile.gettempdir()) / f"{slug}-accounts.txt"
+    accounts_path.write_text("".join(f"{s.session_key} {u.pk}\n" for s, u in zip(sessions, users)))
     return {"campaign": campaign.pk, "slug": slug, "plan": str(plan_path), "sessions": str(sessions_path),
+            "accounts_file": str(accounts_path),
             "attempts": len(lines), "accounts": len(days), "voters": voters, "votes": votes,
             "expected_refusals": expected_refusals}
 

