@@ -116,7 +116,8 @@ class Portal:
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        output = (FAULTS / "portal.log").open("ab")
+        output = (FAULTS / "portal.log").open("wb")  # this run's log only
+        (FAULTS / "worker.log").unlink(missing_ok=True)
         self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=self.env, stdout=output,
                                         stderr=output, start_new_session=True)
         output.close()
@@ -269,7 +270,7 @@ class Timeline:
             if at(schedule["redis"]):
                 services.stop_local_redis(self.redis_dir)
                 self.mark(t0, "Redis stopped")
-                if at(schedule["redis"] + 5):
+                if at(time.monotonic() - t0 + 5):
                     port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0])
                     services.start_local_redis(self.redis_dir, port)
                     self.mark(t0, "Redis started again")
@@ -311,6 +312,7 @@ class Timeline:
                             if conn.execute("SELECT 1 FROM procrastinate_workers WHERE id > %s", (last_id,)).fetchone():
                                 self.notes.append(f"a new task worker registered {time.monotonic() - started:.1f} s "
                                                   "after the kill")
+                                self.mark(t0, "after the faults (new task worker registered)")
                                 break
                         time.sleep(0.2)
                     else:
@@ -334,7 +336,6 @@ async def storm(base: str, campaign: int, attempts: list[Attempt], *, rate: floa
                 if delay > 0:
                     await asyncio.sleep(delay)
                 attempt.sent = time.monotonic() - t0
-                attempt.phase = timeline.phase_at(attempt.sent)
                 headers = {
                     "Cookie": f"sessionid={attempt.session}; csrftoken={CSRF_SECRET}",
                     "X-CSRFToken": CSRF_SECRET,
@@ -355,6 +356,7 @@ async def storm(base: str, campaign: int, attempts: list[Attempt], *, rate: floa
                 except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                     attempt.failure = type(error).__name__
                 attempt.answered = time.monotonic() - t0
+                attempt.phase = timeline.phase_at(attempt.answered)
 
         await asyncio.gather(*(client() for _n in range(connections)))
 
@@ -410,7 +412,8 @@ def print_phases(attempts: list[Attempt], timeline: Timeline) -> None:
                 label += " (no Retry-After)"
         by_phase.setdefault(attempt.phase, collections.Counter())[label] += 1
     starts = dict((name, t) for t, name in timeline.phases)
-    print("\nAnswers by phase (an attempt belongs to the phase in which it was sent):")
+    print("\nAnswers by phase (an attempt counts in the phase in which its answer came, or the client gave up"
+          f" after {REQUEST_TIMEOUT:.0f} s; latency from sending):")
     for name in order:
         counts = by_phase.get(name) or collections.Counter()
         total = sum(counts.values())
@@ -461,12 +464,16 @@ def run(*, votes: int, voters: int, rate: float, connections: int, keep: bool) -
         log(f"vote storm: {len(attempts):,} attempts at up to {rate:.0f}/s from {connections} clients")
         stop = threading.Event()
         t0 = time.monotonic()
+        log(f"storm started at {time.strftime('%H:%M:%S')} (t=0)")
         injector = threading.Thread(target=timeline.run, args=(t0, schedule, stop), daemon=True)
         injector.start()
         asyncio.run(storm(base, data["campaign"], attempts, rate=rate, connections=connections, timeline=timeline,
                           t0=t0))
         elapsed = time.monotonic() - t0
         stop.set()
+        with (FAULTS / "attempts.jsonl").open("w") as dump:
+            for attempt in attempts:
+                dump.write(json.dumps({k: v for k, v in attempt.__dict__.items() if k != "session"}) + "\n")
         injector.join(timeout=90)
         log(f"storm over in {elapsed:.1f} s ({len(attempts) / elapsed:.0f} attempts/s)")
 
@@ -517,7 +524,7 @@ def run(*, votes: int, voters: int, rate: float, connections: int, keep: bool) -
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--votes", type=int, default=15_000, help="planned votes (attempts are about 1.2 times as many)")
+    parser.add_argument("--votes", type=int, default=13_500, help="planned votes (attempts are about 1.2 times as many)")
     parser.add_argument("--voters", type=int, default=3_000)
     parser.add_argument("--rate", type=float, default=200.0, help="attempts per second at most")
     parser.add_argument("--connections", type=int, default=16)
