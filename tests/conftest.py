@@ -50,6 +50,18 @@ def _clean_redis(settings):
         cache.delete_pattern("*")
 
 
+@pytest.fixture(autouse=True)
+def _still_page_clock(request, monkeypatch):
+    """The visitors' one-second page copies (portal.pagecache) see a clock
+    that stands still, so "the second visitor within the second" does not
+    depend on how loaded the machine is; ``next_second`` moves it on.
+    Browser tests keep the real clock: their server thread lives across
+    many page loads."""
+    if request.node.get_closest_marker("browser") is None:
+        now = pagecache._clock()
+        monkeypatch.setattr(pagecache, "_clock", lambda: now)
+
+
 @pytest.fixture
 def next_second(monkeypatch):
     """Moves the visitors' one-second page copies (portal.pagecache) past
