@@ -16,6 +16,7 @@ from cases.exceptions import CaseError
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, PhaseChange, Track
 from portal.admin import PortalModelAdmin
 from portal.exports import csv_response, xlsx_response
+from portal.permissions import require
 from portal.reauth import require_recent_authentication
 
 
@@ -148,8 +149,7 @@ class CaseEntryAdmin(PortalModelAdmin):
         return False
 
     def _export(self, request, queryset):
-        if not request.user.has_perm("cases.export_entries"):
-            raise CaseError(_("只有主办方可以导出案例。"))
+        require(request.user, "cases.export_entries", message=_("只有主办方可以导出案例。"))
         require_recent_authentication(request)  # personal data leaves the portal
         return selectors.EXPORT_HEADER, selectors.export_rows(queryset)
 

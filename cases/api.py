@@ -4,9 +4,9 @@ entries for unit staff, screening for organisers. Same services as the pages."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Ph
 from portal import selectors as portal_selectors
 from portal.api import checked_query
 from portal.models import Unit
+from portal.permissions import require
 
 
 class PhaseSerializer(serializers.ModelSerializer):
@@ -182,8 +183,7 @@ CONTENT_FIELDS = ("track", "domain", "title", "summary", "story", "results", "vi
 
 
 def _staff_unit(request):
-    if not request.user.has_perm("cases.enter_cases"):
-        raise PermissionDenied("只有单位工作人员可以管理本单位的案例。")
+    require(request.user, "cases.enter_cases", message=_("只有单位工作人员可以管理本单位的案例。"))
     return portal_selectors.staff_unit_of(request.user)
 
 
@@ -219,8 +219,7 @@ class EntryDetailView(generics.RetrieveUpdateAPIView):
 
     def get_object(self):
         entry = get_object_or_404(CaseEntry.objects.prefetch_related("images", "events"), pk=self.kwargs["pk"])
-        if not self.request.user.has_perm("cases.view_entry_history", entry):
-            raise PermissionDenied("只能查看本单位的案例。")
+        require(self.request.user, "cases.view_entry_history", entry, message=_("只能查看本单位的案例。"))
         return entry
 
     def update(self, request, *args, **kwargs):
@@ -279,11 +278,6 @@ class ScreeningEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "unit", "domain", "track", "state", "submitted_at", "changes_deadline", "screening_note"]
 
 
-def _require_organiser(request):
-    if not request.user.has_perm("cases.view_screening"):
-        raise PermissionDenied("只有主办方可以筛选案例。")
-
-
 class ScreeningListView(generics.ListAPIView):
     """Entries to screen with ?state=&domain=&unit=&track=&q=; the response
     carries the count per state."""
@@ -292,7 +286,7 @@ class ScreeningListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def list(self, request, *args, **kwargs):
-        _require_organiser(request)
+        require(request.user, "cases.view_screening", message=_("只有主办方可以筛选案例。"))
         campaign = get_object_or_404(Campaign, slug=kwargs["slug"])
         filters = checked_query(ScreeningFilterForm(
             request.query_params, campaign=campaign, units=selectors.units_with_entries(campaign)))
@@ -315,7 +309,7 @@ class ScreenEntryView(APIView):
 
     @extend_schema(request=DecisionSerializer, responses=ScreeningEntrySerializer)
     def post(self, request, pk: int):
-        _require_organiser(request)
+        require(request.user, "cases.view_screening", message=_("只有主办方可以筛选案例。"))
         entry = get_object_or_404(CaseEntry, pk=pk)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -328,7 +322,7 @@ class BulkScreenView(APIView):
 
     @extend_schema(request=BulkDecisionSerializer, responses=ScreeningEntrySerializer(many=True))
     def post(self, request, slug: str):
-        _require_organiser(request)
+        require(request.user, "cases.view_screening", message=_("只有主办方可以筛选案例。"))
         campaign = get_object_or_404(Campaign, slug=slug)
         serializer = BulkDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

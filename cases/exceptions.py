@@ -1,14 +1,8 @@
-"""The case registry's domain error."""
+"""The case registry's domain error (permission refusals are the shared
+portal.exceptions.PermissionDeniedError, raised by portal.permissions.require)."""
 
-from portal.exceptions import PermissionDeniedError, PortalError
+from portal.exceptions import PortalError
 
 
 class CaseError(PortalError):
     """A rule of the case registry refused an action."""
-
-
-class CasePermissionError(CaseError, PermissionDeniedError):
-    status = 403
-
-    def __init__(self, message, *, code: str = "permission_denied", **kwargs):
-        super().__init__(message, code=code, **kwargs)

@@ -28,7 +28,7 @@ from cases.enums import (
     PhaseKind,
     TrackKind,
 )
-from cases.exceptions import CaseError, CasePermissionError
+from cases.exceptions import CaseError
 from cases.models import (
     MAX_IMAGES_PER_ENTRY,
     SUMMARY_MAX_CHARS,
@@ -43,18 +43,14 @@ from cases.models import (
 )
 from portal import selectors as portal_selectors
 from portal import timeutils
+from portal.exceptions import PermissionDeniedError
 from portal.images import ImageRejected, ProcessedImage, process_uploads
 from portal.models import Unit, User
+from portal.permissions import require
 
 DEFAULT_DOMAINS = ["教育", "医疗卫生", "文化体育", "社会保障", "城市安全", "交通", "环境保护", "政务服务", "社区服务"]
 DEFAULT_TRACKS = [(TrackKind.TYPICAL_CASE, "典型案例")]
 _PHONE = re.compile(r"^[0-9+\-\s()（）转]{5,32}$")
-
-
-def _require(actor: User | None, permission: str, obj=None, *, message: str, field: str | None = None) -> None:
-    # `actor` None means the system (seed, shell, background task).
-    if actor is not None and not actor.has_perm(permission, obj):
-        raise CasePermissionError(message, field=field)
 
 
 # --- Campaigns and their timeline --------------------------------------------
@@ -100,7 +96,7 @@ def create_campaign(
     domains: Sequence[str] = DEFAULT_DOMAINS,
 ) -> Campaign:
     """A new edition with its timeline, award tracks and domains."""
-    _require(actor, "cases.manage_campaign", message=_("只有主办方可以创建活动。"))
+    require(actor, "cases.manage_campaign", message=_("只有主办方可以创建活动。"))
     if Campaign.objects.filter(slug=slug).exists():
         raise CaseError(_("网址标识“%(slug)s”已被使用。") % {"slug": slug}, code="slug_taken", field="slug")
     unknown = set(phases) - set(PhaseKind.values)
@@ -141,7 +137,7 @@ def set_phase(
     """Add a phase or move its boundaries. Every move is recorded with who,
     when, the old and new times and why; phases never overlap (checked here
     under a lock, and by the database's exclusion constraint)."""
-    _require(actor, "cases.manage_campaign", message=_("只有主办方可以调整活动阶段。"))
+    require(actor, "cases.manage_campaign", message=_("只有主办方可以调整活动阶段。"))
     if kind not in PhaseKind.values:
         raise CaseError(_("未知阶段。"), code="unknown_phase", field="kind")
     reason = (reason or "").strip()
@@ -180,9 +176,11 @@ def set_phase(
 
 
 def _own_unit(actor: User) -> Unit:
+    message = _("只有单位工作人员可以申报案例。")
+    require(actor, "cases.enter_cases", message=message)
     unit = portal_selectors.staff_unit_of(actor)
-    if unit is None or not actor.has_perm("cases.enter_cases"):
-        raise CasePermissionError(_("只有单位工作人员可以申报案例。"))
+    if unit is None:
+        raise PermissionDeniedError(message)
     return unit
 
 
@@ -387,7 +385,7 @@ def create_entry(
     submitted at once when complete. A bad image stores nothing."""
     own = _own_unit(actor)
     if unit is not None and unit.pk != own.pk:
-        raise CasePermissionError(_("只能为本单位申报案例，不能替其他单位申报。"), code="other_unit", field="unit")
+        raise PermissionDeniedError(_("只能为本单位申报案例，不能替其他单位申报。"), code="other_unit", field="unit")
     if not selectors.phase_is_open(campaign, PhaseKind.CALL):
         raise call_closed_error(campaign, _("新建案例"))
     values = _clean_content(
@@ -468,9 +466,9 @@ def update_entry(
     `changes` holds only the fields to change (title, summary, story, results,
     video_url, contact_name, contact_phone, track, domain)."""
     entry = _lock_entry(entry)
-    _require(actor, "cases.change_entry", entry, message=_("只能修改本单位的案例。"))
+    require(actor, "cases.change_entry", entry, message=_("只能修改本单位的案例。"))
     if unit is not None and unit.pk != entry.unit_id:
-        raise CasePermissionError(_("不能把案例改为其他单位申报。"), code="other_unit", field="unit")
+        raise PermissionDeniedError(_("不能把案例改为其他单位申报。"), code="other_unit", field="unit")
     _unit_may_edit(entry, _("修改案例"))
     allowed = {"track", "domain", "title", "summary", "story", "results", "video_url", "contact_name", "contact_phone"}
     unknown = set(changes) - allowed
@@ -526,7 +524,7 @@ def submit_entry(*, actor: User, entry: CaseEntry) -> CaseEntry:
     """Hand a complete draft (or a changed entry) to the organisers: during
     the call, or before the deadline of a request for changes."""
     entry = _lock_entry(entry)
-    _require(actor, "cases.change_entry", entry, message=_("只能提交本单位的案例。"))
+    require(actor, "cases.change_entry", entry, message=_("只能提交本单位的案例。"))
     _transition(entry, EntryAction.SUBMIT)
     _unit_may_edit(entry, _("提交案例"))
     _apply_submit(entry, actor=actor)
@@ -538,7 +536,7 @@ def withdraw_entry(*, actor: User, entry: CaseEntry, reason: str = "") -> CaseEn
     """A unit withdraws its own entry while the call is open; the slot is
     freed for another entry."""
     entry = _lock_entry(entry)
-    _require(actor, "cases.withdraw_entry", entry, message=_("只能撤回本单位的案例。"))
+    require(actor, "cases.withdraw_entry", entry, message=_("只能撤回本单位的案例。"))
     target = _transition(entry, EntryAction.WITHDRAW)
     if not selectors.phase_is_open(entry.campaign, PhaseKind.CALL):
         raise call_closed_error(entry.campaign, _("撤回案例"))
@@ -602,7 +600,7 @@ def screen_entry(
     """An organiser accepts an entry to the board, rejects it with a reason
     the unit sees, or asks for changes by a deadline. Every decision is an
     event row (who, when, from, to, why)."""
-    _require(actor, "cases.screen_entry", entry, message=_("只有主办方可以筛选案例。"))
+    require(actor, "cases.screen_entry", entry, message=_("只有主办方可以筛选案例。"))
     reason = _check_decision(decision, reason, deadline)
     entry = _lock_entry(entry)
     _screening_open(entry.campaign)
@@ -622,7 +620,7 @@ def screen_entries(
 ) -> list[CaseEntry]:
     """The same decision for many entries: all of them or none (an entry
     whose state does not allow it refuses the whole batch, by name)."""
-    _require(actor, "cases.screen_entry", message=_("只有主办方可以筛选案例。"))
+    require(actor, "cases.screen_entry", message=_("只有主办方可以筛选案例。"))
     reason = _check_decision(decision, reason, deadline)
     ids = sorted({int(pk) for pk in entry_ids})
     if not ids:

@@ -8,7 +8,6 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,9 +24,11 @@ from cases.models import Campaign, CaseEntry
 from cases.richtext import plain_text
 from portal import caching, pagecache
 from portal import selectors as portal_selectors
-from portal.exceptions import PermissionDeniedError
+from portal.errors import flash_refusal, form_refusal
+from portal.exceptions import PortalError
 from portal.forms import filter_query
 from portal.parsing import positive_int
+from portal.permissions import require
 
 POSTER_CACHE_SECONDS = 24 * 3600
 
@@ -39,19 +40,12 @@ def permission_required(permission: str):
         @functools.wraps(view)
         @login_required
         def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
+            require(request.user, permission)
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
-
-
-def _fail(request: HttpRequest, error: CaseError) -> None:
-    if isinstance(error, PermissionDeniedError):
-        raise PermissionDenied(str(error.message))
-    messages.error(request, error.message)
 
 
 # --- The public board ---------------------------------------------------------
@@ -106,9 +100,8 @@ def _visible_entry(request: HttpRequest, pk: int) -> CaseEntry:
         entry = selectors.board_case(pk)
     except CaseEntry.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("cases.view_entry", entry):
-        # Entries not on the board do not exist for the public.
-        raise Http404
+    # Entries not on the board do not exist for the public.
+    require(request.user, "cases.view_entry", entry, conceal=True)
     return entry
 
 
@@ -195,10 +188,8 @@ def entry_new(request: HttpRequest, slug: str) -> HttpResponse:
                 submit=_submitted(request),
                 **form.content(),
             )
-        except CaseError as error:
-            _fail(request, error)
-            if error.field in form.fields:
-                form.add_error(error.field, error.message)
+        except PortalError as error:
+            form_refusal(form, error)
         else:
             messages.success(
                 request, _("案例已提交，等待主办方筛选。") if entry.state == EntryState.SUBMITTED else _("草稿已保存。")
@@ -209,8 +200,7 @@ def entry_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _own_entry(request: HttpRequest, pk: int, permission: str) -> CaseEntry:
     entry = get_object_or_404(CaseEntry.objects.select_related("campaign", "unit", "domain", "track"), pk=pk)
-    if not request.user.has_perm(permission, entry):
-        raise PermissionDenied(_("只能查看和修改本单位的案例。"))
+    require(request.user, permission, entry, message=_("只能查看和修改本单位的案例。"))
     return entry
 
 
@@ -247,10 +237,8 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 unit=form.cleaned_data.get("unit"),
                 submit=_submitted(request),
             )
-        except CaseError as error:
-            _fail(request, error)
-            if error.field in form.fields:
-                form.add_error(error.field, error.message)
+        except PortalError as error:
+            form_refusal(form, error)
         else:
             messages.success(request, _("修改已保存。") if not _submitted(request) else _("案例已提交，等待主办方筛选。"))
             return redirect("cases:entry", pk=entry.pk)
@@ -274,8 +262,8 @@ def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, _("案例已撤回，名额已释放。"))
         else:
             raise Http404
-    except CaseError as error:
-        _fail(request, error)
+    except PortalError as error:
+        flash_refusal(request, error)
     return redirect("cases:entry", pk=entry.pk)
 
 
@@ -312,8 +300,8 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
                     reason=decision_form.cleaned_data["reason"],
                     deadline=decision_form.cleaned_data["deadline"],
                 )
-            except CaseError as error:
-                _fail(request, error)
+            except PortalError as error:
+                flash_refusal(request, error)
             else:
                 messages.success(
                     request,
@@ -360,10 +348,8 @@ def screen_entry(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 deadline=form.cleaned_data["deadline"],
             )
-        except CaseError as error:
-            _fail(request, error)
-            if error.field in form.fields:
-                form.add_error(error.field, error.message)
+        except PortalError as error:
+            form_refusal(form, error)
         else:
             messages.success(request, _("筛选结果已记录。"))
             return redirect(reverse("cases:screening", kwargs={"slug": entry.campaign.slug}))

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal import selectors
+from portal.errors import error_body, refusal_fields
 from portal.exceptions import PortalError
 from portal.models import Unit
 
@@ -37,13 +38,11 @@ def checked_query(form) -> dict:
 
 
 def exception_handler(exc, context):
+    """The API's one translation of refusals (portal.exceptions) and of
+    DRF's and Django's errors into the shared error body."""
     if isinstance(exc, PortalError):
-        fields = {exc.field: [str(exc.message)]} if exc.field else {}
-        response = Response(
-            {"error": {"code": exc.code, "message": str(exc.message), "fields": fields}},
-            status=exc.status,
-        )
-        if getattr(exc, "retry_after", None):
+        response = Response(error_body(exc.code, exc.message, refusal_fields(exc)), status=exc.status)
+        if exc.retry_after:
             response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, DjangoValidationError):
@@ -64,7 +63,7 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         if isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):
             code = exc.detail.code or code
-    response.data = {"error": {"code": code, "message": _first_message(detail), "fields": fields}}
+    response.data = error_body(code, _first_message(detail), fields)
     return response
 
 

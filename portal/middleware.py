@@ -6,7 +6,7 @@ import time
 
 from django.conf import settings
 from django.contrib import auth, messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -154,8 +154,8 @@ class CodeRateLimitMiddleware:
     """allauth raises RateLimited when a flow sends a code past its limits
     (a sign-up or phone change asking for one more SMS to a number): the
     resident gets the portal's 429 with Retry-After, not a server error.
-    A refusal of an account flow's final step (another account verified the
-    same number a moment earlier) is shown as a page with its status too."""
+    (Refusals of the portal's own services, in account flows too, are
+    answered by portal.errors.RefusalMiddleware.)"""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -170,11 +170,6 @@ class CodeRateLimitMiddleware:
             from portal.views import rate_limited
 
             return rate_limited(request, exception)
-        from portal.exceptions import PortalError
-
-        if isinstance(exception, PortalError) and request.path.startswith("/accounts/"):
-            return render(request, "portal/error.html", {"message": exception.message, "status": exception.status},
-                          status=exception.status)
         return None
 
 

@@ -24,10 +24,10 @@ import logging
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django_ratelimit.core import get_usage
 
-from portal.errors import error_answer
+from portal.errors import refusal_answer
 from portal.exceptions import RateLimitedError
 
 logger = logging.getLogger(__name__)
@@ -80,13 +80,6 @@ def count_failure(request: HttpRequest, action: str, **values: str) -> None:
         pass
 
 
-def refusal_response(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
-    """The 429 answer of a page or an API path, with Retry-After."""
-    response = error_answer(request, 429, exc.code, str(exc.message))
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 def own_rate_limit(view):
     """Marks a view (function or class) that counts its writes with limits of
     its own, so the general write limit leaves it alone."""
@@ -124,8 +117,8 @@ class RateLimitMiddleware:
     """Every unsafe request counts against the general ``write`` limit,
     unless its view has limits of its own, and a request carrying files
     (multipart) against the ``upload`` limit. A refusal raised anywhere in a
-    page view (RateLimitedError) is answered here: 429 with Retry-After.
-    (The API answers its own, in portal.api.exception_handler.)"""
+    page view (RateLimitedError) is answered by portal.errors.RefusalMiddleware
+    (the API's by portal.api.exception_handler): 429 with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -143,10 +136,5 @@ class RateLimitMiddleware:
             if request.content_type == "multipart/form-data":  # read from the header: nothing is parsed yet
                 check_rate(request, "upload")
         except RateLimitedError as exc:
-            return refusal_response(request, exc)
-        return None
-
-    def process_exception(self, request, exception):
-        if isinstance(exception, RateLimitedError):
-            return refusal_response(request, exception)
+            return refusal_answer(request, exc)
         return None

@@ -11,20 +11,16 @@ from django.utils.translation import gettext as _
 
 from portal import selectors
 from portal.enums import Role, TokenScope
-from portal.exceptions import PermissionDeniedError, PortalError
+from portal.exceptions import NotFoundError, PortalError
 from portal.models import API_TOKEN_MAX_LIFETIME, ApiToken, Membership, Unit, User
-
-
-def _require(actor: User | None, permission: str) -> None:
-    if actor is not None and not actor.has_perm(permission):
-        raise PermissionDeniedError(_("你没有执行此操作的权限。"))
+from portal.permissions import require
 
 
 @transaction.atomic
 def grant_role(*, actor: User | None, user: User, role: str, unit: Unit | None = None) -> Membership:
     """Give `user` a role. Unit staff need their unit; an organiser also gets
     into the admin site. `actor` None means the system (seed, shell)."""
-    _require(actor, "portal.add_membership")
+    require(actor, "portal.add_membership")
     if role not in Role.values:
         raise PortalError(_("未知角色：%(role)s") % {"role": role}, code="unknown_role", field="role")
     if role == Role.UNIT_STAFF and unit is None:
@@ -53,7 +49,7 @@ def _sync_roles(user: User) -> None:
 
 @transaction.atomic
 def revoke_role(*, actor: User | None, user: User, role: str, unit: Unit | None = None) -> int:
-    _require(actor, "portal.delete_membership")
+    require(actor, "portal.delete_membership")
     deleted, _detail = Membership.objects.filter(user=user, role=role, unit=unit).delete()
     if role == Role.ORGANISER and not Membership.objects.filter(user=user, role=Role.ORGANISER).exists():
         User.objects.filter(pk=user.pk, is_superuser=False).update(is_staff=False)
@@ -140,7 +136,7 @@ def create_api_token(*, actor: User, name: str, scope: str, lifetime: datetime.t
     """A named token for a program, read-only or read-write, expiring within
     90 days. Returns the row and the token string, which is shown once: only
     its digest is stored. The view asks for reauthentication first."""
-    _require(actor, "portal.manage_api_tokens")
+    require(actor, "portal.manage_api_tokens")
     name = name.strip()
     if not name:
         raise PortalError(_("请给令牌起一个名字，说明它给哪个程序用。"), code="name_required", field="name")
@@ -156,7 +152,7 @@ def revoke_api_token(*, actor: User, token_id: str) -> None:
     Only the token's owner revokes it here."""
     deleted, _detail = ApiToken.objects.filter(user=actor, pk=token_id).delete()
     if not deleted:
-        raise PortalError(_("找不到这个令牌，它可能已被撤销或已过期。"), code="not_found", status=404)
+        raise NotFoundError(_("找不到这个令牌，它可能已被撤销或已过期。"))
 
 
 def record_api_token_use(*, token: ApiToken) -> None:

@@ -120,6 +120,9 @@ MIDDLEWARE = [
     "portal.middleware.StaffSessionMiddleware",
     "portal.middleware.StaffSecondFactorMiddleware",
     "portal.middleware.CodeRateLimitMiddleware",
+    # Last, so the first to see a view's exception: every refusal
+    # (portal.exceptions) becomes its error page, htmx fragment or JSON body.
+    "portal.errors.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

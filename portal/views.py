@@ -16,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from portal import health, ratelimits, selectors, services
 from portal.context_processors import ELDER_COOKIE
+from portal.errors import flash_refusal, form_refusal, refusal_answer
 from portal.exceptions import PortalError, RateLimitedError
 from portal.forms import ApiTokenForm
+from portal.permissions import require
 from portal.reauth import require_recent_authentication
 
 RETRY_AFTER_SECONDS = 60
@@ -61,7 +63,7 @@ def set_elder_mode(request: HttpRequest) -> HttpResponse:
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
     """The 429 answer of limits that do not say when their window ends
     (allauth's, through handler429): as JSON or a page, with Retry-After."""
-    return ratelimits.refusal_response(
+    return refusal_answer(
         request, RateLimitedError(_("操作太频繁，请稍后再试。"), retry_after=RETRY_AFTER_SECONDS))
 
 
@@ -72,16 +74,11 @@ def _token_page(request: HttpRequest, form: ApiTokenForm, *, created=None, secre
     return response
 
 
-def _may_manage_tokens(request: HttpRequest) -> None:
-    if not request.user.has_perm("portal.manage_api_tokens"):
-        raise PermissionDenied
-
-
 @never_cache
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """The staff member's API tokens: created, expiry, last use; revoke one."""
-    _may_manage_tokens(request)
+    require(request.user, "portal.manage_api_tokens")
     return _token_page(request, ApiTokenForm())
 
 
@@ -91,7 +88,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 def create_api_token(request: HttpRequest) -> HttpResponse:
     """A new token, shown once in this answer (only its digest is kept);
     asks for the second factor again when the last one is not recent."""
-    _may_manage_tokens(request)
+    require(request.user, "portal.manage_api_tokens")
     require_recent_authentication(request)
     form = ApiTokenForm(request.POST)
     if form.is_valid():
@@ -102,7 +99,7 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
                 lifetime=datetime.timedelta(days=data["expiry_days"]),
             )
         except PortalError as exc:
-            form.add_error(exc.field, str(exc.message))
+            form_refusal(form, exc)
         else:
             return _token_page(request, ApiTokenForm(), created=token, secret=secret, status=201)
     return _token_page(request, form, status=400)
@@ -111,11 +108,11 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_api_token(request: HttpRequest) -> HttpResponse:
-    _may_manage_tokens(request)
+    require(request.user, "portal.manage_api_tokens")
     try:
         services.revoke_api_token(actor=request.user, token_id=request.POST.get("token", ""))
     except PortalError as exc:
-        messages.error(request, str(exc.message))
+        flash_refusal(request, exc)
     else:
         messages.success(request, _("令牌已撤销，使用它的程序将无法再访问。"))
     return redirect("api-tokens")

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from cases import selectors, services
 from cases.enums import EntryAction, EntryState, PhaseKind
-from cases.exceptions import CaseError, CasePermissionError
+from cases.exceptions import CaseError
 from cases.models import CaseEntry, EntryEvent, EntryImage, Phase, PhaseChange
 from portal import timeutils
+from portal.exceptions import PermissionDeniedError
 from tests import factories
 from tests.cases.conftest import complete_fields, jpeg_bytes, jpeg_upload
 
@@ -81,7 +82,7 @@ def test_moving_a_phase_needs_a_reason_and_an_organiser(organiser, unit_staff, c
         services.set_phase(actor=organiser, campaign=campaign, kind=call.kind, starts_at=call.starts_at,
                            ends_at=call.ends_at - dt.timedelta(hours=1), reason=" ")
     assert error.value.field == "reason"
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.set_phase(actor=unit_staff, campaign=campaign, kind=call.kind, starts_at=call.starts_at,
                            ends_at=call.ends_at - dt.timedelta(hours=1), reason="x")
     assert not PhaseChange.objects.exists()
@@ -133,7 +134,7 @@ def test_entering_outside_the_call_window_is_refused(unit_staff, phase):
 
 def test_entering_for_another_unit_is_refused(unit_staff, other_staff, campaign):
     other_unit = other_staff.memberships.get().unit
-    with pytest.raises(CasePermissionError) as error:
+    with pytest.raises(PermissionDeniedError) as error:
         services.create_entry(actor=unit_staff, campaign=campaign, unit=other_unit, **complete_fields(campaign))
     assert error.value.field == "unit"
     assert entry_count() == 0
@@ -142,18 +143,18 @@ def test_entering_for_another_unit_is_refused(unit_staff, other_staff, campaign)
 @pytest.mark.parametrize("role", ["resident", "reviewer", "dispatcher", "organiser"])
 def test_only_unit_staff_enter_cases(role, campaign):
     user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role)
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.create_entry(actor=user, campaign=campaign, **complete_fields(campaign))
     assert entry_count() == 0
 
 
 def test_editing_another_units_entry_is_refused(unit_staff, other_staff, campaign):
     entry = services.create_entry(actor=other_staff, campaign=campaign, **complete_fields(campaign))
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.update_entry(actor=unit_staff, entry=entry, changes={"title": "改掉"})
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.withdraw_entry(actor=unit_staff, entry=entry)
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.submit_entry(actor=unit_staff, entry=entry)
     entry.refresh_from_db()
     assert (entry.title, entry.state) == (complete_fields(campaign)["title"], EntryState.DRAFT)
@@ -161,7 +162,7 @@ def test_editing_another_units_entry_is_refused(unit_staff, other_staff, campaig
 
 def test_moving_an_entry_to_another_unit_is_refused(unit_staff, other_staff, campaign):
     entry = services.create_entry(actor=unit_staff, campaign=campaign, **complete_fields(campaign))
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.update_entry(actor=unit_staff, entry=entry, changes={}, unit=other_staff.memberships.get().unit)
     assert CaseEntry.objects.get(pk=entry.pk).unit_id == entry.unit_id
 
@@ -406,9 +407,9 @@ def test_asking_for_changes_needs_a_future_deadline(organiser, submitted):
 @pytest.mark.parametrize("role", ["unit_staff", "reviewer", "dispatcher", "resident"])
 def test_screening_by_a_non_organiser_is_refused(role, submitted, campaign):
     user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role)
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.screen_entry(actor=user, entry=submitted, decision=EntryAction.ACCEPT)
-    with pytest.raises(CasePermissionError):
+    with pytest.raises(PermissionDeniedError):
         services.screen_entries(actor=user, campaign=campaign, entry_ids=[submitted.pk], decision=EntryAction.ACCEPT)
     assert CaseEntry.objects.get(pk=submitted.pk).state == EntryState.SUBMITTED
 
