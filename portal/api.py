@@ -41,7 +41,8 @@ def exception_handler(exc, context):
     """The API's one translation of refusals (portal.exceptions) and of
     DRF's and Django's errors into the shared error body."""
     if isinstance(exc, PortalError):
-        response = Response(error_body(exc.code, exc.message, refusal_fields(exc)), status=exc.status)
+        response = Response({**error_body(exc.code, exc.message, refusal_fields(exc)), **exc.body_extras()},
+                            status=exc.status)
         if exc.retry_after:
             response["Retry-After"] = str(exc.retry_after)
         return response

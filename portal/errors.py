@@ -34,12 +34,13 @@ def wants_json(request) -> bool:
     return request.path.startswith("/api/") or request.headers.get("accept", "").startswith("application/json")
 
 
-def error_answer(request, status: int, code: str, message, fields: dict | None = None) -> HttpResponse:
+def error_answer(request, status: int, code: str, message, fields: dict | None = None,
+                 extras: dict | None = None) -> HttpResponse:
     """The one shape of a refusal: the API's error body under /api/ (or when
     the client asks for JSON), a fragment with the message for htmx (shown by
     elements marked data-swap-errors), the portal's error page elsewhere."""
     if wants_json(request):
-        return JsonResponse(error_body(code, message, fields), status=status)
+        return JsonResponse({**error_body(code, message, fields), **(extras or {})}, status=status)
     if getattr(request, "htmx", False):
         return render(request, "portal/_refusal.html", {"status": status, "message": message}, status=status)
     return render(request, "portal/error.html", {"status": status, "message": message}, status=status)
@@ -48,7 +49,8 @@ def error_answer(request, status: int, code: str, message, fields: dict | None =
 def refusal_answer(request, refusal: PortalError) -> HttpResponse:
     """A refusal's answer with its status, code and message (Retry-After on
     429 and 503)."""
-    response = error_answer(request, refusal.status, refusal.code, refusal.message, refusal_fields(refusal))
+    response = error_answer(request, refusal.status, refusal.code, refusal.message, refusal_fields(refusal),
+                            refusal.body_extras())
     if refusal.retry_after:
         response["Retry-After"] = str(refusal.retry_after)
     return response

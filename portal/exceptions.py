@@ -36,6 +36,11 @@ class PortalError(Exception):
         if status is not None:
             self.status = status
 
+    def body_extras(self) -> dict:
+        """Top-level keys the API's error body carries besides ``error``
+        (a vote's refusal says how many votes are left)."""
+        return {}
+
     @property
     def about_input(self) -> bool:
         """A refusal of what was entered (400, 409, 413, 422): a form shows it

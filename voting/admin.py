@@ -3,8 +3,8 @@ read ballots and void records; ballots change only through the services."""
 
 from django.contrib import admin, messages
 
+from portal.exceptions import PortalError
 from voting import services
-from voting.exceptions import VotingError
 from voting.models import Ballot, VoidBatch, VoteSnapshot, VotingRules
 
 
@@ -18,7 +18,7 @@ class VotingRulesAdmin(admin.ModelAdmin):
                                votes_per_case_per_day=obj.votes_per_case_per_day,
                                allow_unverified=obj.allow_unverified,
                                require_verified_phone=obj.require_verified_phone)
-        except VotingError as error:
+        except PortalError as error:  # the admin shows every refusal as its message
             messages.error(request, error.message)
 
 

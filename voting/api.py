@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from cases.models import Campaign
 from portal.ratelimits import client_ip, own_rate_limit
 from voting import selectors, services
-from voting.exceptions import VotingError
 from voting.ratelimits import check_vote_rate
 
 VoteAnswer = inline_serializer(
@@ -25,18 +24,6 @@ VoteAnswer = inline_serializer(
         "replayed": serializers.BooleanField(help_text="True when this is the stored answer to a repeated key."),
     },
 )
-
-
-def refusal_response(error: VotingError) -> Response:
-    body = {"error": {"code": error.code, "message": str(error.message), "fields": {}}}
-    if error.votes_left is not None:
-        body["votes_left"] = error.votes_left
-    if error.replayed:
-        body["replayed"] = True
-    response = Response(body, status=error.status)
-    if error.retry_after:
-        response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 @own_rate_limit  # voting.ratelimits: per user and per IP, failing closed
@@ -54,18 +41,17 @@ class VoteView(APIView):
         responses={201: VoteAnswer},
     )
     def post(self, request, campaign_id: int, case_id: int):
-        try:
-            check_vote_rate(request)
-            outcome = services.cast_vote(
-                voter=request.user if request.user.is_authenticated else None,
-                campaign_id=campaign_id,
-                case_id=case_id,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                idempotency_key=request.headers.get("Idempotency-Key"),
-            )
-        except VotingError as error:
-            return refusal_response(error)
+        # A refusal (VotingError) is answered by portal.api.exception_handler,
+        # with the votes left and whether the answer is a replay.
+        check_vote_rate(request)
+        outcome = services.cast_vote(
+            voter=request.user if request.user.is_authenticated else None,
+            campaign_id=campaign_id,
+            case_id=case_id,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
         return Response(
             {"accepted": True, "case_id": outcome.case_id, "count": outcome.count, "votes_left": outcome.votes_left,
              "per_day": outcome.per_day, "replayed": outcome.replayed},

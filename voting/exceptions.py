@@ -1,8 +1,9 @@
-"""Public voting's domain error."""
+"""Public voting's domain error (permission refusals are the shared
+portal.exceptions.PermissionDeniedError, raised by portal.permissions.require)."""
 
 from __future__ import annotations
 
-from portal.exceptions import PermissionDeniedError, PortalError
+from portal.exceptions import PortalError
 from voting.enums import REFUSAL_STATUS
 
 
@@ -22,9 +23,10 @@ class VotingError(PortalError):
         self.replayed = replayed
         self.title = title  # the case's title when the refusal is about one
 
-
-class VotingPermissionError(VotingError, PermissionDeniedError):
-    status = 403
-
-    def __init__(self, message, *, code: str = "permission_denied", **kwargs):
-        super().__init__(message, code=code, **kwargs)
+    def body_extras(self) -> dict:
+        extras = {}
+        if self.votes_left is not None:
+            extras["votes_left"] = self.votes_left
+        if self.replayed:
+            extras["replayed"] = True
+        return extras

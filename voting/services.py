@@ -29,8 +29,9 @@ from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign
 from portal import timeutils
 from portal.models import User
+from portal.permissions import require
 from voting.enums import REFUSAL_STATUS, Refusal, VoidRule
-from voting.exceptions import VotingError, VotingPermissionError
+from voting.exceptions import VotingError
 from voting.models import TALLY_SHARDS, Ballot, VoidBatch, VoteRequest, VoteSnapshot, VotingRules
 
 # CaseEntry.vote_count follows the tallies at most this often while votes arrive.
@@ -386,8 +387,7 @@ def set_rules(
     """Set a campaign's quotas. They can change before voting opens; once it
     has opened they can only grow, so nobody's count today is made invalid.
     `require_verified_phone` None keeps the rule as it is."""
-    if actor is not None and not actor.has_perm("voting.manage_rules", campaign):
-        raise VotingPermissionError(_("只有主办方可以设置投票规则。"))
+    require(actor, "voting.manage_rules", campaign, message=_("只有主办方可以设置投票规则。"))
     if not 1 <= votes_per_day <= 100:
         raise VotingError(_("每人每天可投票数应在 1 到 100 之间。"), code="invalid_quota", field="votes_per_day")
     if not 1 <= votes_per_case_per_day <= votes_per_day:
@@ -460,8 +460,7 @@ def void_ballots(*, actor: User, campaign: Campaign, rule: str, params: dict, re
     an IP, a /24, an account, a user agent, a time range) with a reason.
     The ballots stay, marked with who, when and why; the tallies drop by
     exactly the ballots voided, in the same transaction. Nothing is deleted."""
-    if not actor.has_perm("voting.void_ballots", campaign):
-        raise VotingPermissionError(_("只有主办方可以作废选票。"))
+    require(actor, "voting.void_ballots", campaign, message=_("只有主办方可以作废选票。"))
     reason = (reason or "").strip()
     if not reason:
         raise VotingError(_("请写明作废原因，它会和作废记录一起保存。"), code="reason_required", field="reason")

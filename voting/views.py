@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,10 @@ from django.views.decorators.http import require_POST
 from cases import selectors as case_selectors
 from cases.models import Campaign, CaseEntry
 from portal import caching, pagecache
+from portal.errors import flash_refusal, form_refusal
+from portal.exceptions import PortalError
 from portal.forms import filter_query
+from portal.permissions import require
 from portal.ratelimits import client_ip, own_rate_limit
 from portal.reauth import reauthentication_required
 from voting import selectors, services
@@ -186,8 +188,7 @@ def _leaderboard_page(request: HttpRequest, slug: str | None, target: str | None
 
 def _organiser_campaign(request: HttpRequest, slug: str, permission: str = "voting.review_fraud") -> Campaign:
     campaign = get_object_or_404(Campaign, slug=slug)
-    if not request.user.has_perm(permission, campaign):
-        raise PermissionDenied
+    require(request.user, permission, campaign)
     return campaign
 
 
@@ -208,8 +209,8 @@ def rules(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.set_rules(actor=request.user, campaign=campaign, **form.cleaned_data)
-            except VotingError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except PortalError as error:
+                form_refusal(form, error)
             else:
                 messages.success(request, _("投票规则已保存。"))
                 return redirect("voting:rules", slug=campaign.slug)
@@ -281,8 +282,8 @@ def void(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         batch = services.void_ballots(actor=request.user, campaign=campaign, rule=form.cleaned_data["rule"],
                                       params=form.rule_params(), reason=form.cleaned_data["reason"])
-    except VotingError as error:
-        messages.error(request, error.message)
+    except PortalError as error:
+        flash_refusal(request, error)
         return redirect(back)
     messages.success(request, _("已作废 %(n)s 张选票，票数已同步更新。") % {"n": batch.ballot_count})
     return redirect(back)

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from cases.enums import EntryState, PhaseKind
 from portal import timeutils
+from portal.exceptions import PermissionDeniedError
 from tests import factories
 from voting import selectors, services
 from voting.enums import Refusal
@@ -194,7 +195,7 @@ def test_rules_can_be_set_by_an_organiser_and_only_grow_once_voting_opened(organ
         services.set_rules(actor=organiser, campaign=campaign, votes_per_day=5, votes_per_case_per_day=1,
                            allow_unverified=False)
     assert caught.value.code == "quota_locked"
-    with pytest.raises(VotingError) as caught:
+    with pytest.raises(PermissionDeniedError) as caught:
         services.set_rules(actor=resident, campaign=campaign, votes_per_day=20, votes_per_case_per_day=1,
                            allow_unverified=False)
     assert caught.value.status == 403
