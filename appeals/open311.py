@@ -4,7 +4,9 @@
 - GET  services/{service_code}.{fmt}     service definition (the area attribute)
 - POST requests.{fmt}                    create (api_key required)
 - GET  requests.{fmt}                    list: service_request_id, service_code,
-                                         start_date, end_date, status filters
+                                         start_date, end_date, status filters;
+                                         paged (page, page_size; Link header)
+                                         and cached like the wall
 - GET  requests/{service_request_id}.{fmt}
 - GET  tokens/{token}.{fmt}
 fmt is json or xml. Errors are a list of {code, description} (JSON) or
@@ -38,8 +40,18 @@ from portal.ratelimits import check_rate, count_failure, own_rate_limit
 from portal.timeutils import LOCAL_TZ
 
 CLOSED = (AppealState.RESOLVED, AppealState.RATED, AppealState.CLOSED)
-MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
+# requests.{fmt} is paged (?page=, ?page_size=; Link: rel="next"/"prev"):
+# a page is at most MAX_PAGE_SIZE rows, and no deeper than LAST_PAGE
+# (OFFSET walks every row before it; the date filters reach the rest).
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+LAST_PAGE = 1000
+# The public list is cached like the wall: this long in Redis, dropped at
+# once when an appeal is published or withdrawn (the wall's version), and a
+# second in each process in front of Redis.
+CACHE_SECONDS = 30
+LOCAL_SECONDS = 1
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -216,17 +228,61 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         return _post(request, fmt)
     if request.method != "GET":
         return error(fmt, 405, "use GET or POST")
+    try:
+        page, size = _page(request.GET.get("page"), "page", 1, LAST_PAGE), _page(
+            request.GET.get("page_size"), "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
+        start = _date(request.GET.get("start_date"), "start_date")
+        end = _date(request.GET.get("end_date"), "end_date")
+        _statuses(request)
+    except ValueError as exc:
+        return error(fmt, 400, str(exc))
+    if "api_key" in request.GET:
+        # A client's own unpublished requests are in its answer: never shared.
+        body, links = _request_list(request, fmt, page=page, size=size, start=start, end=end)
+    else:
+        body, links = _cached_request_list(request, fmt, page=page, size=size, start=start, end=end)
+    response = HttpResponse(body, content_type=_CONTENT_TYPES[fmt])
+    if links:
+        response["Link"] = links
+    return response
+
+
+_CONTENT_TYPES = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
+
+
+def _cached_request_list(request: HttpRequest, fmt: str, **query):
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from appeals.services.publication import WALL_VERSION_KEY
+    from portal import pagecache
+
+    # Without dates the window ends now: cached per minute rather than per request.
+    window = {k: (v.isoformat() if v else None) for k, v in query.items() if k in ("start", "end")}
+    filters = (request.GET.get("service_request_id", ""), request.GET.get("service_code", ""),
+               request.GET.get("status", ""), window, query["page"], query["size"])
+    minute = int(timezone.now().timestamp() // 60) if not (query["start"] or query["end"]) else 0
+    key = (f"appeals:open311:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{request.get_host()}:{fmt}:{minute}:"
+           f"{filters}")
+
+    def produce():
+        found = cache.get(key)
+        if found is None:
+            found = _request_list(request, fmt, **query)
+            cache.set(key, found, CACHE_SECONDS)
+        return found
+
+    return pagecache.local(("open311", key), LOCAL_SECONDS, produce)
+
+
+def _request_list(request: HttpRequest, fmt: str, *, page: int, size: int, start, end):
+    """The body of one page of requests and its Link header ("" when there is no other page)."""
     qs = _base().filter(_visible(request))
     ids = [i.strip() for i in (request.GET.get("service_request_id") or "").split(",") if i.strip()]
     if ids:
         # The spec: with service_request_id, the other filters are ignored.
-        rows = list(qs.filter(tracking_number__in=ids[:MAX_RESULTS]).order_by("-submitted_at"))
-        return respond(fmt, [_request_row(a) for a in rows], root="service_requests", item="request")
-    try:
-        start = _date(request.GET.get("start_date"), "start_date")
-        end = _date(request.GET.get("end_date"), "end_date")
-    except ValueError as exc:
-        return error(fmt, 400, str(exc))
+        rows = list(qs.filter(tracking_number__in=ids[:MAX_PAGE_SIZE]).order_by("-submitted_at"))
+        return _body(fmt, rows), ""
     if start is None and end is None:
         start = timezone.now() - dt.timedelta(days=DEFAULT_DAYS)
     if start is not None:
@@ -236,15 +292,44 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     codes = [c.strip() for c in (request.GET.get("service_code") or "").split(",") if c.strip()]
     if codes:
         qs = qs.filter(item__code__in=codes)
-    statuses = {s.strip() for s in (request.GET.get("status") or "").split(",") if s.strip()}
-    if statuses - {"open", "closed"}:
-        return error(fmt, 400, "status must be open, closed or both (comma-separated)")
+    statuses = _statuses(request)
     if statuses == {"open"}:
         qs = qs.exclude(state__in=CLOSED)
     elif statuses == {"closed"}:
         qs = qs.filter(state__in=CLOSED)
-    rows = list(qs.order_by("-submitted_at", "-pk")[:MAX_RESULTS])
-    return respond(fmt, [_request_row(a) for a in rows], root="service_requests", item="request")
+    # One row past the page tells whether another follows (no COUNT over every row).
+    rows = list(qs.order_by("-submitted_at", "-pk")[(page - 1) * size: page * size + 1])
+    links = []
+    if len(rows) > size and page < LAST_PAGE:
+        links.append(f'<{_page_url(request, page + 1, size)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{_page_url(request, page - 1, size)}>; rel="prev"')
+    return _body(fmt, rows[:size]), ", ".join(links)
+
+
+def _statuses(request: HttpRequest) -> set[str]:
+    statuses = {s.strip() for s in (request.GET.get("status") or "").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        raise ValueError("status must be open, closed or both (comma-separated)")
+    return statuses
+
+
+def _body(fmt: str, rows: list[Appeal]) -> str:
+    return respond(fmt, [_request_row(a) for a in rows], root="service_requests", item="request").content.decode()
+
+
+def _page_url(request: HttpRequest, page: int, size: int) -> str:
+    query = request.GET.copy()
+    query["page"], query["page_size"] = str(page), str(size)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _page(value: str | None, name: str, default: int, maximum: int) -> int:
+    if value in (None, ""):
+        return default
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
+        raise ValueError(f"{name} must be a whole number from 1 to {maximum}")
+    return int(value)
 
 
 def _date(value: str | None, name: str) -> dt.datetime | None:

@@ -10,7 +10,8 @@ import importlib
 import sys
 
 # scenario name -> module under bench/ exposing main(argv)
-SCENARIOS = {"servers": "bench.servers", "votes": "bench.votes", "appeals": "bench.appeals", "uploads": "bench.uploads"}
+SCENARIOS = {"servers": "bench.servers", "votes": "bench.votes", "appeals": "bench.appeals", "uploads": "bench.uploads",
+             "contract": "bench.contract"}
 # Run only when named (`make faults`): the fault drill brings its own services.
 DRILLS = {"faults": "bench.faults"}
 

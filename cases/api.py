@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -17,9 +17,11 @@ from cases.enums import SCREENING_ACTIONS, BoardSort, PhaseKind
 from cases.forms import BoardFilterForm, ScreeningFilterForm
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track
 from portal import selectors as portal_selectors
-from portal.api import checked_query
+from portal.api import checked_query, text_field
+from portal.enums import UnitLevel
 from portal.models import Unit
 from portal.permissions import require
+from portal.schema import refusals
 
 
 class PhaseSerializer(serializers.ModelSerializer):
@@ -117,7 +119,7 @@ class BoardListView(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("domain", int),
-            OpenApiParameter("level", str),
+            OpenApiParameter("level", str, enum=["", *UnitLevel.values]),
             OpenApiParameter("q", str),
             OpenApiParameter("sort", str, enum=BoardSort.values),
         ]
@@ -187,6 +189,7 @@ def _staff_unit(request):
     return portal_selectors.staff_unit_of(request.user)
 
 
+@extend_schema_view(post=extend_schema(responses={201: EntrySerializer, **refusals(409)}))
 class EntryListCreateView(generics.ListCreateAPIView):
     serializer_class = EntrySerializer
     permission_classes = [IsAuthenticated]
@@ -211,6 +214,7 @@ class EntryListCreateView(generics.ListCreateAPIView):
         return Response(EntrySerializer(entry, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(responses={200: EntrySerializer, **refusals(409)}))
 class EntryDetailView(generics.RetrieveUpdateAPIView):
     serializer_class = EntrySerializer
     permission_classes = [IsAuthenticated]
@@ -244,7 +248,7 @@ class EntryActionView(APIView):
     permission_classes = [IsAuthenticated]
     action = ""
 
-    @extend_schema(request=None, responses=EntrySerializer)
+    @extend_schema(request=None, responses={200: EntrySerializer, **refusals(409)})
     def post(self, request, pk: int):
         entry = get_object_or_404(CaseEntry, pk=pk)
         if self.action == "submit":
@@ -265,7 +269,24 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class BulkDecisionSerializer(DecisionSerializer):
-    entries = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    entries = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, min_length=1)
+
+
+def decision_shapes(base: type[DecisionSerializer], name: str) -> PolymorphicProxySerializer:
+    """Documents a screening decision body: a rejection or a request for
+    changes carries a reason, a request for changes a deadline (in the
+    future, a rule the schema cannot state); `base` checks it."""
+    reason = {"reason": text_field(minimum=1, maximum=500)}
+    shapes = {
+        "accept": {},
+        "reject": reason,
+        "request_changes": {**reason, "deadline": serializers.DateTimeField(help_text="In the future")},
+    }
+    return PolymorphicProxySerializer(name, serializers={
+        decision: type(f"{name}{decision.title().replace('_', '')}Serializer", (base,),
+                       {"decision": serializers.ChoiceField(choices=[decision]), **fields})
+        for decision, fields in shapes.items()
+    }, resource_type_field_name="decision")
 
 
 class ScreeningEntrySerializer(serializers.ModelSerializer):
@@ -307,7 +328,8 @@ class ScreeningListView(generics.ListAPIView):
 class ScreenEntryView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DecisionSerializer, responses=ScreeningEntrySerializer)
+    @extend_schema(request=decision_shapes(DecisionSerializer, "ScreeningDecision"),
+                   responses={200: ScreeningEntrySerializer, **refusals(409)})
     def post(self, request, pk: int):
         require(request.user, "cases.view_screening", message=_("只有主办方可以筛选案例。"))
         entry = get_object_or_404(CaseEntry, pk=pk)
@@ -320,7 +342,8 @@ class ScreenEntryView(APIView):
 class BulkScreenView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BulkDecisionSerializer, responses=ScreeningEntrySerializer(many=True))
+    @extend_schema(request=decision_shapes(BulkDecisionSerializer, "BulkScreeningDecision"),
+                   responses={200: ScreeningEntrySerializer(many=True), **refusals(409)})
     def post(self, request, slug: str):
         require(request.user, "cases.view_screening", message=_("只有主办方可以筛选案例。"))
         campaign = get_object_or_404(Campaign, slug=slug)

@@ -187,11 +187,12 @@ def _own_unit(actor: User) -> Unit:
 def call_closed_error(campaign: Campaign, what: str) -> CaseError:
     call = selectors.phase(campaign, PhaseKind.CALL)
     if call is None:
-        return CaseError(_("本届活动没有设置案例征集期。"), code="call_closed")
+        return CaseError(_("本届活动没有设置案例征集期。"), code="call_closed", status=409)
     return CaseError(
         _("案例征集期为 %(start)s 至 %(end)s（北京时间），现在不能%(what)s。")
         % {"start": timeutils.local_text(call.starts_at), "end": timeutils.local_text(call.ends_at), "what": what},
         code="call_closed",
+        status=409,
     )
 
 
@@ -358,6 +359,7 @@ def _transition(entry: CaseEntry, action: str) -> str:
             _("「%(title)s」当前状态为“%(state)s”，不能%(action)s。")
             % {"title": entry.title, "state": entry.get_state_display(), "action": EntryAction(action).label},
             code="bad_transition",
+            status=409,
         )
     return target
 
@@ -630,7 +632,7 @@ def screen_entries(
         CaseEntry.objects.select_for_update(no_key=True).filter(campaign=campaign, pk__in=ids).order_by("pk")
     )
     if len(entries) != len(ids):
-        raise CaseError(_("所选案例有的不存在或不属于本届活动。"), code="bad_selection", field="entries")
+        raise CaseError(_("所选案例有的不存在或不属于本届活动。"), code="bad_selection", field="entries", status=404)
     blocked = [entry for entry in entries if entry.state not in TRANSITIONS[decision]]
     if blocked:
         names = "、".join(f"「{entry.title}」({entry.get_state_display()})" for entry in blocked[:5])
@@ -638,6 +640,7 @@ def screen_entries(
             _("%(n)d 个案例的当前状态不能%(action)s：%(names)s。请调整勾选后再试，本次没有任何更改。")
             % {"n": len(blocked), "action": EntryAction(decision).label, "names": names},
             code="bad_transition",
+            status=409,
             field="entries",
         )
     for entry in entries:

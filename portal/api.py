@@ -6,8 +6,12 @@ can rely on one shape.
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.http import Http404
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -29,12 +33,48 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def _leaf_codes(codes) -> set[str]:
+    if isinstance(codes, dict):
+        return set().union(*(_leaf_codes(value) for value in codes.values())) if codes else set()
+    if isinstance(codes, list):
+        return set().union(*(_leaf_codes(value) for value in codes)) if codes else set()
+    return {codes}
+
+
+def text_field(*, minimum: int, maximum: int, **kwargs) -> serializers.CharField:
+    """A text the services strip and measure (at least `minimum` characters
+    once stripped, at most `maximum`), checked as sent so that the schema
+    (maxLength, and a pattern for the stripped minimum) says exactly which
+    texts are accepted. No NUL character: DRF refuses it."""
+    inner = r"[^\s\x00]" if minimum <= 1 else rf"[^\s\x00][^\x00]{{{minimum - 2},}}[^\s\x00]"
+    pattern = rf"^\s*{inner}[^\x00]*$" if minimum <= 1 else rf"^\s*{inner}\s*$"
+    message = lazy(lambda: _("请至少填写 %(minimum)d 个字（首尾空格不算）。") % {"minimum": minimum}, str)()
+    return serializers.CharField(max_length=maximum, trim_whitespace=False,
+                                 validators=[RegexValidator(pattern, message=message)], **kwargs)
+
+
 def checked_query(form) -> dict:
     """A query-string form's values, or the API's 400 naming each refused
     filter (the pages show the same form's messages)."""
     if not form.is_valid():
-        raise exceptions.ValidationError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+        messages = {name: [str(m) for m in errors] for name, errors in form.errors.items()}
+        if all(_names_a_missing_object(form, name) for name in messages):
+            # A well-formed id of nothing (a town since removed): 404 naming it, as a path would answer.
+            name = next(iter(messages))
+            raise PortalError(messages[name][0], code="not_found", status=404, field=name)
+        raise exceptions.ValidationError(messages)
     return form.cleaned_data
+
+
+def _names_a_missing_object(form, name: str) -> bool:
+    """The filter refused is an id choice (ModelChoiceField, a listed id)
+    given as a whole number: well formed, but there is no such object."""
+    field = form.fields.get(name)
+    codes = {error.code for error in form.errors.as_data().get(name, [])}
+    digits = str(form.data.get(name, "")).strip().removeprefix("-")
+    is_id_choice = isinstance(field, forms.ModelChoiceField) or getattr(field, "model", None) is not None
+    # Up to 18 digits: a number an id column can hold; longer is malformed.
+    return is_id_choice and codes == {"invalid_choice"} and digits.isascii() and digits.isdigit() and len(digits) <= 18
 
 
 def exception_handler(exc, context):
@@ -60,6 +100,10 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
         fields = {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
         code = "invalid"
+        if _leaf_codes(exc.get_codes()) == {"does_not_exist"}:
+            # Well formed, naming nothing (a related id or slug): 404, as a path naming nothing answers.
+            code = "not_found"
+            response.status_code = 404
     else:
         code = getattr(exc, "default_code", "error")
         if isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):

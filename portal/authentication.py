@@ -36,6 +36,8 @@ class ApiTokenAuthentication(TokenAuthentication):
     (portal.ApiToken). Missing, wrong, expired or revoked tokens answer 401
     with ``WWW-Authenticate: Token``."""
 
+    applies_second_factor_rule = True  # portal.schema documents its 403
+
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is None:
@@ -52,6 +54,8 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 class PortalSessionAuthentication(SessionAuthentication):
     """The signed-in browser (with CSRF), under the staff second-factor rule."""
+
+    applies_second_factor_rule = True
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -365,7 +365,8 @@ REST_FRAMEWORK = {
         "portal.authentication.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Adds the refusals every operation can answer (portal.schema).
+    "DEFAULT_SCHEMA_CLASS": "portal.schema.PortalAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
@@ -566,6 +567,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ModerationDecisionEnum": "appeals.enums.ModerationDecision",
     # Named so that the two "decision" fields (screening, moderation) do not collide.
     "ScreeningDecisionEnum": ["accept", "reject", "request_changes"],
+    # One decision each in the documented shapes of a screening decision (cases.api.decision_shapes).
+    "ScreeningAcceptEnum": ["accept"],
+    "ScreeningRejectEnum": ["reject"],
+    "ScreeningRequestChangesEnum": ["request_changes"],
 }
 
 # --- Appeals in public (appeals app, issue 7) ----------------------------------

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from cases.models import Campaign
 from portal.ratelimits import client_ip, own_rate_limit
+from portal.schema import refusals
 from voting import selectors, services
 from voting.ratelimits import check_vote_rate
 
@@ -38,7 +39,7 @@ class VoteView(APIView):
     @extend_schema(
         request=None,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-        responses={201: VoteAnswer},
+        responses={201: VoteAnswer, **refusals(409)},
     )
     def post(self, request, campaign_id: int, case_id: int):
         # A refusal (VotingError) is answered by portal.api.exception_handler,

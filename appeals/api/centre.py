@@ -4,7 +4,7 @@ rectifications, moderation before publication."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,7 +16,9 @@ from appeals.api.staff import StaffAppealSerializer
 from appeals.enums import ModerationDecision, Urgency
 from appeals.models import Appeal
 from appeals.selectors import moderation as moderation_selectors
+from portal.api import text_field
 from portal.pagination import Pagination
+from portal.schema import refusals
 
 
 class QueueSerializer(serializers.ModelSerializer):
@@ -30,11 +32,12 @@ class QueueSerializer(serializers.ModelSerializer):
 
 class QueueView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(responses=QueueSerializer(many=True))
     def get(self, request):
         require_perm(request, "appeals.use_dispatch_centre")
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.dispatch_queue(), request, view=self)
         return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
 
@@ -87,7 +90,7 @@ class DispatchSerializer(serializers.Serializer):
 class DispatchView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DispatchSerializer, responses=StaffAppealSerializer)
+    @extend_schema(request=DispatchSerializer, responses={200: StaffAppealSerializer, **refusals(409)})
     def post(self, request, appeal_id: int):
         serializer = DispatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -115,7 +118,7 @@ class HotlineSerializer(serializers.Serializer):
 class HotlineView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=HotlineSerializer, responses={201: StaffAppealSerializer})
+    @extend_schema(request=HotlineSerializer, responses={201: StaffAppealSerializer, 200: StaffAppealSerializer, **refusals(409)})
     def post(self, request):
         serializer = HotlineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -138,7 +141,7 @@ class ExtensionDecisionSerializer(serializers.Serializer):
 class ExtensionDecisionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ExtensionDecisionSerializer, responses={200: None})
+    @extend_schema(request=ExtensionDecisionSerializer, responses={200: dict, **refusals(409)})
     def post(self, request, extension_id: int):
         serializer = ExtensionDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -148,13 +151,13 @@ class ExtensionDecisionView(APIView):
 
 class RectificationCheckSerializer(serializers.Serializer):
     verified = serializers.BooleanField()
-    note = serializers.CharField(max_length=2000)
+    note = text_field(minimum=2, maximum=2000)
 
 
 class RectificationCheckView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RectificationCheckSerializer, responses=dict)
+    @extend_schema(request=RectificationCheckSerializer, responses={200: dict, **refusals(409)})
     def post(self, request, rectification_id: int):
         body = RectificationCheckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -184,9 +187,22 @@ class ModerationQueueView(APIView):
 
 class ModerationSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ModerationDecision.choices)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=80)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class PublishDecisionSerializer(ModerationSerializer):
+    decision = serializers.ChoiceField(choices=[ModerationDecision.PUBLISH])
+    title = text_field(minimum=4, maximum=80, help_text="The public title as edited")
+    description = text_field(minimum=10, maximum=2000, help_text="The public text as edited")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, trim_whitespace=False)
+
+
+class RefuseDecisionSerializer(ModerationSerializer):
+    decision = serializers.ChoiceField(choices=[ModerationDecision.REFUSE])
+    reason = text_field(minimum=2, maximum=500, help_text="Why it is not published")
+
+
+MODERATION_DECISIONS = {ModerationDecision.PUBLISH: PublishDecisionSerializer,
+                        ModerationDecision.REFUSE: RefuseDecisionSerializer}
 
 
 class ModerationView(APIView):
@@ -206,9 +222,14 @@ class ModerationView(APIView):
             "title_parts": _parts(review.title_parts), "description_parts": _parts(review.description_parts),
         })
 
-    @extend_schema(request=ModerationSerializer, responses=dict)
+    @extend_schema(request=PolymorphicProxySerializer(
+        "ModerationDecision", serializers={str(k.value): v for k, v in MODERATION_DECISIONS.items()},
+        resource_type_field_name="decision",
+    ), responses={200: dict, **refusals(409)})
     def post(self, request, appeal_id: int):
-        body = ModerationSerializer(data=request.data)
+        decision = ModerationSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        body = MODERATION_DECISIONS[decision.validated_data["decision"]](data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         appeal = services.moderate_appeal(

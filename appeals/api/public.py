@@ -3,7 +3,7 @@ and the unit ranking, the published appeals (问政墙) and "me too"."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -11,11 +11,13 @@ from rest_framework.views import APIView
 
 from appeals import selectors, services
 from appeals.api.common import PublicEventSerializer
+from appeals.forms import WALL_LAST_PAGE
 from appeals.queries import stats_params, stats_query, wall_filters, wall_query
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
 from portal.api import checked_query
 from portal.ratelimits import check_rate, counting_misses, own_rate_limit
+from portal.schema import refusals
 
 
 class ItemSerializer(serializers.Serializer):
@@ -57,13 +59,19 @@ class AreaListView(APIView):
         return Response(AreaSerializer(selectors.areas(), many=True).data)
 
 
+@extend_schema_field({"anyOf": [{"type": "string", "format": "date", "pattern": "^20[0-9]{2}-"},
+                                 {"type": "string", "maxLength": 0}]})
+class StatsDateField(serializers.DateField):
+    """A day of 2000 to 2099, or nothing (today)."""
+
+
 class StatsQuerySerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=["day", "week", "month", "year"], required=False)
-    date = serializers.DateField(required=False)
+    period = serializers.ChoiceField(choices=["day", "week", "month", "year"], required=False, allow_blank=True)
+    date = StatsDateField(required=False)
     unit = serializers.IntegerField(required=False)
     area = serializers.IntegerField(required=False)
     category = serializers.IntegerField(required=False)
-    by = serializers.ChoiceField(choices=["unit", "area", "category"], required=False)
+    by = serializers.ChoiceField(choices=["unit", "area", "category"], required=False, allow_blank=True)
 
 
 def _stats_params(request):
@@ -81,7 +89,7 @@ class StatsView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
+    @extend_schema(parameters=[StatsQuerySerializer], responses={200: dict, **refusals(404)})
     def get(self, request):
         params, data = _stats_params(request)
         figures = stats_selectors.figures(start=params.start, end=params.end, unit_id=data.get("unit"),
@@ -95,7 +103,7 @@ class BreakdownView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
+    @extend_schema(parameters=[StatsQuerySerializer], responses={200: dict, **refusals(404)})
     def get(self, request):
         params, data = _stats_params(request)
         by = data.get("by") or "unit"
@@ -112,7 +120,7 @@ class RankingView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[StatsQuerySerializer], responses=dict)
+    @extend_schema(parameters=[StatsQuerySerializer], responses={200: dict, **refusals(404)})
     def get(self, request):
         params, _data = _stats_params(request)
         rows = stats_selectors.unit_ranking(start=params.start, end=params.end)
@@ -134,12 +142,30 @@ class WallAppealSerializer(serializers.Serializer):
     me_too_count = serializers.IntegerField()
 
 
+class WallQuerySerializer(serializers.Serializer):
+    """Documents the wall's query; the pages' WallQueryForm checks it."""
+
+    category = serializers.IntegerField(required=False)
+    area = serializers.IntegerField(required=False)
+    unit = serializers.IntegerField(required=False)
+    state = serializers.ChoiceField(choices=list(public_selectors.PUBLIC_STATES), required=False, allow_blank=True)
+    q = serializers.CharField(required=False, allow_blank=True, help_text="Search words (the first 40 characters)")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=WALL_LAST_PAGE)
+
+
+class WallPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField()
+    has_next = serializers.BooleanField()
+    results = WallAppealSerializer(many=True)
+
+
 class WallView(APIView):
-    """Published appeals (redacted), newest first; ?category= ?area= ?unit= ?state= ?q= ?page=."""
+    """Published appeals (redacted), newest first, 20 a page; ?category= ?area= ?unit= ?state= ?q= ?page=."""
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=WallAppealSerializer(many=True))
+    @extend_schema(operation_id="v1_appeals_public_list", parameters=[WallQuerySerializer],
+                   responses={200: WallPageSerializer, **refusals(404)})
     def get(self, request):
         filters, page = wall_filters(checked_query(wall_query(request.query_params)))
         rows, has_next = public_selectors.wall_page(filters, page=page)
@@ -149,7 +175,7 @@ class WallView(APIView):
 class WallDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: dict, **refusals(429)})  # guessed numbers are counted
     def get(self, request, tracking_number: str):
         with counting_misses(request):
             appeal = public_selectors.published_appeal(tracking_number)
@@ -164,7 +190,7 @@ class WallDetailView(APIView):
 class MeTooView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request=None, responses={201: dict, 200: dict, **refusals(409)})
     def post(self, request, tracking_number: str):
         check_rate(request, "appeal.me_too")
         with counting_misses(request):

@@ -15,6 +15,7 @@ from appeals.api.common import PhotoSerializer, PublicEventSerializer
 from appeals.enums import Channel
 from appeals.models import Appeal
 from portal.ratelimits import check_rate, counting_misses, own_rate_limit
+from portal.schema import refusals
 
 
 class OwnerAppealSerializer(serializers.ModelSerializer):
@@ -72,7 +73,7 @@ class AppealCollectionView(APIView):
         appeals = selectors.appeals_of_resident(request.user)[:100]
         return Response(OwnerAppealListSerializer(appeals, many=True).data)
 
-    @extend_schema(request=IntakeSerializer, responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer})
+    @extend_schema(request=IntakeSerializer, responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer, **refusals(409)})
     def post(self, request):
         check_rate(request, "appeal.file")
         serializer = IntakeSerializer(data=request.data)
@@ -95,7 +96,7 @@ class AppealCollectionView(APIView):
 class TrackView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OwnerAppealSerializer)
+    @extend_schema(responses={200: OwnerAppealSerializer, **refusals(429)})  # guessed numbers are counted
     def get(self, request, tracking_number: str):
         with counting_misses(request):
             appeal = selectors.appeal_for_owner(request.user, tracking_number)
@@ -113,7 +114,7 @@ class RateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RateSerializer, responses=dict)
+    @extend_schema(request=RateSerializer, responses={201: dict, **refusals(409)})
     def post(self, request, tracking_number: str):
         check_rate(request, "appeal.rate")
         with counting_misses(request):
@@ -131,7 +132,7 @@ class WithdrawConsentView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request=None, responses={200: dict, **refusals(409)})
     def post(self, request, tracking_number: str):
         appeal = selectors.appeal_for_owner(request.user, tracking_number)
         appeal = services.withdraw_publish_consent(user=request.user, appeal_id=appeal.pk)

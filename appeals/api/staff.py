@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from appeals import selectors, services
 from appeals.api.common import PartSerializer, PublicEventSerializer, staff_appeal
 from appeals.models import Appeal, AppealEvent
+from portal.api import text_field
 from portal.reauth import RecentAuthentication
 
 
@@ -74,7 +75,7 @@ class StaffAppealView(APIView):
 
 
 class NoteSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=5000)
+    body = text_field(minimum=2, maximum=2000)
 
 
 class NoteView(APIView):
@@ -97,8 +98,7 @@ class ContactSerializer(serializers.Serializer):
 
 
 class RevealSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, allow_blank=True,
-                                   help_text="Why the contact is needed (logged and shown to organisers)")
+    reason = text_field(minimum=1, maximum=200, help_text="Why the contact is needed (logged and shown to organisers)")
 
 
 class ContactDetailView(APIView):

@@ -17,7 +17,9 @@ from appeals.api.common import PartSerializer, require_perm
 from appeals.enums import InboxBucket
 from appeals.models import Assignment
 from portal import selectors as portal_selectors
+from portal.api import text_field
 from portal.pagination import Pagination
+from portal.schema import refusals
 
 
 class InboxPartSerializer(serializers.ModelSerializer):
@@ -34,6 +36,7 @@ class InboxPartSerializer(serializers.ModelSerializer):
 
 class InboxView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination  # documents the page (and its limit/offset) in the schema
 
     @extend_schema(responses=InboxPartSerializer(many=True))
     def get(self, request):
@@ -44,7 +47,7 @@ class InboxView(APIView):
         unit = portal_selectors.staff_unit_of(request.user)
         now = timezone.now()
         queryset = selectors.unit_inbox(unit=unit, bucket=bucket, now=now)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         response = paginator.get_paginated_response(InboxPartSerializer(page, many=True).data)
         response.data["counts"] = selectors.unit_inbox_counts(unit=unit, now=now)
@@ -65,7 +68,7 @@ class PartActionView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=PartActionSerializer, responses=PartSerializer)
+    @extend_schema(request=PartActionSerializer, responses={200: PartSerializer, **refusals(409)})
     def post(self, request, assignment_id: int, action: str):
         serializer = PartActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -89,13 +92,13 @@ class PartActionView(APIView):
 
 
 class RectificationSubmitSerializer(serializers.Serializer):
-    report = serializers.CharField(max_length=4000)
+    report = text_field(minimum=10, maximum=4000)
 
 
 class RectificationSubmitView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RectificationSubmitSerializer, responses=dict)
+    @extend_schema(request=RectificationSubmitSerializer, responses={200: dict, **refusals(409)})
     def post(self, request, rectification_id: int):
         body = RectificationSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -50,9 +50,9 @@ def _units(primary_unit_id, co_unit_ids: Iterable) -> tuple[Unit, list[Unit]]:
         raise AppealError(_("协办单位重复了。"), code="duplicate_co_unit", field="co_units")
     found = Unit.objects.in_bulk([primary_id, *co_ids])
     if primary_id not in found:
-        raise AppealError(_("所选的主办单位不存在。"), code="unknown_unit", field="primary_unit")
+        raise AppealError(_("所选的主办单位不存在。"), code="unknown_unit", field="primary_unit", status=404)
     if any(pk not in found for pk in co_ids):
-        raise AppealError(_("所选的协办单位不存在。"), code="unknown_unit", field="co_units")
+        raise AppealError(_("所选的协办单位不存在。"), code="unknown_unit", field="co_units", status=404)
     return found[primary_id], [found[pk] for pk in co_ids]
 
 

@@ -96,7 +96,8 @@ def find_item(item_id) -> Item | None:
     except (TypeError, ValueError):
         item = None
     if item is None:
-        raise AppealError(_("所选的诉求分类不存在或已停用，请重新选择，或选“不确定”。"), code="unknown_item", field="item")
+        raise AppealError(_("所选的诉求分类不存在或已停用，请重新选择，或选“不确定”。"), code="unknown_item", field="item",
+                          status=404 if _well_formed_id(item_id) else 400)
     return item
 
 
@@ -106,8 +107,14 @@ def find_area(area_id) -> Area:
     except (TypeError, ValueError):
         area = None
     if area is None:
-        raise AppealError(_("请选择问题所在的镇街。"), code="unknown_area", field="area")
+        raise AppealError(_("请选择问题所在的镇街。"), code="unknown_area", field="area",
+                          status=404 if _well_formed_id(area_id) else 400)
     return area
+
+
+def _well_formed_id(value) -> bool:
+    """An id that could name a row (a whole number): one naming nothing is a 404, anything else a 400."""
+    return isinstance(value, int) or (isinstance(value, str) and value.strip().lstrip("-").isdigit())
 
 
 def validate_report(

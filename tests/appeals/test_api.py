@@ -43,16 +43,17 @@ def test_intake_is_idempotent_by_header(api, world, resident):
     assert first.json()["state"] == "dispatched"
 
 
-@pytest.mark.parametrize("overrides,field,code", [
-    ({"item": 999999}, "item", "unknown_item"),
-    ({"latitude": "31.23", "longitude": "121.47"}, "latitude", "outside_city"),
-    ({"contact_phone": "110"}, "contact_phone", "invalid_phone"),
-    ({"title": "短"}, "title", "required"),
+@pytest.mark.parametrize("overrides,field,code,status", [
+    ({"item": 999999}, "item", "unknown_item", 404),
+    ({"area": 999999}, "area", "unknown_area", 404),
+    ({"latitude": "31.23", "longitude": "121.47"}, "latitude", "outside_city", 400),
+    ({"contact_phone": "110"}, "contact_phone", "invalid_phone", 400),
+    ({"title": "短"}, "title", "required", 400),
 ])
-def test_intake_errors_have_one_shape_and_change_nothing(api, world, resident, overrides, field, code):
+def test_intake_errors_have_one_shape_and_change_nothing(api, world, resident, overrides, field, code, status):
     api.force_authenticate(resident)
     response = api.post("/api/v1/appeals/", body(world, **overrides), format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
-    assert response.status_code == 400
+    assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code and field in error["fields"] and error["message"]
     assert Appeal.objects.count() == 0
@@ -120,7 +121,7 @@ def test_dispatcher_queue_suggestion_dispatch_and_contact(api, world, dispatcher
     suggestion = api.get(f"/api/v1/appeals/{appeal.pk}/suggestion").json()["suggestion"]
     assert suggestion["primary_unit"]["id"] == world.bureau.pk and suggestion["auto_dispatch"] is False
     forged = api.post(f"/api/v1/appeals/{appeal.pk}/dispatch", {"primary_unit": 999999}, format="json")
-    assert forged.status_code == 400 and forged.json()["error"]["code"] == "unknown_unit"
+    assert forged.status_code == 404 and forged.json()["error"]["code"] == "unknown_unit"
     assert not Assignment.objects.filter(appeal=appeal).exists()
     response = api.post(f"/api/v1/appeals/{appeal.pk}/dispatch",
                         {"primary_unit": world.bureau.pk, "co_units": [world.eco.pk], "urgency": "urgent",

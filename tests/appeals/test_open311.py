@@ -153,10 +153,16 @@ def test_every_xml_answer_parses_strictly_even_with_control_characters_in_the_te
     approve(Appeal.objects.get(tracking_number=number))
     Appeal.objects.filter(tracking_number=number).update(public_description=f"井盖{CONTROL}不见了")
     type(world.item).objects.filter(pk=world.item.pk).update(name=f"井盖{CONTROL}缺失")
+    token = Appeal.objects.get(tracking_number=number).open311_token.token
     answers = [
         client.get(f"{BASE}/services.xml"), client.get(f"{BASE}/services/CG-01.xml"),
         client.get(f"{BASE}/requests.xml"), client.get(f"{BASE}/requests/{number}.xml"),
         client.get(f"{BASE}/requests.xml", {"status": "pending"}), client.get(f"{BASE}/services/NOPE.xml"),
+        client.get(f"{BASE}/requests.xml", {"page_size": "1", "page": "1"}), client.get(f"{BASE}/requests.xml", {"page": "0"}),
+        client.get(f"{BASE}/tokens/{token}.xml"), client.get(f"{BASE}/tokens/nope.xml"),
+        post(client, "xml", api_key=key.key, description=f"井盖{CONTROL}不见了", **{"attribute[area]": world.area.code}),
+        post(client, "xml", api_key="wrong", **{"attribute[area]": world.area.code}),
+        client.put(f"{BASE}/requests.xml"),
     ]
     for response in answers:
         body = response.content.decode("utf-8")
@@ -165,3 +171,56 @@ def test_every_xml_answer_parses_strictly_even_with_control_characters_in_the_te
     detail = ET.fromstring(answers[3].content)
     assert detail.find("request/description").text == "井盖不见了"
     assert detail.find("request/service_name").text == "井盖缺失"
+
+
+def _published(client, key, world, n: int) -> list[str]:
+    numbers = []
+    for _ in range(n):
+        number = post(client, api_key=key.key, **{"attribute[area]": world.area.code}).json()[0]["service_request_id"]
+        approve(Appeal.objects.get(tracking_number=number))
+        numbers.append(number)
+    return numbers[::-1]  # newest first, as listed
+
+
+def test_requests_are_listed_a_page_at_a_time_with_links_to_the_next_and_previous(client, world, key):
+    newest_first = _published(client, key, world, 3)
+    first = client.get(f"{BASE}/requests.json", {"page_size": "2"})
+    assert [r["service_request_id"] for r in first.json()] == newest_first[:2]
+    assert first["Link"] == f'<http://testserver{BASE}/requests.json?page_size=2&page=2>; rel="next"'
+    second = client.get(first["Link"].split(">")[0].lstrip("<"))
+    assert [r["service_request_id"] for r in second.json()] == newest_first[2:]
+    assert second["Link"] == f'<http://testserver{BASE}/requests.json?page_size=2&page=1>; rel="prev"'
+    xml = ET.fromstring(client.get(f"{BASE}/requests.xml", {"page_size": "2", "page": "2"}).content)
+    assert [e.text for e in xml.findall("request/service_request_id")] == newest_first[2:]
+    assert "Link" not in client.get(f"{BASE}/requests.json").headers  # one page holds all three
+
+
+@pytest.mark.parametrize("query", [{"page_size": "201"}, {"page_size": "0"}, {"page": "0"}, {"page": "1001"},
+                                   {"page": "two"}])
+def test_a_page_out_of_range_is_refused_with_the_range(client, world, query):
+    response = client.get(f"{BASE}/requests.json", query)
+    assert response.status_code == 400
+    assert "must be a whole number from 1 to" in response.json()[0]["description"]
+
+
+def test_the_public_list_is_cached_until_an_appeal_is_published(
+    client, world, key, django_assert_num_queries, next_second, django_capture_on_commit_callbacks,
+):
+    [number] = _published(client, key, world, 1)
+    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()] == [number]
+    next_second()  # past the process's own copy: the answer comes from Redis
+    with django_assert_num_queries(0):
+        assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()] == [number]
+    with django_capture_on_commit_callbacks(execute=True):
+        [newer] = _published(client, key, world, 1)  # publishing drops the cached answers once committed
+    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()] == [newer, number]
+
+
+def test_a_client_reading_with_its_key_is_never_served_a_shared_copy(client, world, key):
+    public = _published(client, key, world, 1)
+    client.get(f"{BASE}/requests.json")  # the public answer, now cached
+    private = post(client, api_key=key.key, **{"attribute[area]": world.area.code, "attribute[publish]": "no"})
+    number = private.json()[0]["service_request_id"]
+    mine = client.get(f"{BASE}/requests.json", {"api_key": key.key}).json()
+    assert [r["service_request_id"] for r in mine] == [number, *public]
+    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()] == public

@@ -110,8 +110,17 @@ def test_api_outside_the_call_window(api, unit_staff):
     campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase=PhaseKind.SCREENING))
     api.force_authenticate(unit_staff)
     response = api.post("/api/v1/case-entries", payload(campaign), format="json")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "call_closed"
+    assert response.status_code == 409 and response.json()["error"]["code"] == "call_closed"
     assert not CaseEntry.objects.exists()
+
+
+def test_api_submitting_an_entry_already_on_the_board_is_a_conflict(api, unit_staff, campaign):
+    entry = factories.CaseEntryFactory(campaign=campaign, unit=unit_staff.memberships.get().unit, state=EntryState.ACCEPTED)
+    api.force_authenticate(unit_staff)
+    response = api.post(f"/api/v1/case-entries/{entry.pk}/submit")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "bad_transition"
+    entry.refresh_from_db()
+    assert entry.state == EntryState.ACCEPTED
 
 
 def test_api_limit_per_track(api, unit_staff):

@@ -98,3 +98,55 @@ def test_openapi_schema_is_valid_and_generates_without_warnings(tmp_path):
         cwd=root, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["offset=null", "offset=-1", "limit=0", "limit=abc", "limit=", "limit=-5"])
+def test_a_page_asked_for_with_a_bad_limit_or_offset_is_refused_naming_it(api, query):
+    factories.UnitFactory.create_batch(3)
+    response = api.get(f"/api/v1/units?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [query.split("=")[0]]
+
+
+@pytest.mark.django_db
+def test_an_offset_past_the_end_is_an_empty_page(api):
+    factories.UnitFactory.create_batch(3)
+    body = api.get("/api/v1/units?offset=99999999999999999999").json()
+    assert body["count"] == 3 and body["results"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["0", "-3", "987654"])
+def test_a_filter_naming_no_such_object_answers_404_naming_it(api, value):
+    response = api.get(f"/api/v1/appeals/stats?area={value}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert list(response.json()["error"]["fields"]) == ["area"]
+
+
+@pytest.mark.django_db
+def test_a_filter_that_is_not_an_id_is_refused_with_400(api):
+    campaign = factories.CampaignFactory()
+    response = api.get(f"/api/v1/campaigns/{campaign.slug}/board?domain=abc")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["domain"]
+    assert api.get(f"/api/v1/campaigns/{campaign.slug}/board?domain=0").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_body_naming_no_such_object_answers_404_naming_each(api, unit_staff):
+    api.force_authenticate(unit_staff)
+    response = api.post("/api/v1/case-entries", {"campaign": "no-such-edition", "track": 0, "domain": 0, "title": "t"},
+                        format="json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert set(response.json()["error"]["fields"]) == {"campaign", "track", "domain"}
+
+
+@pytest.mark.django_db
+def test_a_body_with_a_malformed_field_beside_a_missing_object_is_refused_with_400(api, unit_staff):
+    api.force_authenticate(unit_staff)
+    response = api.post("/api/v1/case-entries", {"campaign": "no-such-edition", "track": "abc", "domain": 0},
+                        format="json")
+    assert response.status_code == 400

@@ -6,14 +6,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Campaign
+from portal.api import text_field
 from portal.reauth import RecentAuthentication
+from portal.schema import refusals
 from voting.panel import selectors
 from voting.panel import services
 from voting.panel.models import Criterion, Review
@@ -29,11 +31,16 @@ def _organiser(request, campaign: Campaign) -> None:
         raise PermissionDenied
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^(?:0(?:\.[0-9]{1,2})?|1(?:\.0{1,2})?|\.[0-9]{1,2})$"})
+class WeightField(serializers.DecimalField):
+    """A weight from 0 to 1 in hundredths ("0.3")."""
+
+
 class SettingsSerializer(serializers.Serializer):
     finalists = serializers.IntegerField(min_value=1, max_value=500)
     aggregate = serializers.ChoiceField(choices=Aggregate.choices)
     vote_method = serializers.ChoiceField(choices=VoteMethod.choices)
-    vote_weight = serializers.DecimalField(max_digits=3, decimal_places=2, min_value=0, max_value=1)
+    vote_weight = WeightField(max_digits=3, decimal_places=2, min_value=0, max_value=1)
     panel_weight = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True)
     assignment = serializers.ChoiceField(choices=AssignmentMode.choices)
     reviews_per_case = serializers.IntegerField(min_value=1, max_value=100)
@@ -50,7 +57,7 @@ class PanelSettingsView(APIView):
         _organiser(request, campaign)
         return Response(SettingsSerializer(selectors.settings_of(campaign)).data)
 
-    @extend_schema(request=SettingsSerializer, responses=SettingsSerializer, summary="Set the panel settings")
+    @extend_schema(request=SettingsSerializer, responses={200: SettingsSerializer, **refusals(409)}, summary="Set the panel settings")
 
     def put(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
@@ -60,7 +67,26 @@ class PanelSettingsView(APIView):
         return Response(SettingsSerializer(panel).data)
 
 
+@extend_schema_field({"type": "string", "format": "decimal",
+                     "pattern": r"^(?!0*(?:\.0*)?$)(?:[0-9]{1,3}(?:\.[0-9]{1,2})?|\.[0-9]{1,2})$"})
+class WeightInput(serializers.DecimalField):
+    """Above 0, at most 999.99."""
+
+
+@extend_schema_field({"type": "string", "format": "decimal",
+                     "pattern": r"^(?!0*(?:\.0*)?$)(?:[0-9]{1,3}(?:\.[0-9])?|1000(?:\.0)?|\.[0-9])$"})
+class MaxMarkInput(serializers.DecimalField):
+    """Above 0, at most 1000."""
+
+
 class CriterionSerializer(serializers.ModelSerializer):
+    """Names unique within a campaign and at least one criterion required
+    (rules a JSON schema cannot state; set_criteria refuses with 400)."""
+
+    name = text_field(minimum=1, maximum=30)
+    weight = WeightInput(max_digits=5, decimal_places=2)
+    max_mark = MaxMarkInput(max_digits=5, decimal_places=1)
+
     class Meta:
         model = Criterion
         fields = ["id", "name", "guidance", "weight", "max_mark", "required", "position"]
@@ -68,13 +94,18 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 
 class CriteriaInSerializer(serializers.Serializer):
+    criteria = CriterionSerializer(many=True, min_length=1)
+
+
+class CriteriaOutSerializer(serializers.Serializer):
+    frozen = serializers.BooleanField(help_text="True once a reviewer has submitted: the criteria are locked.")
     criteria = CriterionSerializer(many=True)
 
 
 class CriteriaView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=CriterionSerializer(many=True), summary="Scoring criteria of a campaign")
+    @extend_schema(responses=CriteriaOutSerializer, summary="Scoring criteria of a campaign")
 
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
@@ -83,7 +114,7 @@ class CriteriaView(APIView):
         return Response({"frozen": selectors.criteria_frozen(campaign),
                          "criteria": CriterionSerializer(selectors.criteria_of(campaign), many=True).data})
 
-    @extend_schema(request=CriteriaInSerializer, responses=CriterionSerializer(many=True), summary="Replace the criteria")
+    @extend_schema(request=CriteriaInSerializer, responses={200: CriteriaOutSerializer, **refusals(409)}, summary="Replace the criteria")
 
     def put(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
@@ -122,7 +153,7 @@ class FinalistsView(APIView):
         _organiser(request, campaign)
         return Response(_cut_data(campaign))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
+    @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = ReasonSerializer(data=request.data)
@@ -132,7 +163,7 @@ class FinalistsView(APIView):
 
 
 class InviteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=40)
+    name = text_field(minimum=1, maximum=40)
     title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     category = serializers.ChoiceField(choices=ReviewerCategory.choices)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -140,10 +171,28 @@ class InviteSerializer(serializers.Serializer):
     unit_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
+class InviteByEmailSerializer(InviteSerializer):
+    """Documents an invitation by e-mail: the phone left out or blank."""
+
+    email = serializers.EmailField()
+    phone = serializers.CharField(required=False, max_length=0, allow_blank=True)
+
+
+class InviteByPhoneSerializer(InviteSerializer):
+    """Documents an invitation by phone (digits, an optional +): the e-mail left out or blank."""
+
+    email = serializers.CharField(required=False, max_length=0, allow_blank=True)
+    phone = serializers.RegexField(r"^\+?[0-9]{1,19}$", max_length=20)
+
+
 class ReviewersView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The campaign's panel with progress")
+    @extend_schema(responses=inline_serializer("PanelReviewer", {
+        "user_id": serializers.IntegerField(), "name": serializers.CharField(), "title": serializers.CharField(),
+        "category": serializers.CharField(), "unit_ids": serializers.ListField(child=serializers.IntegerField()),
+        "assigned": serializers.IntegerField(), "submitted": serializers.IntegerField(),
+    }, many=True), summary="The campaign's panel with progress")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         _organiser(request, campaign)
@@ -155,7 +204,9 @@ class ReviewersView(APIView):
             for seat in selectors.seats(campaign)
         ])
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=InviteSerializer, summary="Invite a reviewer by email or phone")
+    @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=PolymorphicProxySerializer(
+        "ReviewerInvitation", serializers=[InviteByEmailSerializer, InviteByPhoneSerializer], resource_type_field_name=None,
+    ), summary="Invite a reviewer by email or phone")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = InviteSerializer(data=request.data)
@@ -167,7 +218,7 @@ class ReviewersView(APIView):
 class AssignmentsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=None, summary="Assign the finalists to the panel (all-to-all or balanced)")
+    @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=None, summary="Assign the finalists to the panel (all-to-all or balanced)")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         added = services.assign_finalists(actor=request.user, campaign=campaign)
@@ -240,11 +291,11 @@ class ReviewView(APIView):
                              submit=submit)
         return Response(_review_data(request.user, campaign, case_id))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=MarksSerializer, summary="Save a draft")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409)}, request=MarksSerializer, summary="Save a draft")
     def put(self, request, campaign_id: int, case_id: int):
         return self._save(request, campaign_id, case_id, submit=False)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=MarksSerializer, summary="Submit (locks the review)")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409)}, request=MarksSerializer, summary="Submit (locks the review)")
     def post(self, request, campaign_id: int, case_id: int):
         return self._save(request, campaign_id, case_id, submit=True)
 
@@ -252,7 +303,7 @@ class ReviewView(APIView):
 class ReopenView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=ReasonSerializer, summary="Reopen a submitted review (organisers, recorded)")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409)}, request=ReasonSerializer, summary="Reopen a submitted review (organisers, recorded)")
     def post(self, request, review_id: int):
         review = get_object_or_404(Review, pk=review_id)
         serializer = ReasonSerializer(data=request.data)
@@ -312,7 +363,7 @@ class ResultsView(APIView):
                          for v in selectors.result_versions(campaign)],
         })
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
+    @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         serializer = PublishSerializer(data=request.data)

@@ -239,7 +239,7 @@ def invite_reviewer(
         raise PanelError(_("手机号格式不正确。"), code="invalid", field="phone")
     units = list(Unit.objects.filter(pk__in=unit_ids or []))
     if len(units) != len(set(unit_ids or [])):
-        raise PanelError(_("所选单位不存在。"), code="invalid", field="unit_ids")
+        raise PanelError(_("所选单位不存在。"), code="not_found", status=404, field="unit_ids")
     # The account that verified the contact, else one with no other way in:
     # never one that merely typed the expert's address or number in.
     user = (
