@@ -1,7 +1,7 @@
 """The API's shared pieces: the error shape and the core endpoints.
 
-Every error answers ``{"error": {"code", "message", "fields"}}`` so programs
-can rely on one shape.
+Every error answers ``{"error": {"code", "message", "fields", "request_id"}}``
+(portal.errors.error_body) so programs can rely on one shape.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def exception_handler(exc, context):
     """The API's one translation of refusals (portal.exceptions) and of
     DRF's and Django's errors into the shared error body."""
     if isinstance(exc, PortalError):
-        response = Response({**error_body(exc.code, exc.message, refusal_fields(exc)), **exc.body_extras()},
+        response = Response({**error_body(exc.code, exc.message, refusal_fields(exc), status=exc.status), **exc.body_extras()},
                             status=exc.status)
         if exc.retry_after:
             response["Retry-After"] = str(exc.retry_after)
@@ -108,7 +108,7 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         if isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):
             code = exc.detail.code or code
-    response.data = error_body(code, _first_message(detail), fields)
+    response.data = error_body(code, _first_message(detail), fields, status=response.status_code)
     return response
 
 

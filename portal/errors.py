@@ -16,14 +16,23 @@ from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django_guid import get_guid
 
+from portal import metrics
 from portal.exceptions import PortalError
-from portal.outages import answer_if_outage
 
 
-def error_body(code: str, message, fields: dict | None = None) -> dict:
-    """The API's error body, the same for every refusal."""
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+def error_body(code: str, message, fields: dict | None = None, *, status: int) -> dict:
+    """The API's error body, the same for every refusal, counted in
+    portal_refusals_total by code and status. ``request_id`` is the
+    request's X-Request-ID, also in the request log and in Sentry: quote it
+    to find the request."""
+    metrics.count_refusal(code=code, status=status)
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}, "request_id": get_guid()}}
+
+
+def error_page_context(status: int, message) -> dict:
+    return {"status": status, "message": message, "request_id": get_guid()}
 
 
 def refusal_fields(refusal: PortalError) -> dict:
@@ -40,10 +49,11 @@ def error_answer(request, status: int, code: str, message, fields: dict | None =
     the client asks for JSON), a fragment with the message for htmx (shown by
     elements marked data-swap-errors), the portal's error page elsewhere."""
     if wants_json(request):
-        return JsonResponse({**error_body(code, message, fields), **(extras or {})}, status=status)
+        return JsonResponse({**error_body(code, message, fields, status=status), **(extras or {})}, status=status)
+    metrics.count_refusal(code=code, status=status)
     if getattr(request, "htmx", False):
-        return render(request, "portal/_refusal.html", {"status": status, "message": message}, status=status)
-    return render(request, "portal/error.html", {"status": status, "message": message}, status=status)
+        return render(request, "portal/_refusal.html", error_page_context(status, message), status=status)
+    return render(request, "portal/error.html", error_page_context(status, message), status=status)
 
 
 def refusal_answer(request, refusal: PortalError) -> HttpResponse:
@@ -99,6 +109,8 @@ def forbidden(request, exception=None):
 
 
 def server_error(request):
+    from portal.outages import answer_if_outage
+
     # A database outage raised outside a view (middleware loading the user)
     # still answers 503 (portal.outages).
     outage = answer_if_outage(request, sys.exc_info()[1])

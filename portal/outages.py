@@ -25,6 +25,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from portal import metrics
+from portal.errors import error_body, error_page_context
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
@@ -78,14 +81,12 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
     if request.path.startswith("/api/"):
         message = _("服务暂时不可用（数据库正在恢复），请稍后再试。")
-        response = JsonResponse(
-            {"error": {"code": "service_unavailable", "message": message, "fields": {}}}, status=503
-        )
+        response = JsonResponse(error_body("service_unavailable", message, status=503), status=503)
     else:
+        metrics.count_refusal(code="service_unavailable", status=503)
         anonymous = AnonymousUser()
         context = {
-            "status": 503,
-            "message": _("数据库暂时不可用，请稍等片刻后刷新页面。已提交的内容不会丢失。"),
+            **error_page_context(503, _("数据库暂时不可用，请稍等片刻后刷新页面。已提交的内容不会丢失。")),
             "user": anonymous,
             "perms": PermWrapper(anonymous),
             "messages": [],

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.weixin",
     "procrastinate.contrib.django",
     "csp",
+    "django_guid",
+    "django_prometheus",
     "portal",
     "cases",
     "voting",
@@ -98,8 +100,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: drops connections a PostgreSQL restart closed, and answers 503
-    # when the database fails under a view (portal.outages).
+    # Operating (README): request metrics (django-prometheus, first and
+    # last), the request id (django-guid) and one log line per request.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
+    "portal.requestlog.RequestLogMiddleware",
+    # Drops connections a PostgreSQL restart closed, and answers 503 when
+    # the database fails under a view (portal.outages).
     "portal.outages.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -120,6 +127,7 @@ MIDDLEWARE = [
     "portal.middleware.StaffSessionMiddleware",
     "portal.middleware.StaffSecondFactorMiddleware",
     "portal.middleware.CodeRateLimitMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, so the first to see a view's exception: every refusal
     # (portal.exceptions) becomes its error page, htmx fragment or JSON body.
     "portal.errors.RefusalMiddleware",
@@ -401,6 +409,8 @@ REST_KNOX = {
 
 # --- Background work (procrastinate on PostgreSQL) ----------------------------
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+# Counts failed task runs for Prometheus (portal.metrics).
+PROCRASTINATE_ON_APP_READY = "portal.metrics.on_app_ready"
 # A worker counts as alive when its heartbeat is younger than this.
 PORTAL_WORKER_STALE_SECONDS = 60
 # --- Faults and readiness (issue 16) ---
@@ -445,17 +455,63 @@ CONTENT_SECURITY_POLICY = {
 # photos come from a file input (capture=), which needs no camera permission.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
 
+# --- Operating: logs, request ids, metrics, error reports (README) ------------
+# Logs go to stderr, one JSON object a line (LOG_FORMAT=plain for a terminal),
+# each carrying the request's id; portal.requests writes one line per request
+# (REQUEST_LOG_LEVEL=WARNING turns those off).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "procrastinate": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
+        "portal.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
     },
 }
+# django-guid: the load balancer's X-Request-ID when it is a UUID, else a new
+# one; returned in the X-Request-ID header.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "UUID_FORMAT": "string",
+    "EXPOSE_HEADER": False,
+}
+# /metrics (portal.metrics): direct connections from these addresses, or
+# `Authorization: Bearer $METRICS_TOKEN` from anywhere.
+METRICS_ALLOWED_IPS = set(env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1"))
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Migrations are /readyz's business; django-prometheus would query them at start.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Errors to Sentry (portal.errortracking) when SENTRY_DSN is set: no
+# residents' contacts, tagged with the request id; release = the git commit.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    from portal.errortracking import init_sentry
+    from portal.release import git_commit
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", PORTAL_ENV),
+        release=os.environ.get("SENTRY_RELEASE") or git_commit(),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # One-time codes are six digits, as Chinese residents expect from SMS.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}

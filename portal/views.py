@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal import health, ratelimits, selectors, services
+from portal import health, metrics, ratelimits, selectors, services
 from portal.context_processors import ELDER_COOKIE
-from portal.errors import flash_refusal, form_refusal, refusal_answer
+from portal.errors import error_answer, flash_refusal, form_refusal, refusal_answer
 from portal.exceptions import PortalError, RateLimitedError
 from portal.forms import ApiTokenForm
 from portal.permissions import require
@@ -40,6 +40,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness for a load balancer or an orchestrator: 200 or 503."""
     ready, body = health.readiness()
     return JsonResponse(body, status=200 if ready else 503)
+
+
+@never_cache
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus' scrape target, for the monitoring network only
+    (portal.metrics.may_read_metrics)."""
+    if not metrics.may_read_metrics(request):
+        return error_answer(request, 403, "permission_denied", _("你没有权限查看此页面。如需帮助，请联系主办方。"))
+    return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
 
 
 def _back(request: HttpRequest) -> str:

@@ -20,6 +20,7 @@ Production runs the same two commands under systemd instead (deploy/).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -129,10 +130,20 @@ class Supervisor:
         return 0
 
 
+def prepare_metrics_dir(var: Path) -> None:
+    """Prometheus' multiprocess mode: the web workers and the task worker
+    write their counters to files here and /metrics adds them up
+    (portal.metrics). Emptied at start: files of a previous run are stale."""
+    directory = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(var / "prometheus")))
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+
+
 def main() -> int:
     python = os.environ.get("PYTHON", sys.executable)
     var = Path(os.environ.get("PORTAL_VAR_DIR", ROOT / "var"))
     var.mkdir(parents=True, exist_ok=True)
+    prepare_metrics_dir(var)
     children = [
         Child("web", web_command(python)),
         Child("worker", worker_command(python), log_path=var / "worker.log"),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign
-from portal import timeutils
+from portal import metrics, timeutils
 from portal.models import User
 from portal.permissions import require
 from voting.enums import REFUSAL_STATUS, Refusal, VoidRule
@@ -272,6 +272,8 @@ def cast_vote(
         outcome = _outcome(code, case_id=case_id, count=count, used=used, per_day=per_day, title=title)
     if isinstance(outcome, VotingError):
         raise outcome
+    if not outcome.replayed:
+        metrics.count_vote()
     if not outcome.replayed and rollup_due(campaign_id):
         _rollup_and_defer(campaign_id)
     return outcome

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors as case_selectors
 from cases.models import Campaign, CaseEntry
-from portal import caching, pagecache
+from portal import caching, metrics, pagecache
 from portal.errors import flash_refusal, form_refusal
 from portal.exceptions import PortalError
 from portal.forms import filter_query
@@ -70,6 +70,7 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
         )
     except VotingError as error:
         outcome = error
+        metrics.count_refusal(code=error.code, status=error.status)
     if isinstance(outcome, services.VoteAccepted) or outcome.code in ANSWERED_REFUSALS:
         # The vote's own statement read what the widget shows: no query here.
         entry = CaseEntry(pk=case_id, campaign_id=campaign_id, title=outcome.title)

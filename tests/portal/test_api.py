@@ -16,8 +16,9 @@ def test_signed_out_request_gets_the_stable_error_shape(api):
     response = api.get("/api/v1/me")
     assert response.status_code == 401
     assert set(response.json()) == {"error"}
-    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert set(response.json()["error"]) == {"code", "message", "fields", "request_id"}
     assert response.json()["error"]["code"] == "not_authenticated"
+    assert response.json()["error"]["request_id"] == response["X-Request-ID"]
 
 
 @pytest.mark.django_db

@@ -67,6 +67,7 @@ def test_unreachable_database_answers_503_with_retry_after_on_a_page_and_the_api
             "code": "service_unavailable",
             "message": "服务暂时不可用（数据库正在恢复），请稍后再试。",
             "fields": {},
+            "request_id": api["X-Request-ID"],
         }
     }
     unreachable_database()
