@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 WITH_SERVICES := source var/services.env &&
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test bench faults venv services setup system-deps browser-deps messages
+.PHONY: run test bench faults venv services setup system-deps browser-deps messages backup restore
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,16 @@ bench: setup
 ## Redis, PostgreSQL, a web worker and the task worker failing mid-storm
 faults: venv messages
 	@$(PY) -m bench faults $(FAULTS_ARGS)
+
+## Back up the database and the uploaded files into one archive under var/backups (or BACKUP_DIR)
+backup: services
+	@$(WITH_SERVICES) $(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+## Restore an archive into an empty database and empty media folders:
+## make restore FILE=var/backups/portal-….tar [INTO=postgres://…/empty_db] [FORCE=1]
+restore: services
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/portal-<time>.tar [INTO=postgres://host/empty_db] [FORCE=1]" >&2; exit 2; }
+	@$(WITH_SERVICES) $(PY) manage.py restore "$(FILE)" $(if $(INTO),--database-url "$(INTO)") $(if $(FORCE),--force)
 
 ## Current TOTP code of the demo staff accounts
 totp: services
