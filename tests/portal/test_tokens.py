@@ -126,7 +126,7 @@ def test_token_of_staff_without_second_factor_is_refused_everywhere(role):
         response = call(client, method, path)
         assert response.status_code == 403, (method, path, response.status_code)
         assert code(response) == "second_factor_required", (method, path)
-    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert set(response.json()["error"]) == {"code", "message", "fields", "request_id"}
     assert ApiToken.objects.get().last_used_at is None  # refused before use is recorded
 
 
@@ -224,7 +224,7 @@ def test_missing_and_malformed_tokens_answer_401_in_the_error_shape():
         response = client.get("/api/v1/me")
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == "Token"
-        assert set(response.json()["error"]) == {"code", "message", "fields"}
+        assert set(response.json()["error"]) == {"code", "message", "fields", "request_id"}
 
 
 def test_token_of_staff_with_second_factor_is_served(organiser):
