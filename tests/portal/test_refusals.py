@@ -58,7 +58,8 @@ def test_refusal_in_the_api_answers_the_shared_error_body(client, kind):
 
     assert response.status_code == STATUS[kind]
     fields = {"name": [str(refusal.message)]} if refusal.field else {}
-    assert response.json() == {"error": {"code": kind, "message": str(refusal.message), "fields": fields}}
+    assert response.json() == {"error": {"code": kind, "message": str(refusal.message), "fields": fields,
+                                         "request_id": response["X-Request-ID"]}}
     assert response.get("Retry-After") == RETRY_AFTER.get(kind)
 
 
