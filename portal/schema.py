@@ -42,6 +42,9 @@ ErrorBody = inline_serializer(
                 "fields": serializers.DictField(
                     child=serializers.ListField(child=serializers.CharField()),
                     help_text="Messages per refused field or parameter (empty when the refusal is not about one)."),
+                "request_id": serializers.CharField(
+                    help_text="The request's id (its X-Request-ID header): quote it to find the request in the "
+                              "logs and error reports."),
             },
         ),
     },
