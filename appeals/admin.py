@@ -240,6 +240,12 @@ class UnitRankingAwardAdmin(PortalModelAdmin):
 class RatingAdmin(ReadOnlyAdmin):
     list_display = ["appeal", "round", "score", "automatic", "unit", "created_at"]
     list_filter = ["score", "automatic", "round"]
+    exclude = ["resident"]  # the rater is the resident: masked, as on the appeal
+    readonly_fields = ["masked_resident"]
+
+    @admin.display(description=_("评价人"))
+    def masked_resident(self, rating) -> str:
+        return masked_person(rating.resident)
 
 
 @admin.register(Rectification)

@@ -2,9 +2,10 @@
 read ballots and void records; ballots change only through the services."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from portal.exceptions import PortalError
-from voting import services
+from voting import selectors, services
 from voting.models import Ballot, VoidBatch, VoteSnapshot, VotingRules
 
 
@@ -35,10 +36,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Ballot)
 class BallotAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "campaign", "case", "voter", "day", "cast_at", "ip", "voided_at"]
+    """Voters appear by their pseudonym in the campaign, as on the fraud
+    review page: the admin is no way around it to a voter's account."""
+
+    list_display = ["pk", "campaign", "case", "voter_label", "day", "cast_at", "ip", "voided_at"]
     list_filter = ["campaign", "day"]
-    raw_id_fields = ["case", "voter", "voided_by", "void_batch"]
+    raw_id_fields = ["case", "voided_by", "void_batch"]
+    exclude = ["voter"]
+    readonly_fields = ["voter_label"]
     show_full_result_count = False
+
+    @admin.display(description=_("投票人代号"))
+    def voter_label(self, ballot: Ballot) -> str:
+        return selectors.voter_label(campaign_id=ballot.campaign_id, voter_id=ballot.voter_id)
 
 
 @admin.register(VoidBatch)

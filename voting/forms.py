@@ -7,13 +7,30 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.parsing import positive_int
 from voting.enums import VoidRule
+from voting.selectors import normalise_voter_label
+
+
+def voter_field() -> forms.CharField:
+    return forms.CharField(label=_("投票人代号"), required=False, max_length=20,
+                           widget=forms.TextInput(attrs={"placeholder": "V-K3J9QZ2MXA", "autocapitalize": "characters",
+                                                         "spellcheck": "false"}))
+
+
+def clean_voter(value: str) -> str:
+    """A pseudonym as the review page shows it (V- and ten letters or digits)."""
+    if not (value or "").strip():
+        return ""
+    label = normalise_voter_label(value)
+    if len(label) != 12 or not label[2:].isalnum():
+        raise forms.ValidationError(_("请填写审查页上显示的投票人代号，如 V-K3J9QZ2MXA。"))
+    return label
 
 
 class ReviewFilterForm(forms.Form):
     ip = forms.GenericIPAddressField(label=_("IP 地址"), required=False)
     subnet = forms.CharField(label=_("网段（/24）"), required=False, max_length=43,
                              widget=forms.TextInput(attrs={"placeholder": "10.1.2.0/24"}))
-    voter_id = forms.IntegerField(label=_("账号编号"), required=False, min_value=1)
+    voter = voter_field()
     user_agent = forms.CharField(label=_("浏览器标识"), required=False, max_length=300)
     starts_at = forms.DateTimeField(label=_("开始时间"), required=False,
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
@@ -32,13 +49,16 @@ class ReviewFilterForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError(_("请填写有效的网段，如 10.1.2.0/24。")) from exc
 
+    def clean_voter(self):
+        return clean_voter(self.cleaned_data.get("voter", ""))
+
 
 class VoidForm(forms.Form):
     rule = forms.ChoiceField(label=_("作废方式"), choices=VoidRule.choices)
     ballot_ids = forms.CharField(required=False, widget=forms.MultipleHiddenInput)
     ip = forms.GenericIPAddressField(label=_("IP 地址"), required=False)
     subnet = forms.CharField(label=_("网段（/24）"), required=False, max_length=43)
-    voter_id = forms.IntegerField(label=_("账号编号"), required=False, min_value=1)
+    voter = voter_field()
     user_agent = forms.CharField(label=_("浏览器标识"), required=False, max_length=300)
     starts_at = forms.DateTimeField(label=_("开始时间"), required=False,
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
@@ -53,12 +73,15 @@ class VoidForm(forms.Form):
         given = self.data.getlist("ballot_ids") if hasattr(self.data, "getlist") else []
         self.selected_ids = [pk for pk in map(positive_int, given) if pk]
 
+    def clean_voter(self):
+        return clean_voter(self.cleaned_data.get("voter", ""))
+
     def rule_params(self) -> dict:
         data = self.cleaned_data
         rule = data["rule"]
         if rule == VoidRule.SELECTION:
             return {"ballot_ids": self.selected_ids}
-        field = {VoidRule.IP: ["ip"], VoidRule.SUBNET: ["subnet"], VoidRule.ACCOUNT: ["voter_id"],
+        field = {VoidRule.IP: ["ip"], VoidRule.SUBNET: ["subnet"], VoidRule.ACCOUNT: ["voter"],
                  VoidRule.USER_AGENT: ["user_agent"], VoidRule.TIME_RANGE: ["starts_at", "ends_at"]}[rule]
         return {name: data.get(name) for name in field}
 

@@ -5,12 +5,17 @@ voters from the latest snapshot."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import ipaddress
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Count, F, Q, Sum
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from cases import selectors as case_selectors
@@ -260,17 +265,96 @@ def new_account_bursts(campaign: Campaign, *, window_minutes: int = 10, new_hour
                 for start, accounts, ballots, valid in cursor.fetchall()]
 
 
-def review_ballots(campaign: Campaign, *, ip: str = "", subnet: str = "", voter_id: int | None = None,
+# --- Voters by pseudonym ----------------------------------------------------------
+#
+# Fraud review needs to tell voters apart, not to know who they are: each
+# voter is a short keyed label, stable within one campaign and unlinkable
+# across campaigns or to the account id without the server's key. A voter's
+# identity reaches staff only through appeals' logged reveal, never here.
+
+VOTER_LABEL_PREFIX = "V-"
+_LABEL_CHARS = 10  # base32: 50 bits, so no two of a campaign's voters share one in practice
+
+
+def _label_key() -> bytes:
+    return salted_hmac("voting.voter-label", b"").digest()
+
+
+def _label(key: bytes, campaign_id: int, voter_id: int) -> str:
+    digest = hmac.new(key, f"{campaign_id}:{voter_id}".encode(), hashlib.sha256).digest()
+    return VOTER_LABEL_PREFIX + base64.b32encode(digest[:8]).decode()[:_LABEL_CHARS]
+
+
+def voter_label(*, campaign_id: int, voter_id: int) -> str:
+    """A voter's pseudonym in one campaign (e.g. V-K3J9QZ2MXA)."""
+    return _label(_label_key(), campaign_id, voter_id)
+
+
+def normalise_voter_label(value: str) -> str:
+    value = "".join((value or "").split()).upper()
+    return value if value.startswith(VOTER_LABEL_PREFIX) else VOTER_LABEL_PREFIX + value
+
+
+def voters_labelled(campaign: Campaign, label: str) -> list[int]:
+    """The voters of the campaign behind a pseudonym: one, or none for a
+    label that is not of this campaign (a list, so that a caller voiding by
+    it can refuse the never-seen case of two)."""
+    label = normalise_voter_label(label)
+    key = _label_key()
+    voters = Ballot.objects.filter(campaign=campaign).values_list("voter_id", flat=True).order_by().distinct()
+    return [voter_id for voter_id in voters.iterator(chunk_size=10_000) if _label(key, campaign.pk, voter_id) == label]
+
+
+@dataclass(frozen=True)
+class VoterEvidence:
+    label: str
+    ballots: int
+    valid: int
+    days: int
+    addresses: int
+
+
+def with_voter_evidence(campaign: Campaign, ballots: list[Ballot]) -> list[Ballot]:
+    """Sets on each ballot of a review page its voter's pseudonym and, over
+    the whole campaign, their ballots, the valid ones, the days they voted
+    and the distinct addresses they voted from (one query); and the ballot's
+    network (/24, or /64 for IPv6), the evidence shown instead of the address."""
+    key = _label_key()
+    rows = (
+        Ballot.objects.filter(campaign=campaign, voter_id__in={b.voter_id for b in ballots}).order_by()
+        .values("voter_id")
+        .annotate(n=Count("pk"), valid=Count("pk", filter=Q(voided_at__isnull=True)), days=Count("day", distinct=True),
+                  addresses=Count("ip", distinct=True))
+    )
+    evidence = {row["voter_id"]: VoterEvidence(_label(key, campaign.pk, row["voter_id"]), row["n"], row["valid"],
+                                               row["days"], row["addresses"]) for row in rows}
+    for ballot in ballots:
+        ballot.evidence = evidence[ballot.voter_id]
+        ballot.network = _network(ballot.ip)
+    return ballots
+
+
+def _network(ip) -> str:
+    if not ip:
+        return ""
+    address = ipaddress.ip_address(str(ip))
+    return str(ipaddress.ip_network(f"{address}/{24 if address.version == 4 else 64}", strict=False))
+
+
+def review_ballots(campaign: Campaign, *, ip: str = "", subnet: str = "", voter: str = "",
                    user_agent: str = "", starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None,
                    show_void: bool = True):
-    """Ballots matching the reviewer's filters, newest first."""
-    ballots = Ballot.objects.filter(campaign=campaign).select_related("voter", "case", "voided_by")
+    """Ballots matching the reviewer's filters, newest first; `voter` is a
+    pseudonym (voter_label)."""
+    # The voter's account is not loaded: the review needs when it was made, not who it is.
+    ballots = (Ballot.objects.filter(campaign=campaign).select_related("case", "voided_by")
+               .annotate(voter_joined=F("voter__date_joined")))
     if ip:
         ballots = ballots.filter(ip=ip)
     if subnet:
         ballots = ballots.extra(where=["voting_ballot.ip << %s::inet"], params=[subnet])
-    if voter_id:
-        ballots = ballots.filter(voter_id=voter_id)
+    if voter:
+        ballots = ballots.filter(voter_id__in=voters_labelled(campaign, voter))
     if user_agent:
         ballots = ballots.filter(user_agent=user_agent)
     if starts_at:

@@ -30,6 +30,7 @@ from cases.models import Campaign
 from portal import metrics, timeutils
 from portal.models import User
 from portal.permissions import require
+from voting import selectors
 from voting.enums import REFUSAL_STATUS, Refusal, VoidRule
 from voting.exceptions import VotingError
 from voting.models import TALLY_SHARDS, Ballot, VoidBatch, VoteRequest, VoteSnapshot, VotingRules
@@ -414,7 +415,7 @@ def set_rules(
 # --- Voiding -------------------------------------------------------------------
 
 
-def _rule_filter(rule: str, params: dict) -> Q:
+def _rule_filter(rule: str, params: dict, campaign: Campaign) -> Q:
     if rule == VoidRule.SELECTION:
         ids = [int(i) for i in params.get("ballot_ids") or []]
         if not ids:
@@ -432,9 +433,14 @@ def _rule_filter(rule: str, params: dict) -> Q:
             raise VotingError(_("请填写有效的网段，如 10.1.2.0/24。"), code="invalid_subnet", field="subnet") from exc
         return Q(pk__in=Ballot.objects.extra(where=["ip << %s::inet"], params=[str(network)]).values("pk"))
     if rule == VoidRule.ACCOUNT:
-        voter_id = params.get("voter_id")
+        if params.get("voter"):  # the pseudonym the review page shows
+            found = selectors.voters_labelled(campaign, params["voter"])
+            voter_id = found[0] if len(found) == 1 else None
+            field = "voter"
+        else:
+            voter_id, field = params.get("voter_id"), "voter_id"
         if not voter_id or not User.objects.filter(pk=voter_id).exists():
-            raise VotingError(_("找不到这个账号。"), code="invalid_account", field="voter_id")
+            raise VotingError(_("找不到这个账号。"), code="invalid_account", field=field)
         return Q(voter_id=int(voter_id))
     if rule == VoidRule.USER_AGENT:
         agent = (params.get("user_agent") or "").strip()
@@ -466,7 +472,7 @@ def void_ballots(*, actor: User, campaign: Campaign, rule: str, params: dict, re
     reason = (reason or "").strip()
     if not reason:
         raise VotingError(_("请写明作废原因，它会和作废记录一起保存。"), code="reason_required", field="reason")
-    condition = _rule_filter(rule, params)
+    condition = _rule_filter(rule, params, campaign)
     now = timeutils.now()
     with transaction.atomic():
         batch = VoidBatch.objects.create(campaign=campaign, actor=actor, rule=rule, params=_jsonable(params),
@@ -504,8 +510,6 @@ def void_ballots(*, actor: User, campaign: Campaign, rule: str, params: dict, re
 
 def take_snapshot(*, campaign_id: int, moment: dt.datetime | None = None, replace: bool = False) -> VoteSnapshot:
     """The campaign's totals at this minute (idempotent per campaign+minute)."""
-    from voting import selectors
-
     minute = (moment or timeutils.now()).replace(second=0, microsecond=0)
     totals = selectors.totals(campaign_id, fresh=True)
     defaults = {"total_votes": totals.votes, "voided_votes": totals.voided, "voters": totals.voters}

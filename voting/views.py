@@ -230,11 +230,12 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReviewFilterForm(request.GET or None)
     filters, _refusals = filter_query(form)  # shown beside their fields
     ballots = selectors.review_ballots(
-        campaign, ip=filters.get("ip") or "", subnet=filters.get("subnet") or "", voter_id=filters.get("voter_id"),
+        campaign, ip=filters.get("ip") or "", subnet=filters.get("subnet") or "", voter=filters.get("voter") or "",
         user_agent=filters.get("user_agent") or "", starts_at=filters.get("starts_at"), ends_at=filters.get("ends_at"),
         show_void=filters.get("show_void", True) if filters else True,
     )
     page = Paginator(ballots, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_voter_evidence(campaign, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -257,7 +258,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _void_initial(filters: dict) -> dict:
-    for rule, field in [(VoidRule.IP, "ip"), (VoidRule.SUBNET, "subnet"), (VoidRule.ACCOUNT, "voter_id"),
+    for rule, field in [(VoidRule.IP, "ip"), (VoidRule.SUBNET, "subnet"), (VoidRule.ACCOUNT, "voter"),
                         (VoidRule.USER_AGENT, "user_agent")]:
         if filters.get(field):
             return {"rule": rule, field: filters[field]}

@@ -216,10 +216,10 @@ def test_review_filters_that_pass_still_apply_beside_a_refused_one(client, organ
     services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=cases[0].pk, ip="10.1.1.1")
     client.force_login(organiser)
     url = reverse("voting:review", kwargs={"slug": campaign.slug})
-    response = client.get(url, {"ip": "10.9.9.9", "voter_id": "abc"})
-    # Before: the bad voter id dropped every filter and the page listed all ballots.
+    response = client.get(url, {"ip": "10.9.9.9", "voter": "abc"})
+    # Before: the bad voter label dropped every filter and the page listed all ballots.
     assert response.context["form"].errors and response.context["page"].paginator.count == 0
-    assert client.get(url, {"ip": "10.1.1.1", "voter_id": "abc"}).context["page"].paginator.count == 1
+    assert client.get(url, {"ip": "10.1.1.1", "voter": "abc"}).context["page"].paginator.count == 1
 
 
 def test_review_page_voids_by_rule_with_a_reason(client, organiser, campaign, cases):
