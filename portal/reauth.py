@@ -16,10 +16,15 @@ from __future__ import annotations
 import time
 from functools import wraps
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.flows.reauthentication import suspend_request
 from allauth.core.exceptions import ReauthenticationRequired
 from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
@@ -48,10 +53,25 @@ def reauthentication_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if getattr(request, "htmx", False) and request.user.is_authenticated and not recently_authenticated(request):
+            return _reauthenticate_whole_page(request)
         require_recent_authentication(request)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _reauthenticate_whole_page(request) -> HttpResponse:
+    """htmx follows a redirect itself and would put the reauthentication page
+    inside the fragment it asked for: the browser is sent there instead, and
+    the request is suspended as a plain page request, so that allauth replays
+    it as a whole page once the code is given."""
+    request.META = {key: value for key, value in request.META.items() if not key.startswith("HTTP_HX_")}
+    request.__dict__.pop("headers", None)  # HttpRequest.headers is cached from META
+    methods = get_account_adapter().get_reauthentication_methods(request.user)
+    target = methods[0]["url"] if methods else reverse("account_login")
+    suspended = suspend_request(request, target)
+    return HttpResponseClientRedirect(suspended["Location"])
 
 
 class RecentAuthentication(BasePermission):

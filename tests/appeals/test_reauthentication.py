@@ -53,6 +53,22 @@ def test_contact_is_revealed_once_the_second_factor_is_given_again(client, world
     assert ContactView.objects.count() == 1
 
 
+def test_htmx_reveal_sends_the_whole_page_to_reauthentication_and_replays_as_a_page(client, world, dispatched):
+    """The reveal button posts with htmx: following a redirect, htmx would put
+    the reauthentication page inside the form. The browser is sent there
+    instead (HX-Redirect), and after the code the reveal is replayed as a
+    page, not as the fragment the form asked for."""
+    sign_in(client, world.bureau_staff, minutes_ago=16)
+    response = client.post(reverse("appeals:contact", args=[dispatched.pk]), REASON, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200 and response["HX-Redirect"].startswith(reverse("mfa_reauthenticate"))
+    assert not ContactView.objects.exists()
+    done = client.post(response["HX-Redirect"], {"code": totp_now()})
+    page = done.content.decode()
+    assert PHONE in page and "<html" in page
+    assert ContactView.objects.count() == 1
+
+
 def test_wrong_code_on_reauthentication_reveals_nothing(client, world, dispatched):
     sign_in(client, world.bureau_staff, minutes_ago=16)
     reauthenticate = client.post(reverse("appeals:contact", args=[dispatched.pk]), REASON)["Location"]

@@ -8,6 +8,7 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.auth import get_user
+from django.urls import get_resolver
 from django.utils import timezone
 
 from tests import factories
@@ -79,3 +80,25 @@ def test_resident_without_totp_is_not_asked_to_enrol_but_may(client, resident):
     sign_in(client, resident)
     assert client.get("/").status_code == 200
     assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+
+
+def page_routes() -> list[str]:
+    """Every page route outside /api/ (left to the API's own rule, walked by
+    test_tokens) and outside the prefixes the rule lets through, ids that match nothing."""
+    from portal.middleware import StaffSecondFactorMiddleware
+    from tests.portal.test_tokens import _fill, _walk
+
+    paths = {_fill(route) for route, _pattern in _walk(get_resolver().url_patterns)}
+    return sorted(p for p in paths if not p.startswith(StaffSecondFactorMiddleware.ALLOWED_PREFIXES) and "^" not in p)
+
+
+def test_staff_without_totp_is_sent_to_enrol_from_every_page_by_get_and_post(client):
+    """Done means of issue 14: a staff member without a second factor can do
+    nothing but enrol (the API: test_tokens)."""
+    sign_in(client, factories.StaffFactory(role="organiser", with_totp=False))
+    routes = page_routes()
+    assert "/admin/" in routes and "/appeals/centre/" in routes and len(routes) >= 60
+    for path in routes:
+        for method in (client.get, client.post):
+            response = method(path)
+            assert (response.status_code, response.get("Location")) == (302, "/accounts/2fa/totp/activate/"), path
