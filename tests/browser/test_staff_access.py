@@ -25,6 +25,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PHONE, ADDRESS = "13912345678", "南城街道鸿福路与元美路交叉口东北角"
 
 
+@pytest.fixture(autouse=True)
+def patient_expectations():
+    """A long journey on a shared machine: assertions wait up to 30 s."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def password_sign_in(page, user, *, next_url: str = "/") -> None:
     page.goto(f"/accounts/login/?next={next_url}")
     page.get_by_text("工作人员用密码登录").click()
