@@ -69,8 +69,10 @@ def vote(request: HttpRequest, campaign_id: int, case_id: int) -> HttpResponse:
             idempotency_key=request.POST.get("token") or request.headers.get("Idempotency-Key"),
         )
     except VotingError as error:
+        # The widget shows the rules' answer in place: not a page refusal.
         outcome = error
-        metrics.count_refusal(code=error.code, status=error.status)
+    if isinstance(outcome, VotingError):
+        metrics.count_refusal(code=outcome.code, status=outcome.status)
     if isinstance(outcome, services.VoteAccepted) or outcome.code in ANSWERED_REFUSALS:
         # The vote's own statement read what the widget shows: no query here.
         entry = CaseEntry(pk=case_id, campaign_id=campaign_id, title=outcome.title)
