@@ -3,6 +3,7 @@ entries for unit staff, screening for organisers. Same services as the pages."""
 
 from __future__ import annotations
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
@@ -157,10 +158,19 @@ class EntryEventSerializer(serializers.ModelSerializer):
         fields = ["action", "from_state", "to_state", "reason", "deadline", "at"]
 
 
+class _SlugField(serializers.SlugRelatedField):
+    """A slug lookup that refuses NUL characters before the query
+    (PostgreSQL text cannot hold them; the lookup would fail with 500)."""
+
+    def to_internal_value(self, data):
+        ProhibitNullCharactersValidator()(data)
+        return super().to_internal_value(data)
+
+
 class EntrySerializer(serializers.ModelSerializer):
     """A unit's entry as its own staff (and organisers) see it."""
 
-    campaign = serializers.SlugRelatedField(slug_field="slug", queryset=Campaign.objects.all())
+    campaign = _SlugField(slug_field="slug", queryset=Campaign.objects.all())
     track = serializers.PrimaryKeyRelatedField(queryset=Track.objects.all())
     domain = serializers.PrimaryKeyRelatedField(queryset=Domain.objects.all())
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False)

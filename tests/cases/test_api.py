@@ -89,6 +89,14 @@ def test_unit_staff_create_update_submit_withdraw(api, unit_staff, campaign):
     assert [item["id"] for item in api.get("/api/v1/case-entries").json()["results"]] == [entry_id]
 
 
+def test_a_campaign_named_with_a_nul_character_is_refused_not_a_server_error(api, unit_staff, campaign):
+    # Found by schemathesis: PostgreSQL text cannot hold NUL, so the lookup answered 500.
+    api.force_authenticate(unit_staff)
+    response = api.post("/api/v1/case-entries", {**payload(campaign), "campaign": "a\x00b"}, format="json")
+    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["campaign"]
+    assert not CaseEntry.objects.exists()
+
+
 def test_api_entry_for_another_unit_is_refused(api, unit_staff, other_staff, campaign):
     api.force_authenticate(unit_staff)
     response = api.post("/api/v1/case-entries", payload(campaign, unit=other_staff.memberships.get().unit.pk), format="json")
