@@ -440,6 +440,7 @@ class ReviewAssignmentFactory(factory.django.DjangoModelFactory):
 
 # --- appeals (issue 7: ratings, Open311 keys, award tracks) ---
 from appeals.models import Open311Key as _Open311Key, Rating as _Rating, UnitRankingAward as _UnitRankingAward  # noqa: E402
+from appeals.models import Rectification as _Rectification  # noqa: E402
 
 
 class RatingFactory(factory.django.DjangoModelFactory):
@@ -453,6 +454,21 @@ class RatingFactory(factory.django.DjangoModelFactory):
     resident = factory.LazyAttribute(lambda o: o.appeal.resident)
     round = 1
     score = 5
+
+
+class RectificationFactory(factory.django.DjangoModelFactory):
+    """An open rectification of a bad rating, written straight to the table
+    (statistics data); flows go through appeals.services.rate_appeal."""
+
+    class Meta:
+        model = _Rectification
+
+    rating = factory.SubFactory(RatingFactory, score=1, comment="不满意",
+                                appeal__primary_unit=factory.SubFactory(UnitFactory))
+    appeal = factory.LazyAttribute(lambda o: o.rating.appeal)
+    unit = factory.LazyAttribute(lambda o: o.rating.unit)
+    created_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: _appeals_deadlines.add_working_days(o.created_at, 5))
 
 
 class Open311KeyFactory(factory.django.DjangoModelFactory):

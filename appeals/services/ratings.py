@@ -193,7 +193,7 @@ def submit_rectification(*, actor: User, rectification_id: int, report: str) -> 
         rectification.submitted_by = actor
         rectification.submitted_at = now
         rectification.save(update_fields=["state", "report", "submitted_by", "submitted_at"])
-        late = now > rectification.due_at
+        late = not rectification.on_time
         record_event(
             appeal=appeal, kind=EventKind.RECTIFICATION, actor=actor, unit=rectification.unit,
             from_state=RectificationState.OPEN, to_state=RectificationState.SUBMITTED,

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appeals.enums import BAD_SCORES, GOOD_SCORES
-from appeals.models import DailyStat, MonthlyStat, StatsRun, WeeklyStat
+from appeals.models import DailyStat, MonthlyStat, Rectification, StatsRun, WeeklyStat
 from appeals.selectors.stats import COUNTERS, RECENT_DAYS, bump_version, next_month
 from portal.timeutils import LOCAL_TZ, local_day, local_midnight
 
@@ -67,7 +67,7 @@ WITH ev AS (
     WHERE r.created_at >= %(start)s AND r.created_at < %(end)s
   UNION ALL
     SELECT {DAY.format(col="x.due_at")}, x.unit_id, a.area_id, i.category_id,
-           {_row(rectifications_due="1", rectifications_on_time="x.state = 'verified' AND x.submitted_at <= x.due_at")}
+           {_row(rectifications_due="1", rectifications_on_time=Rectification.rectified_on_time_sql("x"))}
     FROM appeals_rectification x JOIN appeals_appeal a ON a.id = x.appeal_id LEFT JOIN appeals_item i ON i.id = a.item_id
     WHERE x.due_at >= %(start)s AND x.due_at < %(end)s AND x.due_at <= %(now)s
 )

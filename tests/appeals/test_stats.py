@@ -487,3 +487,55 @@ def test_a_rating_counts_as_good_or_bad_by_the_scores_the_ratings_service_uses(d
     stats_services.recompute_daily_stats(first_day=WEEK[0], last_day=WEEK[1], now=NOW)
     figures = stats.figures(start=WEEK[0], end=WEEK[1], unit_id=unit.pk)
     assert (figures.ratings, figures.ratings_good, figures.ratings_bad) == (5, len(GOOD_SCORES), len(BAD_SCORES))
+
+
+@pytest.mark.django_db
+def test_on_time_rectification_is_one_rule_in_python_and_in_the_statistics_sql():
+    """Rectification.on_time / rectified_on_time and the rebuild's SQL give the
+    same answer at the edges: a report at the very deadline, a microsecond
+    after it, across a weekend and a holiday, unverified or never reported."""
+    from django.db import connection
+
+    from appeals import deadlines
+
+    friday = at(8, 15)  # Friday 8 March 2030: one working day later is Monday 11, 23:59:59 local
+    monday_due = deadlines.add_working_days(friday, 1)
+    assert monday_due == dt.datetime(2030, 3, 11, 23, 59, 59, tzinfo=TZ)
+    factories.HolidayFactory(date=dt.date(2030, 3, 12))  # Tuesday off: one working day after Monday is Wednesday
+    wednesday_due = deadlines.add_working_days(at(11, 9), 1)
+    assert wednesday_due == dt.datetime(2030, 3, 13, 23, 59, 59, tzinfo=TZ)
+    micro = dt.timedelta(microseconds=1)
+    cases = [  # (due, submitted, state)
+        (monday_due, monday_due, "verified"),  # at the very deadline
+        (monday_due, monday_due + micro, "verified"),  # a microsecond late
+        (monday_due, monday_due - micro, "verified"),
+        (monday_due, at(10, 12), "verified"),  # over the weekend, before the working day ends
+        (monday_due, at(12, 0), "verified"),  # the next local day (a holiday) has begun
+        (wednesday_due, at(13, 23, 59), "verified"),
+        (wednesday_due, wednesday_due + micro, "reopened"),
+        (wednesday_due, wednesday_due, "submitted"),  # on time, not yet verified
+        (wednesday_due, wednesday_due, "reopened"),  # on time, but not rectified
+        (wednesday_due, None, "open"),  # never reported
+    ]
+    rows = [factories.RectificationFactory(created_at=friday, due_at=due, submitted_at=submitted, state=state,
+                                           report="已整改" if submitted else "")
+            for due, submitted, state in cases]
+    for row in rows:
+        row.refresh_from_db()  # the values as PostgreSQL holds them
+    assert [r.on_time for r in rows] == [True, False, True, True, False, True, False, True, True, False]
+    assert [r.rectified_on_time for r in rows] == [True, False, True, True, False, True, False, False, False, False]
+
+    from appeals.models import Rectification
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT x.id, {Rectification.on_time_sql('x')}, {Rectification.rectified_on_time_sql('x')} "
+                       "FROM appeals_rectification x")
+        in_sql = {pk: (on_time, rectified) for pk, on_time, rectified in cursor.fetchall()}
+    assert in_sql == {r.pk: (r.on_time, r.rectified_on_time) for r in rows}
+
+    stats_services.recompute_daily_stats(first_day=dt.date(2030, 3, 11), last_day=dt.date(2030, 3, 13), now=NOW)
+    for day, due in ((dt.date(2030, 3, 11), monday_due), (dt.date(2030, 3, 13), wednesday_due)):
+        figures = stats.figures(start=day, end=day)
+        mine = [r for r in rows if r.due_at == due]
+        assert (figures.rectifications_due, figures.rectifications_on_time) == (
+            len(mine), sum(r.rectified_on_time for r in mine)), day
