@@ -41,10 +41,11 @@ def select_due_finalists(timestamp: int) -> None:
     """Every minute: campaigns whose voting has closed get their finalists
     (an existing cut is never replaced by the system)."""
     from cases.models import Campaign
+    from portal.exceptions import PortalError
     from voting.panel import services as panel_services
 
     for campaign in Campaign.objects.filter(pk__in=panel_services.campaigns_due_for_finalists()):
         try:
             panel_services.select_finalists(actor=None, campaign=campaign)
-        except panel_services.PanelError:
+        except PortalError:
             continue  # nothing on the board: nothing to select

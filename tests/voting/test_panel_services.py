@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from portal import outbox
 from portal.enums import Role
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from portal.selectors import affiliated_unit_ids
 from tests import factories
 from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, set_votes, submit
@@ -73,7 +74,7 @@ def test_later_voiding_does_not_change_the_cut_until_an_organiser_recomputes(cam
     assert services.select_finalists(actor=None, campaign=campaign).pk == first.pk  # the system never recuts
     assert sorted(selectors.finalist_ids(campaign)) == sorted([cases[0].pk, cases[1].pk])
 
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(InvalidError) as refused:
         services.select_finalists(actor=organiser, campaign=campaign)
     assert refused.value.code == "reason_required"
     assert FinalistCut.objects.filter(campaign=campaign).count() == 1
@@ -90,7 +91,7 @@ def test_later_voiding_does_not_change_the_cut_until_an_organiser_recomputes(cam
 def test_finalists_wait_for_voting_to_close(db, organiser):
     open_campaign = factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     cases_with_votes(open_campaign, [10, 5])
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(ConflictError) as refused:
         services.select_finalists(actor=organiser, campaign=open_campaign)
     assert refused.value.code == "voting_open"
     assert not FinalistCut.objects.exists()
@@ -98,7 +99,7 @@ def test_finalists_wait_for_voting_to_close(db, organiser):
 
 def test_only_organisers_select_finalists(campaign, reviewer):
     cases_with_votes(campaign, [10])
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(PermissionDeniedError) as refused:
         services.select_finalists(actor=reviewer, campaign=campaign)
     assert refused.value.status == 403
     assert not FinalistCut.objects.exists()
@@ -126,7 +127,7 @@ def test_criteria_are_frozen_once_the_first_review_is_submitted(campaign, organi
     criteria = selectors.criteria_of(campaign)
     services.save_review(actor=people[0], campaign=campaign, case_id=cases[0].pk,
                          marks={criteria[0].pk: D(8)}, submit=True)
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(ConflictError) as refused:
         services.set_criteria(actor=organiser, campaign=campaign, criteria=[{"name": "新标准", "weight": 100}])
     assert refused.value.code == "criteria_frozen"
     assert [c.name for c in selectors.criteria_of(campaign)] == ["有效性", "创新性"]
@@ -138,9 +139,9 @@ def test_criteria_are_frozen_once_the_first_review_is_submitted(campaign, organi
 
 
 def test_criteria_need_a_required_one_and_unique_names(campaign, organiser):
-    with pytest.raises(services.PanelError):
+    with pytest.raises(InvalidError):
         services.set_criteria(actor=organiser, campaign=campaign, criteria=[{"name": "A", "weight": 1, "required": False}])
-    with pytest.raises(services.PanelError):
+    with pytest.raises(InvalidError):
         services.set_criteria(actor=organiser, campaign=campaign, criteria=[{"name": "A", "weight": 1}, {"name": "A", "weight": 2}])
     assert not Criterion.objects.filter(campaign=campaign).exists()
 
@@ -175,7 +176,7 @@ def test_invitation_by_phone_sends_an_sms(campaign, organiser, deliver_notificat
 
 
 def test_invitation_needs_exactly_one_of_email_or_phone(campaign, organiser):
-    with pytest.raises(services.PanelError):
+    with pytest.raises(InvalidError):
         services.invite_reviewer(actor=organiser, campaign=campaign, name="某", category=ReviewerCategory.DOMAIN_EXPERT)
     assert not campaign.panel_seats.exists()
 
@@ -227,7 +228,7 @@ def test_balanced_assignment_refuses_when_too_few_reviewers_are_free_of_conflict
     PanelSettings.objects.update_or_create(campaign=campaign, defaults={"assignment": AssignmentMode.BALANCED,
                                                                         "reviews_per_case": 2})
     campaign._panel_settings = None
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(ConflictError) as refused:
         services.assign_finalists(actor=organiser, campaign=campaign)
     assert refused.value.code == "not_enough_reviewers"
     assert not ReviewAssignment.objects.exists()
@@ -237,13 +238,13 @@ def test_reviewer_cannot_score_a_case_outside_the_assignment_or_of_an_affiliated
     cases, (first, second, _third) = panel(campaign, organiser, [30, 20, 10])
     outsider = factories.CaseEntryFactory(campaign=campaign)
     for case_id in (outsider.pk, 999999):
-        with pytest.raises(services.PanelError) as refused:
+        with pytest.raises(NotFoundError) as refused:
             services.save_review(actor=first, campaign=campaign, case_id=case_id, marks=marks(campaign, 80))
         assert refused.value.status == 404
     # An affiliation added after assignment blocks the case too.
     factories.MembershipFactory(user=second, role="reviewer", unit=cases[0].unit)
     second.refresh_from_db()
-    with pytest.raises(services.PanelError):
+    with pytest.raises(NotFoundError):
         services.save_review(actor=second, campaign=campaign, case_id=cases[0].pk, marks=marks(campaign, 80))
     assert not Review.objects.exists()
 
@@ -257,10 +258,10 @@ def test_draft_then_submit_with_range_checks(campaign, organiser):
     review = services.save_review(actor=person, campaign=campaign, case_id=cases[0].pk, marks={eff.pk: D("35.5")},
                                   comment="初评")
     assert (review.state, review.comment) == (ReviewState.DRAFT, "初评")
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(InvalidError) as refused:
         services.save_review(actor=person, campaign=campaign, case_id=cases[0].pk, marks={inn.pk: D(31)})
     assert (refused.value.code, refused.value.field) == ("out_of_range", f"mark_{inn.pk}")
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(InvalidError) as refused:
         services.save_review(actor=person, campaign=campaign, case_id=cases[0].pk, marks={inn.pk: D(20)}, submit=True)
     assert refused.value.code == "incomplete"
     assert "反响度" in refused.value.message
@@ -276,7 +277,7 @@ def test_draft_then_submit_with_range_checks(campaign, organiser):
 def test_submitted_marks_are_locked_in_the_service_and_the_database(campaign, organiser):
     cases, (person, *_rest) = panel(campaign, organiser, [30, 20])
     review = submit(campaign, person, cases[0], 80)
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(ConflictError) as refused:
         services.save_review(actor=person, campaign=campaign, case_id=cases[0].pk, marks=marks(campaign, 95), submit=True)
     assert refused.value.code == "locked"
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -287,9 +288,9 @@ def test_submitted_marks_are_locked_in_the_service_and_the_database(campaign, or
 def test_organiser_reopens_a_review_with_a_recorded_reason(campaign, organiser):
     cases, (person, other, _third) = panel(campaign, organiser, [30, 20])
     review = submit(campaign, person, cases[0], 80)
-    with pytest.raises(services.PanelError):
+    with pytest.raises(PermissionDeniedError):
         services.reopen_review(actor=other, review=review, reason="想改")
-    with pytest.raises(services.PanelError):
+    with pytest.raises(InvalidError):
         services.reopen_review(actor=organiser, review=review, reason=" ")
     review.refresh_from_db()
     assert review.state == ReviewState.SUBMITTED
@@ -339,10 +340,10 @@ def _all_marks_in(campaign, cases, people):
 def test_publishing_needs_every_review_or_an_override_with_a_reason(campaign, organiser):
     cases, people = panel(campaign, organiser, [30, 20])
     submit(campaign, people[0], cases[0], 80)
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(ConflictError) as refused:
         services.publish_results(actor=organiser, campaign=campaign)
     assert refused.value.code == "reviews_missing"
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(InvalidError) as refused:
         services.publish_results(actor=organiser, campaign=campaign, override=True)
     assert refused.value.code == "reason_required"
     assert not ResultVersion.objects.exists()
@@ -360,7 +361,7 @@ def test_published_results_are_frozen_and_a_correction_is_a_new_version(campaign
     with pytest.raises(IntegrityError), transaction.atomic():
         ResultVersion.objects.filter(pk=first.pk).delete()
 
-    with pytest.raises(services.PanelError) as refused:
+    with pytest.raises(InvalidError) as refused:
         services.publish_results(actor=organiser, campaign=campaign)
     assert refused.value.code == "reason_required"
 
@@ -379,7 +380,7 @@ def test_published_results_are_frozen_and_a_correction_is_a_new_version(campaign
 def test_only_organisers_publish(campaign, organiser):
     cases, people = panel(campaign, organiser, [30, 20])
     _all_marks_in(campaign, cases, people)
-    with pytest.raises(services.PanelError):
+    with pytest.raises(PermissionDeniedError):
         services.publish_results(actor=people[0], campaign=campaign)
     assert not ResultVersion.objects.exists()
 

@@ -1,19 +1,20 @@
-"""API of the expert panel: the same services and selectors as the pages."""
+"""API of the expert panel: the same services and selectors as the pages.
+Refusals are answered by the API's one exception handler (portal.api)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Campaign
 from portal.api import text_field
+from portal.permissions import require
 from portal.reauth import RecentAuthentication
 from portal.schema import refusals
 from voting.panel import selectors
@@ -22,13 +23,14 @@ from voting.panel.models import Criterion, Review
 from voting.panel.enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
 
 
+# The API's words for a refused role and for an object that does not exist
+# (DRF's), which a finalist that is not the reviewer's answers too.
+NOT_YOURS = exceptions.PermissionDenied.default_detail
+NOT_FOUND = exceptions.NotFound.default_detail
+
+
 def _campaign(campaign_id: int) -> Campaign:
     return get_object_or_404(Campaign, pk=campaign_id)
-
-
-def _organiser(request, campaign: Campaign) -> None:
-    if not request.user.has_perm("voting.manage_panel", campaign):
-        raise PermissionDenied
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^(?:0(?:\.[0-9]{1,2})?|1(?:\.0{1,2})?|\.[0-9]{1,2})$"})
@@ -54,7 +56,7 @@ class PanelSettingsView(APIView):
 
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.manage_panel", campaign, message=NOT_YOURS)
         return Response(SettingsSerializer(selectors.settings_of(campaign)).data)
 
     @extend_schema(request=SettingsSerializer, responses={200: SettingsSerializer, **refusals(409)}, summary="Set the panel settings")
@@ -109,8 +111,7 @@ class CriteriaView(APIView):
 
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        if not (request.user.has_perm("voting.manage_panel", campaign) or request.user.has_perm("voting.view_panel")):
-            raise PermissionDenied
+        require(request.user, "voting.view_criteria", campaign, message=NOT_YOURS)
         return Response({"frozen": selectors.criteria_frozen(campaign),
                          "criteria": CriterionSerializer(selectors.criteria_of(campaign), many=True).data})
 
@@ -150,7 +151,7 @@ class FinalistsView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The current finalists and the cut they came from")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.manage_panel", campaign, message=NOT_YOURS)
         return Response(_cut_data(campaign))
 
     @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
@@ -195,7 +196,7 @@ class ReviewersView(APIView):
     }, many=True), summary="The campaign's panel with progress")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.manage_panel", campaign, message=NOT_YOURS)
         return Response([
             {"user_id": seat.reviewer_id, "name": seat.reviewer.reviewer_profile.name,
              "title": seat.reviewer.reviewer_profile.title, "category": seat.reviewer.reviewer_profile.category,
@@ -233,8 +234,7 @@ class QueueView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The signed-in reviewer's finalists and progress")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        if not request.user.has_perm("voting.view_panel"):
-            raise PermissionDenied
+        require(request.user, "voting.view_panel", message=NOT_YOURS)
         items = selectors.queue(request.user, campaign)
         return Response({
             "scored": sum(1 for i in items if i.state == "submitted"), "assigned": len(items),
@@ -250,7 +250,7 @@ class MarksSerializer(serializers.Serializer):
 
 
 def _review_data(user, campaign: Campaign, case_id: int) -> dict:
-    finalist = selectors.case_for_reviewer(user, campaign, case_id)
+    finalist = selectors.case_for_reviewer(user, campaign, case_id, message=NOT_FOUND)
     case = finalist.case
     review = selectors.own_review(user, case)
     others = selectors.marks_after_submitting(user, case)
@@ -318,8 +318,7 @@ class StandingsView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="Live standings while scoring runs (organisers)")
     def get(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        if not request.user.has_perm("voting.view_standings", campaign):
-            raise PermissionDenied
+        require(request.user, "voting.view_standings", campaign, message=NOT_YOURS)
         result = selectors.standings(campaign)
         submitted, assigned = selectors.completeness(campaign)
         data = selectors.breakdown(campaign, result)

@@ -11,7 +11,8 @@ from portal.selectors import conflicted_units
 def is_assigned_without_conflict(user, case) -> bool:
     """The case is in the reviewer's assignment and not of a unit they
     belong to, nor of its parent or child units (an assignment never is;
-    this holds even if a membership is added later)."""
+    this holds even if a membership is added later). No case (None) is
+    nobody's."""
     from voting.panel.models import ReviewAssignment
 
     if case is None or not getattr(user, "is_authenticated", False):
@@ -27,6 +28,8 @@ PANEL_PERMISSIONS = {
     "voting.reopen_review": is_organiser,
     "voting.publish_results": is_organiser,
     "voting.view_panel": is_reviewer,
+    # The criteria: organisers set them, reviewers score by them.
+    "voting.view_criteria": is_organiser | is_reviewer,
     "voting.score_case": is_reviewer & is_assigned_without_conflict,
     # Admin: organisers read; writes go through the services.
     "voting.view_panelsettings": is_organiser,

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cases.enums import EntryState
 from cases.models import Campaign, CaseEntry
 from portal.enums import ConflictReason
 from portal.models import User
+from portal.permissions import require
 from portal.selectors import conflicted_units, conflicted_units_of
 from voting.models import CaseTally
 from voting.panel.models import (
@@ -176,16 +176,18 @@ def skipped_for_conflict(campaign: Campaign) -> list[SkippedPair]:
     return pairs
 
 
-def case_for_reviewer(user, campaign: Campaign, case_id: int) -> Finalist:
+def case_for_reviewer(user, campaign: Campaign, case_id: int, *, message=None) -> Finalist:
     """A finalist the reviewer may open. Anything else — not a finalist, not
-    assigned, a forged id, a conflict of interest — does not exist for them."""
+    assigned, a forged id, a conflict of interest — does not exist for them:
+    one 404 (NotFoundError) for all of them, with `message` when the caller
+    words its 404s otherwise than the pages do (the API)."""
     finalist = (
         Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True, case_id=case_id)
         .select_related("case__unit", "case__domain", "case__track", "case__campaign")
         .first()
     )
-    if finalist is None or not user.has_perm("voting.score_case", finalist.case):
-        raise Http404
+    # A missing finalist is asked about as None, which voting.score_case never allows.
+    require(user, "voting.score_case", finalist.case if finalist else None, message=message, conceal=True)
     return finalist
 
 

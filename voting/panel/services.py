@@ -2,9 +2,13 @@
 transaction with its permission checked inside. The arithmetic of the
 standings is in voting.panel.standings; this module decides *who* and *when*.
 
-Over 400 lines on purpose: the panel's actions share PanelError and one
-permission helper; it becomes a package by concept when that helper moves
-to the project-wide permission check (issue 20, a later step)."""
+Permissions are django-rules predicates (voting.panel.rules) asked through
+portal.permissions.require; refusals are the shared portal.exceptions kinds.
+
+Over 400 lines on purpose: the panel's writes are one chain read top to
+bottom (settings and criteria, finalists, reviewers, reviews, publication)
+that shares the organisers' refusal and the number parsing of marks; it
+becomes a package by concept when one of those parts grows."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.enums import PhaseKind
 from cases.models import Campaign, Phase
@@ -21,8 +26,9 @@ from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal import notifications, timeutils
 from portal.enums import Role
-from portal.exceptions import PortalError
+from portal.exceptions import ConflictError, InvalidError, NotFoundError
 from portal.models import Unit, User
+from portal.permissions import require
 from portal.selectors import conflicted_units, conflicted_units_of
 from voting.panel import selectors
 from voting.panel.models import (
@@ -42,13 +48,8 @@ from voting.panel.enums import Aggregate, AssignmentMode, PanelAction, ReviewerC
 from voting.panel.standings import select_finalists as cut_finalists
 
 
-class PanelError(PortalError):
-    """A rule of the expert panel refused an action."""
-
-
-def _require(actor: User | None, permission: str, obj=None, message: str | None = None) -> None:
-    if actor is not None and not actor.has_perm(permission, obj):
-        raise PanelError(message or _("只有主办方可以执行此操作。"), code="permission_denied", status=403)
+# The refusal of every organiser's action (403 permission_denied), as worded before issue 20.
+ORGANISERS_ONLY = gettext_lazy("只有主办方可以执行此操作。")
 
 
 # --- settings and criteria ----------------------------------------------------
@@ -70,21 +71,20 @@ def set_panel_settings(
     """Set how finalists are chosen and scored. Methods and weights are
     fixed once results have been published (a correction may change them,
     through a new version)."""
-    _require(actor, "voting.manage_panel", campaign)
+    require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
     if not 1 <= finalists <= 500:
-        raise PanelError(_("入围案例数应在 1 到 500 之间。"), code="invalid", field="finalists")
+        raise InvalidError(_("入围案例数应在 1 到 500 之间。"), field="finalists")
     if aggregate not in Aggregate.values:
-        raise PanelError(_("未知的专家分计算方法。"), code="invalid", field="aggregate")
+        raise InvalidError(_("未知的专家分计算方法。"), field="aggregate")
     if vote_method not in VoteMethod.values:
-        raise PanelError(_("未知的票数分计算方法。"), code="invalid", field="vote_method")
+        raise InvalidError(_("未知的票数分计算方法。"), field="vote_method")
     if assignment not in AssignmentMode.values:
-        raise PanelError(_("未知的分配方式。"), code="invalid", field="assignment")
+        raise InvalidError(_("未知的分配方式。"), field="assignment")
     vote_weight = Decimal(vote_weight)
     if not Decimal(0) <= vote_weight <= Decimal(1) or vote_weight != vote_weight.quantize(Decimal("0.01")):
-        raise PanelError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"), code="invalid",
-                         field="vote_weight")
+        raise InvalidError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"), field="vote_weight")
     if not 1 <= reviews_per_case <= 100:
-        raise PanelError(_("每个案例至少评审人数应在 1 到 100 之间。"), code="invalid", field="reviews_per_case")
+        raise InvalidError(_("每个案例至少评审人数应在 1 到 100 之间。"), field="reviews_per_case")
     panel, _created = PanelSettings.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
     panel.finalists = finalists
     panel.aggregate = aggregate
@@ -114,9 +114,9 @@ def _decimal(value, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError) as exc:
-        raise PanelError(_("请输入数字。"), code="invalid", field=field) from exc
+        raise InvalidError(_("请输入数字。"), field=field) from exc
     if not number.is_finite():
-        raise PanelError(_("请输入数字。"), code="invalid", field=field)
+        raise InvalidError(_("请输入数字。"), field=field)
     return number
 
 
@@ -124,31 +124,31 @@ def _decimal(value, field: str) -> Decimal:
 def set_criteria(*, actor: User | None, campaign: Campaign, criteria: list[dict]) -> list[Criterion]:
     """Replace a campaign's criteria (name, guidance, weight, max mark,
     required). Refused once the first review has been submitted."""
-    _require(actor, "voting.manage_panel", campaign)
+    require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
     if selectors.criteria_frozen(campaign):
-        raise PanelError(_("已有评委提交评分，评分标准已锁定，不能再修改。"), code="criteria_frozen", status=409)
+        raise ConflictError(_("已有评委提交评分，评分标准已锁定，不能再修改。"), code="criteria_frozen")
     if not criteria:
-        raise PanelError(_("至少需要一项评分标准。"), code="invalid", field="criteria")
+        raise InvalidError(_("至少需要一项评分标准。"), field="criteria")
     names = set()
     cleaned = []
     for position, item in enumerate(criteria):
         name = str(item.get("name", "")).strip()
         if not name or len(name) > 30:
-            raise PanelError(_("每项评分标准都需要名称（不超过 30 字）。"), code="invalid", field="criteria")
+            raise InvalidError(_("每项评分标准都需要名称（不超过 30 字）。"), field="criteria")
         if name in names:
-            raise PanelError(_("评分标准名称不能重复：%(name)s") % {"name": name}, code="invalid", field="criteria")
+            raise InvalidError(_("评分标准名称不能重复：%(name)s") % {"name": name}, field="criteria")
         names.add(name)
         weight = _decimal(item.get("weight"), "criteria")
         max_mark = _decimal(item.get("max_mark", weight), "criteria")
         if not Decimal(0) < weight <= Decimal(1000) or not Decimal(0) < max_mark <= Decimal(1000):
-            raise PanelError(_("权重和满分必须大于 0。"), code="invalid", field="criteria")
+            raise InvalidError(_("权重和满分必须大于 0。"), field="criteria")
         cleaned.append(Criterion(
             campaign=campaign, name=name, guidance=str(item.get("guidance", "")).strip(), weight=weight,
             max_mark=max_mark, required=bool(item.get("required", True)), position=position,
         ))
     if not any(c.required for c in cleaned):
-        raise PanelError(_("至少需要一项必评标准。"), code="invalid", field="criteria")
+        raise InvalidError(_("至少需要一项必评标准。"), field="criteria")
     # Draft marks point at the old criteria; they were never submitted.
     Mark.objects.filter(criterion__campaign=campaign).delete()
     Criterion.objects.filter(campaign=campaign).delete()
@@ -165,20 +165,20 @@ def select_finalists(*, actor: User | None, campaign: Campaign, reason: str = ""
     cut included; the cut is stored with the counts it used. Run by the
     system when voting closes (idempotent: an existing cut stays), or by an
     organiser, who must give a reason to recompute an existing cut."""
-    _require(actor, "voting.manage_panel", campaign)
+    require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
     existing = selectors.current_cut(campaign)
     if existing is not None and actor is None:
         return existing
     reason = reason.strip()
     if existing is not None and not reason:
-        raise PanelError(_("重新计算入围名单需要填写原因。"), code="reason_required", field="reason")
+        raise InvalidError(_("重新计算入围名单需要填写原因。"), code="reason_required", field="reason")
     voting = Phase.objects.filter(campaign=campaign, kind=PhaseKind.VOTING).first()
     if voting is not None and timeutils.now() < voting.ends_at:
-        raise PanelError(_("公众投票尚未结束，投票结束后才能确定入围名单。"), code="voting_open", status=409)
+        raise ConflictError(_("公众投票尚未结束，投票结束后才能确定入围名单。"), code="voting_open")
     counts = selectors.valid_vote_counts(campaign)
     if not counts:
-        raise PanelError(_("此活动没有上榜案例。"), code="no_cases", status=409)
+        raise ConflictError(_("此活动没有上榜案例。"), code="no_cases")
     n = selectors.settings_of(campaign).finalists
     result = cut_finalists(counts, n)
     if existing is not None:
@@ -227,19 +227,19 @@ def invite_reviewer(
     """Put a reviewer on the campaign's panel: the account (found or created
     by email or phone) gets the reviewer role, one affiliation per unit, and
     an invitation with a link to sign in with a one-time code."""
-    _require(actor, "voting.manage_panel", campaign)
+    require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
     name, email, phone = name.strip(), email.strip().lower(), phone.strip()
     if not name:
-        raise PanelError(_("请填写评委姓名。"), code="invalid", field="name")
+        raise InvalidError(_("请填写评委姓名。"), field="name")
     if category not in ReviewerCategory.values:
-        raise PanelError(_("请选择评委类别。"), code="invalid", field="category")
+        raise InvalidError(_("请选择评委类别。"), field="category")
     if bool(email) == bool(phone):
-        raise PanelError(_("请填写邮箱或手机号（二选一）。"), code="invalid", field="email")
+        raise InvalidError(_("请填写邮箱或手机号（二选一）。"), field="email")
     if phone and not phone.lstrip("+").isdigit():
-        raise PanelError(_("手机号格式不正确。"), code="invalid", field="phone")
+        raise InvalidError(_("手机号格式不正确。"), field="phone")
     units = list(Unit.objects.filter(pk__in=unit_ids or []))
     if len(units) != len(set(unit_ids or [])):
-        raise PanelError(_("所选单位不存在。"), code="not_found", status=404, field="unit_ids")
+        raise NotFoundError(_("所选单位不存在。"), field="unit_ids")
     # The account that verified the contact, else one with no other way in:
     # never one that merely typed the expert's address or number in.
     user = (
@@ -290,16 +290,16 @@ def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
     reviewer belongs to, nor of its parent or child units (the desk lists
     the skipped pairs: selectors.skipped_for_conflict). Existing assignments
     stay; returns how many were added."""
-    _require(actor, "voting.manage_panel", campaign)
+    require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
     entries = selectors.finalists(campaign)
     if not entries:
-        raise PanelError(_("还没有入围名单，请先确定入围案例。"), code="no_finalists", status=409)
+        raise ConflictError(_("还没有入围名单，请先确定入围案例。"), code="no_finalists")
     reviewers = list(
         User.objects.filter(panel_seats__campaign=campaign, is_active=True).order_by("pk")
     )
     if not reviewers:
-        raise PanelError(_("评委名单为空，请先邀请评委。"), code="no_reviewers", status=409)
+        raise ConflictError(_("评委名单为空，请先邀请评委。"), code="no_reviewers")
     panel = selectors.settings_of(campaign)
     blocked = conflicted_units_of(reviewers)
     existing = set(ReviewAssignment.objects.filter(campaign=campaign).values_list("case_id", "reviewer_id"))
@@ -317,10 +317,10 @@ def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
         else:
             wanted = panel.reviews_per_case - len(have)
             if len(eligible) < panel.reviews_per_case:
-                raise PanelError(
+                raise ConflictError(
                     _("“%(case)s”只有 %(n)s 位没有利益冲突的评委，达不到每案 %(k)s 人，请增加评委或降低人数。")
                     % {"case": case.title, "n": len(eligible), "k": panel.reviews_per_case},
-                    code="not_enough_reviewers", status=409,
+                    code="not_enough_reviewers",
                 )
             pool = sorted((rid for rid in eligible if (case.pk, rid) not in existing), key=lambda rid: (load[rid], rid))
             chosen = pool[:max(wanted, 0)]
@@ -354,39 +354,42 @@ def save_review(
         Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True, case_id=case_id)
         .select_related("case").first()
     )
-    if finalist is None or not actor.has_perm("voting.score_case", finalist.case):
-        raise PanelError(_("找不到这个评审任务。"), code="not_found", status=404)
+    not_found = _("找不到这个评审任务。")
+    if finalist is None:
+        raise NotFoundError(not_found)
+    # A finalist that is not this reviewer's answers as one that does not exist.
+    require(actor, "voting.score_case", finalist.case, message=not_found, conceal=True)
     case = finalist.case
     criteria = {c.pk: c for c in selectors.criteria_of(campaign)}
     if not criteria:
-        raise PanelError(_("评分标准尚未设置。"), code="no_criteria", status=409)
+        raise ConflictError(_("评分标准尚未设置。"), code="no_criteria")
     review, _created = Review.objects.get_or_create(
         case=case, reviewer=actor, defaults={"campaign": campaign}
     )
     review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
     if review.state == ReviewState.SUBMITTED:
-        raise PanelError(_("评分已提交并锁定；如需修改，请联系主办方重新开放。"), code="locked", status=409)
+        raise ConflictError(_("评分已提交并锁定；如需修改，请联系主办方重新开放。"), code="locked")
     cleaned: dict[int, Decimal | None] = {}
     for key, raw in marks.items():
         try:
             criterion = criteria[int(key)]
         except (KeyError, ValueError, TypeError) as exc:
-            raise PanelError(_("未知的评分标准。"), code="invalid", field="marks") from exc
+            raise InvalidError(_("未知的评分标准。"), field="marks") from exc
         field = f"mark_{criterion.pk}"
         if raw is None or raw == "":
             cleaned[criterion.pk] = None
             continue
         value = _decimal(raw, field)
         if value != value.quantize(Decimal("0.1")):
-            raise PanelError(_("“%(name)s”最多保留一位小数。") % {"name": criterion.name}, code="invalid", field=field)
+            raise InvalidError(_("“%(name)s”最多保留一位小数。") % {"name": criterion.name}, field=field)
         if not Decimal(0) <= value <= criterion.max_mark:
-            raise PanelError(
+            raise InvalidError(
                 _("“%(name)s”的分数应在 0 到 %(max)s 之间。") % {"name": criterion.name, "max": format(criterion.max_mark.normalize(), "f")},
                 code="out_of_range", field=field,
             )
         cleaned[criterion.pk] = value
     if len(comment) > 2000:
-        raise PanelError(_("评语不能超过 2000 字。"), code="invalid", field="comment")
+        raise InvalidError(_("评语不能超过 2000 字。"), field="comment")
     current = {m.criterion_id: m for m in Mark.objects.filter(review=review)}
     for criterion_id, value in cleaned.items():
         if criterion_id in current:
@@ -399,7 +402,7 @@ def save_review(
     if submit:
         missing = [c.name for c in criteria.values() if c.required and values.get(c.pk) is None]
         if missing:
-            raise PanelError(
+            raise InvalidError(
                 _("提交前请为以下必评标准打分：%(names)s。") % {"names": "、".join(missing)},
                 code="incomplete", field=f"mark_{next(c.pk for c in criteria.values() if c.name == missing[0])}",
             )
@@ -418,13 +421,13 @@ def save_review(
 @transaction.atomic
 def reopen_review(*, actor: User, review: Review, reason: str) -> Review:
     """An organiser unlocks a submitted review so its reviewer can change it (recorded)."""
-    _require(actor, "voting.reopen_review", review.campaign if hasattr(review, "campaign") else None)
+    require(actor, "voting.reopen_review", review.campaign, message=ORGANISERS_ONLY)
     review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
     if review.state != ReviewState.SUBMITTED:
-        raise PanelError(_("只有已提交的评分可以重新开放。"), code="not_submitted", status=409)
+        raise ConflictError(_("只有已提交的评分可以重新开放。"), code="not_submitted")
     reason = reason.strip()
     if not reason:
-        raise PanelError(_("重新开放评分需要填写原因。"), code="reason_required", field="reason")
+        raise InvalidError(_("重新开放评分需要填写原因。"), code="reason_required", field="reason")
     review.state = ReviewState.DRAFT
     review.save(update_fields=["state", "updated_at"])
     PanelEvent.objects.create(campaign_id=review.campaign_id, actor=actor, review=review,
@@ -440,25 +443,25 @@ def publish_results(*, actor: User, campaign: Campaign, reason: str = "", overri
     """Publish the standings as they stand. Needs every assigned review
     submitted, or an override with a reason. Published results are frozen:
     publishing again is a correction, a new version with its reason."""
-    _require(actor, "voting.publish_results", campaign)
+    require(actor, "voting.publish_results", campaign, message=ORGANISERS_ONLY)
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
     reason = reason.strip()
     if selectors.current_cut(campaign) is None:
-        raise PanelError(_("还没有入围名单，无法发布结果。"), code="no_finalists", status=409)
+        raise ConflictError(_("还没有入围名单，无法发布结果。"), code="no_finalists")
     submitted, assigned = selectors.completeness(campaign)
     if assigned == 0:
-        raise PanelError(_("还没有分配评审任务，无法发布结果。"), code="no_assignments", status=409)
+        raise ConflictError(_("还没有分配评审任务，无法发布结果。"), code="no_assignments")
     incomplete = submitted < assigned
     if incomplete and not override:
-        raise PanelError(
+        raise ConflictError(
             _("还有 %(n)s 份评分未提交。请等待全部提交，或勾选“未全部完成时发布”并填写原因。") % {"n": assigned - submitted},
-            code="reviews_missing", status=409,
+            code="reviews_missing",
         )
     if incomplete and not reason:
-        raise PanelError(_("评审未全部完成时发布需要填写原因。"), code="reason_required", field="reason")
+        raise InvalidError(_("评审未全部完成时发布需要填写原因。"), code="reason_required", field="reason")
     latest = selectors.published(campaign)
     if latest is not None and not reason:
-        raise PanelError(_("结果已发布；发布更正版本需要填写更正原因。"), code="reason_required", field="reason")
+        raise InvalidError(_("结果已发布；发布更正版本需要填写更正原因。"), code="reason_required", field="reason")
     result = selectors.standings(campaign)
     version = (latest.version + 1) if latest else 1
     try:
@@ -468,7 +471,7 @@ def publish_results(*, actor: User, campaign: Campaign, reason: str = "", overri
                 breakdown=selectors.breakdown(campaign, result),
             )
     except IntegrityError as exc:
-        raise PanelError(_("另一位主办方刚刚发布了结果，请刷新后再试。"), code="conflict", status=409) from exc
+        raise ConflictError(_("另一位主办方刚刚发布了结果，请刷新后再试。")) from exc
     PanelEvent.objects.create(
         campaign=campaign, actor=actor, reason=reason,
         action=PanelAction.RESULTS_CORRECTED if latest else PanelAction.RESULTS_PUBLISHED,

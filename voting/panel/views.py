@@ -1,19 +1,24 @@
 """Pages of the expert panel: the reviewer's queue and scoring form, the
-organiser's panel desk and live standings, the public results."""
+organiser's panel desk and live standings, the public results. Refusals
+reach the person through portal.errors: the error page (RefusalMiddleware),
+a form error (form_refusal) or a message on the desk (flash_refusal)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Campaign
 from portal import exports
+from portal.errors import flash_refusal, form_refusal
+from portal.exceptions import PortalError
+from portal.permissions import require
 from portal.reauth import reauthentication_required
 from voting.panel import selectors
 from voting.panel import services
@@ -29,12 +34,12 @@ from voting.panel.forms import (
 )
 
 
+# A role refused a panel page: the words of the portal's 403 page (portal.errors.forbidden).
+NOT_YOURS = gettext_lazy("你没有权限查看此页面。如需帮助，请联系主办方。")
+
+
 def _campaign(slug: str) -> Campaign:
     return get_object_or_404(Campaign, slug=slug)
-
-
-def _fail(request: HttpRequest, error: services.PanelError) -> None:
-    messages.error(request, str(error.message))
 
 
 # --- reviewers ----------------------------------------------------------------
@@ -42,8 +47,7 @@ def _fail(request: HttpRequest, error: services.PanelError) -> None:
 
 @login_required
 def panel_home(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("voting.view_panel"):
-        raise PermissionDenied
+    require(request.user, "voting.view_panel", message=NOT_YOURS)
     campaigns = selectors.panel_campaigns(request.user)
     if len(campaigns) == 1:
         return redirect("voting:panel-queue", slug=campaigns[0].slug)
@@ -53,8 +57,7 @@ def panel_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def panel_queue(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
-    if not request.user.has_perm("voting.view_panel"):
-        raise PermissionDenied
+    require(request.user, "voting.view_panel", message=NOT_YOURS)
     items = selectors.queue(request.user, campaign)
     done = sum(1 for item in items if item.state == "submitted")
     return render(request, "voting/panel_queue.html", {
@@ -76,11 +79,8 @@ def panel_case(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
             try:
                 services.save_review(actor=request.user, campaign=campaign, case_id=case.pk, marks=form.marks(),
                                      comment=form.cleaned_data["comment"], submit=submit)
-            except services.PanelError as error:
-                if error.field and error.field in form.fields:
-                    form.add_error(error.field, str(error.message))
-                else:
-                    form.add_error(None, str(error.message))
+            except PortalError as error:
+                form_refusal(form, error)
             else:
                 messages.success(request, _("评分已提交，现在可以看到其他评委的评分。") if submit else _("草稿已保存。"))
                 return redirect("voting:panel-case", slug=slug, case_id=case.pk)
@@ -107,8 +107,7 @@ def panel_case(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
 
 def _organiser_campaign(request: HttpRequest, slug: str) -> Campaign:
     campaign = _campaign(slug)
-    if not request.user.has_perm("voting.manage_panel", campaign):
-        raise PermissionDenied
+    require(request.user, "voting.manage_panel", campaign, message=NOT_YOURS)
     return campaign
 
 
@@ -155,8 +154,8 @@ def _act(request: HttpRequest, slug: str, anchor: str, action, success) -> HttpR
     as a message on the desk's section."""
     try:
         result = action()
-    except services.PanelError as error:
-        _fail(request, error)
+    except PortalError as error:
+        flash_refusal(request, error)
     else:
         messages.success(request, success(result))
     return _back(slug, anchor)
@@ -249,8 +248,8 @@ def panel_publish(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         version = services.publish_results(actor=request.user, campaign=campaign, reason=form.cleaned_data.get("reason", ""),
                                            override=form.cleaned_data.get("override", False))
-    except services.PanelError as error:
-        _fail(request, error)
+    except PortalError as error:
+        flash_refusal(request, error)
         return _back(slug, "publish")
     messages.success(request, _("结果已发布（第 %(v)s 版）。") % {"v": version.version})
     return redirect("voting:results", slug=slug)
@@ -259,8 +258,7 @@ def panel_publish(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def panel_standings(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
-    if not request.user.has_perm("voting.view_standings", campaign):
-        raise PermissionDenied
+    require(request.user, "voting.view_standings", campaign, message=NOT_YOURS)
     result = selectors.standings(campaign)
     labels = selectors.reviewer_labels(campaign)
     profiles = {p.user_id: p.name for p in selectors.reviewer_profiles()}
