@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 WITH_SERVICES := source var/services.env &&
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test bench faults venv services setup system-deps browser-deps messages backup restore
+.PHONY: run test bench faults venv services setup system-deps browser-deps cluster-deps messages backup restore \
+	cluster cluster-stop cluster-status cluster-check cluster-drill
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,9 @@ system-deps:
 
 browser-deps:
 	@bash scripts/system_deps.sh browser
+
+cluster-deps:
+	@bash scripts/system_deps.sh cluster
 
 services: venv
 	@$(PY) scripts/services.py ensure
@@ -40,7 +44,7 @@ run: setup
 	@$(WITH_SERVICES) exec bash scripts/run.sh
 
 ## Run the whole test suite against the real PostgreSQL, Redis and chromium
-test: services messages browser-deps
+test: services messages browser-deps cluster-deps
 	@$(WITH_SERVICES) $(PY) -m pytest $(PYTEST_ARGS)
 
 ## Load benchmarks (not tests): figures printed as ratios to in-run baselines
@@ -53,6 +57,25 @@ bench: setup
 ## Redis, PostgreSQL, a web worker and the task worker failing mid-storm
 faults: venv messages
 	@$(PY) -m bench faults $(FAULTS_ARGS)
+
+## The portal as a cluster on this machine (docs/cluster.md): etcd, PostgreSQL 15
+## primary + synchronous standby under Patroni, HAProxy, PgBouncer, Redis with
+## Sentinel, two web nodes behind HAProxy at http://127.0.0.1:17080, the demo loaded
+cluster: venv messages cluster-deps
+	@$(PY) scripts/cluster.py up --demo $(CLUSTER_ARGS)
+
+cluster-stop: venv
+	@$(PY) scripts/cluster.py down $(CLUSTER_ARGS)
+
+cluster-status: venv
+	@$(PY) scripts/cluster.py status $(CLUSTER_ARGS)
+
+## Cluster drill (a bench, not a test): a vote storm through HAProxy while a web
+## node and then the PostgreSQL primary are killed; 0 lost, 0 extra, 0 over quota
+cluster-check: venv messages cluster-deps
+	@$(PY) -m bench cluster $(CLUSTER_CHECK_ARGS)
+
+cluster-drill: cluster-check
 
 ## Back up the database and the uploaded files into one archive under var/backups (or BACKUP_DIR)
 backup: services

@@ -207,6 +207,22 @@ CACHES = {
         },
     }
 }
+# Redis behind Sentinel (the cluster, docs/cluster.md): REDIS_SENTINELS lists
+# the Sentinels as host:port,host:port and REDIS_URL names the service
+# (redis://portal/0). Sentinel says which node is primary now and the client
+# follows a failover. Reads go to the primary too (DefaultClient, not
+# django-redis' SentinelClient): a replica may not have the session or the
+# counter this request just wrote.
+REDIS_SENTINELS = [
+    (host, int(port))
+    for host, port in (item.strip().rsplit(":", 1) for item in os.environ.get("REDIS_SENTINELS", "").split(",") if item.strip())
+]
+if REDIS_SENTINELS:
+    CACHES["default"]["OPTIONS"].update({
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": REDIS_SENTINELS,
+        "SENTINEL_KWARGS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    })
 # Rate-limit counters: the same Redis, but errors are raised, not ignored, so
 # that a guarded path (voting) can fail closed when Redis is down.
 CACHES["ratelimit"] = {

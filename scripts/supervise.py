@@ -4,7 +4,10 @@ through scripts/run.sh.
 - web: granian (WSGI). Granian respawns a worker that dies by itself
   (--respawn-failed-workers); if granian's own main process dies, it is
   started again here.
-- worker: one procrastinate worker, started again here if it dies.
+- worker: one procrastinate worker, started again here if it dies. With
+  WORKER_DATABASE_URL set it connects there instead of DATABASE_URL: behind
+  PgBouncer in transaction mode the worker needs a session pool, because it
+  LISTENs for new jobs (the cluster, docs/cluster.md).
 
 A process that exits without being asked to is restarted after a pause that
 doubles on each quick failure (0.5 s up to 30 s) and resets once it has run
@@ -65,6 +68,7 @@ class Child:
     name: str
     command: list[str]
     log_path: Path | None = None
+    env: dict | None = None
     process: subprocess.Popen | None = None
     started: float = 0.0
     pause: float = 0.5
@@ -73,7 +77,8 @@ class Child:
 
     def start(self) -> None:
         output = self.log_path.open("ab") if self.log_path else None
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=output, stderr=output, start_new_session=True)
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=output, stderr=output,
+                                        start_new_session=True)
         if output:
             output.close()
         self.started = time.monotonic()
@@ -139,6 +144,11 @@ def prepare_metrics_dir(var: Path) -> None:
     directory.mkdir(parents=True)
 
 
+def worker_env() -> dict | None:
+    url = os.environ.get("WORKER_DATABASE_URL")
+    return {**os.environ, "DATABASE_URL": url} if url else None
+
+
 def main() -> int:
     python = os.environ.get("PYTHON", sys.executable)
     var = Path(os.environ.get("PORTAL_VAR_DIR", ROOT / "var"))
@@ -146,7 +156,7 @@ def main() -> int:
     prepare_metrics_dir(var)
     children = [
         Child("web", web_command(python)),
-        Child("worker", worker_command(python), log_path=var / "worker.log"),
+        Child("worker", worker_command(python), log_path=var / "worker.log", env=worker_env()),
     ]
     return Supervisor(children).run()
 
