@@ -12,8 +12,8 @@ import sys
 # scenario name -> module under bench/ exposing main(argv)
 SCENARIOS = {"servers": "bench.servers", "votes": "bench.votes", "appeals": "bench.appeals", "uploads": "bench.uploads",
              "contract": "bench.contract"}
-# Run only when named (`make faults`): the fault drill brings its own services.
-DRILLS = {"faults": "bench.faults"}
+# Run only when named (`make faults`, `make cluster-check`): the drills bring their own services.
+DRILLS = {"faults": "bench.faults", "cluster": "bench.cluster"}
 
 
 def main() -> None:

@@ -312,9 +312,9 @@ def lb_servers(layout: Layout) -> dict[str, str]:
 # --- up and down ----------------------------------------------------------------------------------
 
 
-def up(layout: Layout, *, demo: bool = False, fresh: bool = False, web: bool = True) -> dict:
+def up(layout: Layout, *, demo: bool = False, fresh: bool = False, web: bool = True, **extra_env: str) -> dict:
     """Start every node (idempotent: what runs is left running); returns the
-    portal's environment."""
+    portal's environment (extra_env added to it)."""
     if fresh and layout.root.exists():
         down(layout)
         shutil.rmtree(layout.root)
@@ -349,7 +349,7 @@ def up(layout: Layout, *, demo: bool = False, fresh: bool = False, web: bool = T
     wait_until("Redis behind Sentinel", lambda: _sentinel_primary(layout) is not None, 30)
     log(f"Redis primary (Sentinel): {_sentinel_primary(layout)}")
 
-    env = portal_env(layout)
+    env = portal_env(layout, **extra_env)
     log("migrating (through PgBouncer's session pool)")
     manage(layout, "migrate", "--no-input", "-v", "0", env=env)
     manage(layout, "collectstatic", "--no-input", "-v", "0", env=env)
@@ -357,14 +357,18 @@ def up(layout: Layout, *, demo: bool = False, fresh: bool = False, web: bool = T
         log("loading the demo (manage.py seed_demo)")
         print(manage(layout, "seed_demo", env=env), end="")
     if web:
-        for n in range(1, layout.web_nodes + 1):
-            start_web(layout, n, env)
-        spawn(layout, "haproxy-web", ["haproxy", "-W", "-db", "-f", str(layout.node_dir("haproxy-web") / "haproxy.cfg")])
-        took = wait_until("the portal ready through the balancer",
-                          lambda: http_status(layout.lb_url + "/readyz", timeout=5) == 200, 180, every=1)
-        wait_until("every web node in rotation", lambda: all(s.startswith("UP") for s in lb_servers(layout).values()), 120)
-        log(f"portal ready through HAProxy in {took:.1f} s: {lb_servers(layout)}")
+        start_web_tier(layout, env)
     return env
+
+
+def start_web_tier(layout: Layout, env: dict) -> None:
+    for n in range(1, layout.web_nodes + 1):
+        start_web(layout, n, env)
+    spawn(layout, "haproxy-web", ["haproxy", "-W", "-db", "-f", str(layout.node_dir("haproxy-web") / "haproxy.cfg")])
+    took = wait_until("the portal ready through the balancer",
+                      lambda: http_status(layout.lb_url + "/readyz", timeout=5) == 200, 180, every=1)
+    wait_until("every web node in rotation", lambda: all(s.startswith("UP") for s in lb_servers(layout).values()), 120)
+    log(f"portal ready through HAProxy in {took:.1f} s: {lb_servers(layout)}")
 
 
 def _select_one(url: str) -> bool:

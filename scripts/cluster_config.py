@@ -205,6 +205,10 @@ def render_patroni(layout: Layout, n: int) -> str:
                 # a dead standby does not stop the portal.
                 "synchronous_mode": True,
                 "synchronous_mode_strict": False,
+                # etcd out of reach (one member here): the primary stays
+                # primary while every Patroni member answers it over REST,
+                # instead of demoting itself when its leader key lapses.
+                "failsafe_mode": True,
                 "postgresql": {
                     "use_pg_rewind": True,
                     "use_slots": True,
@@ -329,7 +333,7 @@ server_login_retry = 1
 server_connect_timeout = 3
 ; A client waits this long for a server connection, then gets an error
 ; (the portal answers 503 with Retry-After) instead of hanging.
-query_wait_timeout = 10
+query_wait_timeout = 5
 ignore_startup_parameters = extra_float_digits
 log_connections = 0
 log_disconnections = 0
