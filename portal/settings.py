@@ -108,6 +108,9 @@ MIDDLEWARE = [
     # Drops connections a PostgreSQL restart closed, and answers 503 when
     # the database fails under a view (portal.outages).
     "portal.outages.DatabaseOutageMiddleware",
+    # Public read-heavy pages may read the standby; writers read their
+    # writes from the primary (portal.dbrouting). Inert without a replica.
+    "portal.dbrouting.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
@@ -157,33 +160,85 @@ TEMPLATES = [
 
 # --- PostgreSQL (psycopg 3) ---------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-# Persistent connections without a per-request health check: the check is a
-# `SELECT 1` round trip on every request and halved the signed-in throughput
-# in bench/servers.py. portal.outages drops connections the server closed
-# (a socket poll, no round trip) and answers 503 when one fails mid-request.
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False))
-}
-# Persistent connections by default; PORTAL_DB_POOL=1 switches to psycopg's
-# pool instead (bench/servers.py measures both on the vote path).
-if env_bool("PORTAL_DB_POOL", False):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": int(os.environ.get("PORTAL_DB_POOL_MIN", "2")),
-        "max_size": int(os.environ.get("PORTAL_DB_POOL_MAX", "8")),
-    }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
-# Django binds parameters on the client and turns psycopg's prepared
-# statements off (prepare_threshold None). The vote statement asks for
-# preparation explicitly (voting/services.py: planning it cost as much as
-# running it); a threshold no query reaches keeps every other query as it was.
-# Behind PgBouncer in transaction mode this needs PgBouncer ≥ 1.21
-# (max_prepared_statements) or PREPARE_THRESHOLD unset.
-DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(
-    os.environ.get("PREPARE_THRESHOLD", str(2**31 - 1))
-)
+# The standby for public reads (portal.dbrouting): unset, everything reads the
+# primary. Reads that must see the latest write never go there.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+
+
+def behind_pgbouncer(url: str) -> bool:
+    """PGBOUNCER=1/0 says so; unset, PgBouncer's own port (6432) says so."""
+    if os.environ.get("PGBOUNCER", "").strip():
+        return env_bool("PGBOUNCER")
+    return dj_database_url.parse(url).get("PORT") in (6432, "6432")
+
+
+PGBOUNCER = behind_pgbouncer(DATABASE_URL)
+# PgBouncer ≥ 1.21 with max_prepared_statements keeps protocol-level prepared
+# statements across its transaction pooling; Debian 12's 1.18 does not.
+PGBOUNCER_PREPARED_STATEMENTS = PGBOUNCER and env_bool("PGBOUNCER_PREPARED_STATEMENTS", False)
+# The vote statement is prepared on the server (voting/services.py: planning it
+# cost as much as running it) unless a PgBouncer in front cannot keep it.
+PORTAL_PREPARE_VOTE = not PGBOUNCER or PGBOUNCER_PREPARED_STATEMENTS
+if PGBOUNCER and env_bool("PORTAL_DB_POOL", False):
+    raise ImproperlyConfigured(
+        "PORTAL_DB_POOL and PGBOUNCER together pool twice: PgBouncer is the pool; unset PORTAL_DB_POOL (README, Production)."
+    )
+
+
+def database_settings(url: str) -> dict:
+    """One alias's settings. Persistent connections without a per-request
+    health check: the check is a `SELECT 1` round trip on every request and
+    halved the signed-in throughput in bench/servers.py; portal.outages drops
+    connections the server closed (a socket poll, no round trip) and answers
+    503 when one fails mid-request."""
+    database = dj_database_url.parse(url, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False))
+    options = database.setdefault("OPTIONS", {})
+    pgbouncer = behind_pgbouncer(url)
+    if env_bool("PORTAL_DB_POOL", False):
+        # psycopg's pool instead of persistent connections (bench/servers.py
+        # measures both on the vote path); refused behind PgBouncer above.
+        database["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": int(os.environ.get("PORTAL_DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("PORTAL_DB_POOL_MAX", "8")),
+        }
+    else:
+        # Behind PgBouncer too: one persistent client connection per thread
+        # to the local PgBouncer (cheap there); PgBouncer pools the servers.
+        database["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
+    if pgbouncer:
+        # Transaction pooling hands each transaction any server connection:
+        # no server-side prepared statement (psycopg's automatic ones off) and
+        # no server-side cursor (a named cursor outlives its transaction).
+        options["prepare_threshold"] = None
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # Django binds parameters on the client and turns psycopg's prepared
+        # statements off (prepare_threshold None). The vote statement asks for
+        # preparation explicitly; a threshold no query reaches keeps every
+        # other query as it was.
+        options["prepare_threshold"] = int(os.environ.get("PREPARE_THRESHOLD", str(2**31 - 1)))
+    return database
+
+
+DATABASES = {"default": database_settings(DATABASE_URL)}
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_portal")}
+# The standby, as alias "replica". Under pytest it always exists as a TEST
+# mirror of default (one PostgreSQL), and routing to it is off unless a test
+# turns it on (tests/portal/test_dbrouting.py).
+if DATABASE_REPLICA_URL or TESTING:
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL or DATABASE_URL)
+    # An unreachable standby costs a request at most this long before reads go to the primary.
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2")))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# The alias public read-heavy pages may read from ("" reads the primary only).
+PORTAL_READ_REPLICA = "replica" if DATABASE_REPLICA_URL and not TESTING else ""
+# After any write (a POST, PUT, PATCH or DELETE) the same browser or API
+# client reads the primary for this long: the standby may not have replayed it yet.
+PORTAL_READ_YOUR_WRITES_SECONDS = int(os.environ.get("READ_YOUR_WRITES_SECONDS", "10"))
+# Seconds a process sends reads to the primary after the standby failed.
+PORTAL_REPLICA_RETRY_SECONDS = int(os.environ.get("REPLICA_RETRY_SECONDS", "10"))
+DATABASE_ROUTERS = ["portal.dbrouting.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions, rate-limit counters -----------------------------

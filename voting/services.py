@@ -20,6 +20,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import psycopg
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
@@ -208,12 +209,14 @@ def _run_cast(params: dict) -> tuple:
     """Run the vote statement as a prepared statement of this connection:
     planning the statement cost PostgreSQL about as much as running it
     (EXPLAIN ANALYZE: ~1 ms each), and Django's cursors bind on the client,
-    so they never prepare. Inside a caller's transaction a savepoint keeps
-    a raced statement from breaking it; on its own the statement commits."""
+    so they never prepare. Behind a PgBouncer that cannot keep prepared
+    statements (settings.PORTAL_PREPARE_VOTE off) it is sent unprepared.
+    Inside a caller's transaction a savepoint keeps a raced statement from
+    breaking it; on its own the statement commits."""
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         connection.ensure_connection()
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_CAST_SQL, params, prepare=True)
+            cursor.execute(_CAST_SQL, params, prepare=settings.PORTAL_PREPARE_VOTE)
             return cursor.fetchone()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Sum
 
 from appeals.enums import Period
@@ -15,6 +15,7 @@ from appeals.models import Area, Category, DailyStat
 from appeals.selectors.stats.definitions import COUNTERS, Figures
 from appeals.selectors.stats.periods import TREND, period_range, shift, whole_periods
 from appeals.selectors.stats.versions import version
+from portal.dbrouting import read_alias
 from portal.models import Unit
 
 def _slice(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category_id=None):
@@ -140,7 +141,7 @@ def slices(*, start: dt.date, end: dt.date, unit_id=None, area_id=None, category
         f"FROM ({rows_sql}) r "
         "GROUP BY GROUPING SETS ((unit_id), (area_id), (category_id), ())"
     )
-    with connection.cursor() as cursor:
+    with connections[read_alias(DailyStat)].cursor() as cursor:  # the standby on public pages
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     grouped: dict[int, list] = {3: [], 5: [], 6: [], 7: []}
@@ -174,7 +175,7 @@ def trend(*, period: str, anchor: dt.date, unit_id=None, area_id=None, category_
     rows_sql, params = _rows(start=start, end=end, unit_id=unit_id, area_id=area_id, category_id=category_id,
                              coarsest={"year": "month"}.get(kind, kind))
     sums = ", ".join(f"sum({c})" for c in COUNTERS)
-    with connection.cursor() as cursor:
+    with connections[read_alias(DailyStat)].cursor() as cursor:  # the standby on public pages
         cursor.execute(f"SELECT date_trunc(%s, day)::date, {sums} FROM ({rows_sql}) r GROUP BY 1", [kind, *params])
         by_bucket = {bucket: Figures.from_row(dict(zip(COUNTERS, values))) for bucket, *values in cursor.fetchall()}
     points = []
