@@ -153,7 +153,12 @@ def periodic_ticks(database_url: str) -> dict:
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE n > 1) FROM (SELECT COUNT(*) AS n FROM procrastinate_jobs"
             " WHERE args ? 'timestamp' GROUP BY task_name, args->>'timestamp') t").fetchone()
         workers = conn.execute("SELECT COUNT(*) FROM procrastinate_workers").fetchone()[0]
-    return {"ticks": ticks, "doubled": doubled, "workers": workers}
+        # Jobs still held by a worker that no longer beats (portal.queue retries them every minute).
+        stuck = conn.execute(
+            "SELECT COUNT(*) FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id"
+            " WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < NOW() - INTERVAL '60 seconds')"
+        ).fetchone()[0]
+    return {"ticks": ticks, "doubled": doubled, "workers": workers, "stuck": stuck}
 
 
 def rejoin(layout: Layout, drill: Drill, env: dict) -> bool:
@@ -269,7 +274,7 @@ def run(*, votes: int, voters: int, rate: float, connections: int, web_at: float
         print(f"  tallies after the rollup: ballots {exact['valid']:,} = tallies {exact['tallied']:,} = vote_count "
               f"{exact['shown']:,}, quota counters off {exact['counter_mismatch']} → {'OK' if tallies_ok else 'MISMATCH'}")
         print(f"  periodic jobs: {periodic['ticks']:,} ticks deferred by {periodic['workers']} task workers, "
-              f"{periodic['doubled']} of them more than once")
+              f"{periodic['doubled']} of them more than once; jobs still held by a dead worker: {periodic['stuck']}")
         print(f"  through HAProxy: /readyz {ready}, /board/ {page}; balancer: {cluster.lb_servers(layout)}")
         serving = ready == 200 and page == 200 and serving_nodes and not drill.failures
         print(f"cluster: {a['lost']} lost, {a['extra']} extra, {a['over_quota']} over quota, "

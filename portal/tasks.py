@@ -13,7 +13,7 @@ from django.conf import settings
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-from portal import notifications
+from portal import notifications, queue
 
 
 @app.periodic(cron="17 3 * * *")
@@ -36,3 +36,11 @@ def send_notification(notification_id: int) -> str:
     """Sends one queued e-mail or SMS (portal.notifications.deliver): at most
     once, retried with backoff while the gateway fails."""
     return notifications.deliver(notification_id=notification_id)
+
+
+@app.periodic(cron="* * * * *")
+@app.task(queue="maintenance", name="portal.retry_stalled_jobs", queueing_lock="portal.retry_stalled_jobs")
+def retry_stalled_jobs(timestamp: int) -> dict:
+    """Every minute: jobs whose worker died mid-run go back to the queue
+    (portal.queue: procrastinate does not do it by itself)."""
+    return queue.retry_stalled_jobs(seconds_since_heartbeat=settings.PORTAL_WORKER_STALE_SECONDS)
