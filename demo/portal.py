@@ -70,17 +70,18 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 class DemoAccount:
     role: str
     email: str
-    note: str
+    note: str  # role · unit (or state), printed with the demo accounts
+    display_name: str  # how the portal greets the person; never part of the note
     totp: bool = False
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount(Role.ORGANISER, "organiser@demo.minxinbang.cn", "主办方 · 东莞市政务服务数据管理局", totp=True),
-    DemoAccount(Role.DISPATCHER, "dispatcher@demo.minxinbang.cn", "派单员 · 12345热线中心", totp=True),
-    DemoAccount(Role.UNIT_STAFF, "nancheng@demo.minxinbang.cn", "单位 · 南城街道住房和城乡建设局", totp=True),
-    DemoAccount(Role.UNIT_STAFF, "dalang@demo.minxinbang.cn", "单位 · 大朗镇城市管理和综合执法分局", totp=True),
-    DemoAccount(Role.REVIEWER, "reviewer@demo.minxinbang.cn", "评审专家 · 市人大代表", totp=True),
-    DemoAccount("resident", "resident@demo.minxinbang.cn", "市民 · 已验证"),
+    DemoAccount(Role.ORGANISER, "organiser@demo.minxinbang.cn", "主办方 · 东莞市政务服务数据管理局", "周敏", totp=True),
+    DemoAccount(Role.DISPATCHER, "dispatcher@demo.minxinbang.cn", "派单员 · 12345热线中心", "何晓东", totp=True),
+    DemoAccount(Role.UNIT_STAFF, "nancheng@demo.minxinbang.cn", "单位 · 南城街道住房和城乡建设局", "梁家豪", totp=True),
+    DemoAccount(Role.UNIT_STAFF, "dalang@demo.minxinbang.cn", "单位 · 大朗镇城市管理和综合执法分局", "邓慧", totp=True),
+    DemoAccount(Role.REVIEWER, "reviewer@demo.minxinbang.cn", "评审专家 · 市人大代表", "林志明", totp=True),
+    DemoAccount("resident", "resident@demo.minxinbang.cn", "市民 · 已验证", "陈女士"),
 ]
 STAFF_UNITS = {
     "organiser@demo.minxinbang.cn": "东莞市政务服务数据管理局",
@@ -115,7 +116,12 @@ def seed_units() -> dict[str, Unit]:
 def seed_account(account: DemoAccount, units: dict[str, Unit]) -> User:
     user = User.objects.filter(email=account.email).first()
     if user is None:
-        user = User.objects.create_user(email=account.email, password=DEMO_PASSWORD, display_name=account.note.split(" · ")[-1])
+        user = User.objects.create_user(email=account.email, password=DEMO_PASSWORD, display_name=account.display_name)
+    elif user.display_name in ("", account.note.split(" · ")[-1]):
+        # Earlier seeds named each account after the last part of its note
+        # (the resident was greeted "你好，已验证"); a later seed puts that right.
+        user.display_name = account.display_name
+        user.save(update_fields=["display_name"])
     EmailAddress.objects.get_or_create(
         user=user, email=account.email, defaults={"verified": True, "primary": True}
     )
