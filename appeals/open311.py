@@ -251,28 +251,21 @@ _CONTENT_TYPES = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
 
 
 def _cached_request_list(request: HttpRequest, fmt: str, **query):
-    from django.core.cache import cache
     from django.utils.translation import get_language
 
-    from appeals.services.publication import WALL_VERSION_KEY
-    from portal import pagecache
+    from appeals.selectors.public import WALL_VERSION_KEY
+    from portal import caching, pagecache
 
     # Without dates the window ends now: cached per minute rather than per request.
     window = {k: (v.isoformat() if v else None) for k, v in query.items() if k in ("start", "end")}
     filters = (request.GET.get("service_request_id", ""), request.GET.get("service_code", ""),
                request.GET.get("status", ""), window, query["page"], query["size"])
     minute = int(timezone.now().timestamp() // 60) if not (query["start"] or query["end"]) else 0
-    key = (f"appeals:open311:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{request.get_host()}:{fmt}:{minute}:"
-           f"{filters}")
-
-    def produce():
-        found = cache.get(key)
-        if found is None:
-            found = _request_list(request, fmt, **query)
-            cache.set(key, found, CACHE_SECONDS)
-        return found
-
-    return pagecache.local(("open311", key), LOCAL_SECONDS, produce)
+    # The version is in the process's key too: a publication drops both copies at once.
+    key = caching.versioned(f"appeals:open311:{get_language()}:{request.get_host()}:{fmt}:{minute}:{filters}",
+                            WALL_VERSION_KEY)
+    return pagecache.local(("open311", key), LOCAL_SECONDS,
+                           lambda: caching.remember(key, lambda: _request_list(request, fmt, **query), CACHE_SECONDS))
 
 
 def _request_list(request: HttpRequest, fmt: str, *, page: int, size: int, start, end):

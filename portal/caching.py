@@ -9,9 +9,12 @@ computing the same figures at once made each of them N times slower in the
 benchmark. Redis being down never fails a page: the cache answers None
 (IGNORE_EXCEPTIONS) and every request computes for itself.
 
-Values that must all be dropped at once (a page of the wall, every figure of
-the dashboards) carry a version in their key: ``version(key)`` reads it and
-``bump(key)`` moves it on.
+Values that must all be dropped at once (every page of the wall, every figure
+of the dashboards) are remembered with ``versioned_by=``: their key carries the
+current value of that version key, which ``bump()`` moves on. ``accept``
+refuses a stored value that is too old for this caller (a resident's own
+vote must be counted); ``peek`` reads without computing and ``forget`` drops
+one value.
 
 In front of it, for what every visitor sees alike, portal.pagecache keeps
 pages and values in the process for a second.
@@ -31,11 +34,20 @@ COMPUTE_WAIT_SECONDS = 10
 
 
 def remember(key: str, compute: Callable[[], T], timeout: float | None, *, single_flight: bool = False,
-             refresh: bool = False) -> T:
+             refresh: bool = False, versioned_by: str | None = None, accept: Callable[[T], bool] | None = None) -> T:
     """The cached value of ``key``, or ``compute()``'s, stored for ``timeout``
-    seconds (None: until dropped). ``refresh`` computes and stores it anew."""
-    if not refresh:
+    seconds (None: until dropped). ``refresh`` computes and stores it anew;
+    ``versioned_by`` names a version key whose bump() drops the value; a stored
+    value that ``accept`` refuses is computed and stored anew."""
+    if versioned_by is not None:
+        key = versioned(key, versioned_by)
+
+    def held():
         value = cache.get(key)
+        return value if value is None or accept is None or accept(value) else None
+
+    if not refresh:
+        value = held()
         if value is not None:
             return value
     if not single_flight or refresh:
@@ -51,7 +63,7 @@ def remember(key: str, compute: Callable[[], T], timeout: float | None, *, singl
         if acquired is None:
             return compute()
         # Another request may have finished between our read and our flag.
-        value = cache.get(key)
+        value = held()
         if value is not None:
             if acquired:
                 cache.delete(flag)
@@ -69,6 +81,12 @@ def remember(key: str, compute: Callable[[], T], timeout: float | None, *, singl
     return value
 
 
+def versioned(key: str, version_key: str) -> str:
+    """``key`` under the current version of ``version_key`` (for a layer in
+    front of remember() that must be dropped with it, portal.pagecache)."""
+    return f"{key}:v{version(version_key)}"
+
+
 def version(key: str) -> int:
     """The current version stored under ``key`` (1 until first bumped)."""
     value = cache.get(key)
@@ -84,3 +102,13 @@ def bump(key: str) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 2, None)
+
+
+def peek(key: str):
+    """The value stored under ``key`` by remember(), or None; nothing is computed."""
+    return cache.get(key)
+
+
+def forget(key: str) -> None:
+    """Drops the value under ``key``: the next remember() computes it."""
+    cache.delete(key)

@@ -12,7 +12,6 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.utils.crypto import salted_hmac
@@ -50,18 +49,23 @@ def live_counts(campaign_id: int, *, newer_than: dt.datetime | None = None) -> d
     most. ``newer_than`` (a voter's last vote) refuses a copy that may not
     hold that vote, so residents always see their own votes counted while
     everyone else shares the cached copy."""
-    key = f"voting:counts:{campaign_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        computed_at, counts = cached
+    def compute():
+        computed_at = timeutils.now()
+        return computed_at, dict(
+            CaseTally.objects.filter(campaign_id=campaign_id).values_list("case_id").annotate(n=Sum("votes"))
+        )
+
+    def holds_the_vote(held) -> bool:
         # A vote's time is taken before its statement commits: a copy made
         # within a second after it may predate the commit.
-        if newer_than is None or computed_at > newer_than + OWN_VOTE_MARGIN:
-            return counts
-    computed_at = timeutils.now()
-    counts = dict(CaseTally.objects.filter(campaign_id=campaign_id).values_list("case_id").annotate(n=Sum("votes")))
-    cache.set(key, (computed_at, counts), COUNTS_CACHE_SECONDS)
-    return counts
+        return newer_than is None or held[0] > newer_than + OWN_VOTE_MARGIN
+
+    return caching.remember(counts_key(campaign_id), compute, COUNTS_CACHE_SECONDS, accept=holds_the_vote)[1]
+
+
+def counts_key(campaign_id: int) -> str:
+    """The shared copy of live_counts (dropped by the rollup: services.rollup_vote_counts)."""
+    return f"voting:counts:{campaign_id}"
 
 
 def count_of(entry: CaseEntry) -> int:
@@ -105,8 +109,13 @@ class Totals:
 def totals(campaign_id: int, *, fresh: bool = False) -> Totals:
     """Valid votes (tallies), voided votes (void records) and distinct voters
     (counted by the snapshot job; ``fresh`` counts them now)."""
-    return caching.remember(f"voting:totals:{campaign_id}", lambda: _totals(campaign_id, fresh=fresh),
+    return caching.remember(totals_key(campaign_id), lambda: _totals(campaign_id, fresh=fresh),
                             COUNTS_CACHE_SECONDS, refresh=fresh)
+
+
+def totals_key(campaign_id: int) -> str:
+    """The shared copy of totals (dropped by a snapshot: services.take_snapshot)."""
+    return f"voting:totals:{campaign_id}"
 
 
 def _totals(campaign_id: int, *, fresh: bool) -> Totals:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from cases.enums import EntryState, PhaseKind
 from cases.models import Campaign
-from portal import metrics, timeutils
+from portal import caching, metrics, timeutils
 from portal.models import User
 from portal.permissions import require
 from voting import selectors
@@ -354,7 +354,7 @@ def rollup_vote_counts(*, campaign_id: int) -> int:
             [campaign_id],
         )
         changed = cursor.rowcount
-    cache.delete(f"voting:counts:{campaign_id}")
+    caching.forget(selectors.counts_key(campaign_id))
     return changed
 
 
@@ -520,7 +520,7 @@ def take_snapshot(*, campaign_id: int, moment: dt.datetime | None = None, replac
         snapshot, _c = VoteSnapshot.objects.update_or_create(campaign_id=campaign_id, minute=minute, defaults=defaults)
     else:
         snapshot, _c = VoteSnapshot.objects.get_or_create(campaign_id=campaign_id, minute=minute, defaults=defaults)
-    cache.delete(f"voting:totals:{campaign_id}")
+    caching.forget(selectors.totals_key(campaign_id))
     return snapshot
 
 

@@ -5,7 +5,6 @@ service or selector, render."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -131,7 +130,7 @@ def _fragment_key(slug: str, target: str) -> str:
 def _cached_fragment(slug: str, target: str) -> str | None:
     """A rendered part: this process's copy (one second), else Redis's."""
     return pagecache.local((target, slug, get_language()), LIVE_LOCAL_SECONDS,
-                           lambda: cache.get(_fragment_key(slug, target)))
+                           lambda: caching.peek(_fragment_key(slug, target)))
 
 
 def _fragment(campaign: Campaign, target: str) -> str:

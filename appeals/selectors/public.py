@@ -15,6 +15,11 @@ from appeals.enums import AppealState, ClusterState, RectificationState
 from appeals.models import Appeal, AppealEvent, Cluster, MeToo, Rating, Rectification, Reply
 from appeals.redaction import redact_for
 
+# Every cached rendering of published appeals (the wall's pages, Open311's
+# lists) is kept under this version: publishing, withdrawing or hiding an
+# appeal bumps it once committed (services.publication).
+WALL_VERSION_KEY = "appeals:wall:version"
+
 # What the public filter "state" offers: coarse, resident-facing groups.
 PUBLIC_STATES = {
     "waiting": (AppealState.SUBMITTED, AppealState.RETURNED, AppealState.REOPENED),

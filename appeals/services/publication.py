@@ -10,26 +10,17 @@ from django.utils.translation import gettext as _
 from appeals.enums import EventKind, Moderation
 from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
+from appeals.selectors.public import WALL_VERSION_KEY
 from appeals.redaction import redact_for
 from appeals.services.common import lock_appeal, record_event, require
 from appeals.services.validation import clean_text
+from portal import caching
 from portal.models import User
-
-
-WALL_VERSION_KEY = "appeals:wall:version"
 
 
 def _bump_wall() -> None:
     """Cached wall pages are dropped once the change is committed."""
-    from django.core.cache import cache
-
-    def bump():
-        try:
-            cache.incr(WALL_VERSION_KEY)
-        except ValueError:
-            cache.set(WALL_VERSION_KEY, 1, None)
-
-    transaction.on_commit(bump)
+    transaction.on_commit(lambda: caching.bump(WALL_VERSION_KEY))
 
 
 def may_be_published(appeal: Appeal) -> bool:

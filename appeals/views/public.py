@@ -31,7 +31,7 @@ from appeals.queries import (
 )
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
-from portal import exports, pagecache
+from portal import caching, exports, pagecache
 from portal.forms import filter_query
 from portal.models import Unit
 from portal.ratelimits import counting_misses, limit_writes
@@ -49,19 +49,14 @@ def wall(request: HttpRequest) -> HttpResponse:
 
 
 def _wall(request: HttpRequest, extra: dict) -> HttpResponse:
-    from django.core.cache import cache
     from django.utils.safestring import mark_safe
-
-    from appeals.services.publication import WALL_VERSION_KEY
 
     # A refused part of the query is named on the page, which lists without it (400).
     accepted, refusals = filter_query(wall_query(request.GET))
     filters, page = wall_filters(accepted)
-    key = f"appeals:wall:{cache.get(WALL_VERSION_KEY, 0)}:{get_language()}:{filters}:{page}"
-    body = cache.get(key)
-    if body is None:
-        body = render_to_string("appeals/_wall_body.html", _wall_context(filters, page))
-        cache.set(key, body, WALL_CACHE_SECONDS)
+    body = caching.remember(f"appeals:wall:{get_language()}:{filters}:{page}",
+                            lambda: render_to_string("appeals/_wall_body.html", _wall_context(filters, page)),
+                            WALL_CACHE_SECONDS, versioned_by=public_selectors.WALL_VERSION_KEY)
     return render(request, "appeals/wall.html", {"body": mark_safe(body), "refusals": refusals, **extra},  # noqa: S308 (our own rendered template)
                   status=400 if refusals else 200)
 

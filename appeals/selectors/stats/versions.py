@@ -44,9 +44,10 @@ def cached(name: str, compute, timeout: int = 600, *, settled: bool = False):
     """Dashboard pieces cached until the next rebuild of the figures
     (``settled``: of settled periods only, see bump_version), computed once
     however many requests ask at the same moment (portal.caching)."""
-    key = (f"appeals:stats:s{caching.version(SETTLED_VERSION_KEY)}:{name}" if settled
-           else f"appeals:stats:{version()}:{name}")
-    return caching.remember(key, compute, timeout, single_flight=True)
+    if settled:
+        return caching.remember(f"appeals:stats:settled:{name}", compute, timeout, single_flight=True,
+                                versioned_by=SETTLED_VERSION_KEY)
+    return caching.remember(f"appeals:stats:{name}", compute, timeout, single_flight=True, versioned_by=VERSION_KEY)
 
 
 def today() -> dt.date:
