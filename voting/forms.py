@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.parsing import positive_int
 from voting.enums import VoidRule
+from voting.models import QUOTA_MAX, QUOTA_MIN
 from voting.selectors import normalise_voter_label
 
 
@@ -91,8 +92,9 @@ class RulesForm(forms.Form):
     day, only growing once voting has opened) is set_rules's to check: its
     refusals land on the field they concern."""
 
-    votes_per_day = forms.IntegerField(label=_("每人每天可投票数"), min_value=1, max_value=100)
-    votes_per_case_per_day = forms.IntegerField(label=_("每人每天对同一案例可投票数"), min_value=1, max_value=100)
+    votes_per_day = forms.IntegerField(label=_("每人每天可投票数"), min_value=QUOTA_MIN, max_value=QUOTA_MAX)
+    votes_per_case_per_day = forms.IntegerField(label=_("每人每天对同一案例可投票数"), min_value=QUOTA_MIN,
+                                                max_value=QUOTA_MAX)
     allow_unverified = forms.BooleanField(label=_("允许未验证账号投票"), required=False,
                                           help_text=_("默认只有已验证邮箱或手机号的账号可以投票。"))
     require_verified_phone = forms.BooleanField(

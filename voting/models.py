@@ -47,6 +47,11 @@ from voting.enums import VoidRule
 TALLY_SHARDS = 16
 
 
+# The bounds of a daily quota: the table's constraint, set_rules's check and
+# the rules form all read them here.
+QUOTA_MIN, QUOTA_MAX = 1, 100
+
+
 class VotingRules(models.Model):
     """The vote's settings for one campaign; its window is the campaign's
     voting phase. A campaign without a row votes under the defaults."""
@@ -72,10 +77,11 @@ class VotingRules(models.Model):
         verbose_name_plural = _("投票规则")
         constraints = [
             models.CheckConstraint(
-                condition=Q(votes_per_day__gte=1, votes_per_day__lte=100), name="rules_votes_per_day_1_to_100"
+                condition=Q(votes_per_day__gte=QUOTA_MIN, votes_per_day__lte=QUOTA_MAX),
+                name=f"rules_votes_per_day_{QUOTA_MIN}_to_{QUOTA_MAX}",
             ),
             models.CheckConstraint(
-                condition=Q(votes_per_case_per_day__gte=1, votes_per_case_per_day__lte=F("votes_per_day")),
+                condition=Q(votes_per_case_per_day__gte=QUOTA_MIN, votes_per_case_per_day__lte=F("votes_per_day")),
                 name="rules_per_case_within_per_day",
             ),
         ]

@@ -34,7 +34,7 @@ from portal.permissions import require
 from voting import selectors
 from voting.enums import REFUSAL_STATUS, Refusal, VoidRule
 from voting.exceptions import VotingError
-from voting.models import TALLY_SHARDS, Ballot, VoidBatch, VoteRequest, VoteSnapshot, VotingRules
+from voting.models import QUOTA_MAX, QUOTA_MIN, TALLY_SHARDS, Ballot, VoidBatch, VoteRequest, VoteSnapshot, VotingRules
 
 # CaseEntry.vote_count follows the tallies at most this often while votes arrive.
 ROLLUP_EVERY_SECONDS = 2
@@ -394,9 +394,10 @@ def set_rules(
     has opened they can only grow, so nobody's count today is made invalid.
     `require_verified_phone` None keeps the rule as it is."""
     require(actor, "voting.manage_rules", campaign, message=_("只有主办方可以设置投票规则。"))
-    if not 1 <= votes_per_day <= 100:
-        raise VotingError(_("每人每天可投票数应在 1 到 100 之间。"), code="invalid_quota", field="votes_per_day")
-    if not 1 <= votes_per_case_per_day <= votes_per_day:
+    if not QUOTA_MIN <= votes_per_day <= QUOTA_MAX:
+        raise VotingError(_("每人每天可投票数应在 %(min)d 到 %(max)d 之间。") % {"min": QUOTA_MIN, "max": QUOTA_MAX},
+                          code="invalid_quota", field="votes_per_day")
+    if not QUOTA_MIN <= votes_per_case_per_day <= votes_per_day:
         raise VotingError(
             _("每人每天对同一案例的票数应在 1 到每天总票数之间。"), code="invalid_quota", field="votes_per_case_per_day"
         )

@@ -85,3 +85,28 @@ def test_the_board_links_organisers_to_the_rules_and_the_fraud_review(client, or
     client.force_login(resident)
     board = client.get(campaign.get_absolute_url()).content.decode()
     assert rules_url(campaign) not in board and "/voting/review/" not in board
+
+
+def test_the_table_the_service_and_the_form_hold_one_pair_of_quota_bounds(organiser, upcoming):
+    """QUOTA_MIN..QUOTA_MAX: the form, set_rules and the table's constraint
+    accept the bounds and refuse one past either."""
+    from django.db import IntegrityError, transaction
+
+    from voting import services
+    from voting.exceptions import VotingError
+    from voting.forms import RulesForm
+    from voting.models import QUOTA_MAX, QUOTA_MIN
+
+    for value in (QUOTA_MIN, QUOTA_MAX):
+        assert RulesForm({"votes_per_day": value, "votes_per_case_per_day": value}).is_valid()
+        rules = services.set_rules(actor=organiser, campaign=upcoming, votes_per_day=value,
+                                   votes_per_case_per_day=QUOTA_MIN, allow_unverified=False)
+        VotingRules.objects.filter(pk=rules.pk).update(votes_per_day=value)
+    for value in (QUOTA_MIN - 1, QUOTA_MAX + 1):
+        assert not RulesForm({"votes_per_day": value, "votes_per_case_per_day": QUOTA_MIN}).is_valid()
+        with pytest.raises(VotingError):
+            services.set_rules(actor=organiser, campaign=upcoming, votes_per_day=value,
+                               votes_per_case_per_day=QUOTA_MIN, allow_unverified=False)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            VotingRules.objects.filter(campaign=upcoming).update(votes_per_day=value)
+    assert VotingRules.objects.get(campaign=upcoming).votes_per_day == QUOTA_MAX
