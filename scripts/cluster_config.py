@@ -255,7 +255,7 @@ def render_patroni(layout: Layout, n: int) -> str:
 def render_haproxy_db(layout: Layout) -> str:
     """TCP ports that always lead to the current primary (Patroni's REST
     answers 200 on /primary only on the leader) and to the standbys
-    (/replica). A node marked down has its sessions cut, so PgBouncer
+    (/replica, or the primary when no standby is fit). A node marked down has its sessions cut, so PgBouncer
     reconnects to the new primary instead of writing to the old one."""
     directory = layout.node_dir("haproxy-db")
     servers = "\n".join(
@@ -286,9 +286,12 @@ listen postgres_primary
 listen postgres_replicas
   bind 127.0.0.1:{layout.db_replica_port}
   balance roundrobin
-  option httpchk GET /replica
+  # A standby more than 16 MB of WAL behind leaves the pool; with none left
+  # the reads go to the primary (through the primary port: no check needed).
+  option httpchk GET /replica?lag=16MB
   http-check expect status 200
 {servers}
+  server primary 127.0.0.1:{layout.db_primary_port} backup
 
 listen stats
   mode http

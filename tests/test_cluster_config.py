@@ -73,7 +73,8 @@ def test_balancer_errors_are_503_with_retry_after_and_the_api_error_body(layout)
 def test_database_balancer_follows_patroni_primary_and_replicas(layout):
     text = (layout.root / "haproxy-db" / "haproxy.cfg").read_text()
     primary, replicas = text.split("listen postgres_primary")[1].split("listen postgres_replicas")
-    assert "GET /primary" in primary and "GET /replica" in replicas
+    assert "GET /primary" in primary and "GET /replica?lag=" in replicas
+    assert f"server primary 127.0.0.1:{layout.db_primary_port} backup" in replicas
     assert "on-marked-down shutdown-sessions" in text
     for n in range(1, layout.pg_nodes + 1):
         assert f"{layout.pg_host(n)}:{layout.pg_port(n)} check port {layout.patroni_port(n)}" in primary
