@@ -1,0 +1,137 @@
+"""Campaigns and their timeline: creating a campaign with its phases, domains
+and tracks, and moving a phase."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cases.enums import PHASE_ORDER, PhaseKind, TrackKind
+from cases.exceptions import CaseError
+from cases.models import Campaign, Domain, Phase, PhaseChange, Track
+from portal import timeutils
+from portal.models import User
+from portal.permissions import require
+
+
+DEFAULT_DOMAINS = ["教育", "医疗卫生", "文化体育", "社会保障", "城市安全", "交通", "环境保护", "政务服务", "社区服务"]
+DEFAULT_TRACKS = [(TrackKind.TYPICAL_CASE, "典型案例")]
+
+
+def _check_timeline(spans: Iterable[tuple[str, dt.datetime, dt.datetime]]) -> None:
+    """Each phase starts before it ends, and phases follow each other in
+    their natural order without overlapping (gaps are allowed)."""
+    ordered = sorted(spans, key=lambda span: PHASE_ORDER.index(span[0]))
+    for kind, starts_at, ends_at in ordered:
+        if starts_at >= ends_at:
+            raise CaseError(
+                _("「%(phase)s」的结束时间必须晚于开始时间。") % {"phase": PhaseKind(kind).label},
+                code="phase_empty",
+                field="ends_at",
+            )
+    for (kind, _s, ends_at), (next_kind, next_start, _e) in zip(ordered, ordered[1:]):
+        if next_start < ends_at:
+            raise CaseError(
+                _("「%(phase)s」（至 %(end)s）与「%(next)s」（自 %(start)s）时间重叠：阶段不能重叠，请先调整相邻阶段。")
+                % {
+                    "phase": PhaseKind(kind).label,
+                    "end": timeutils.local_text(ends_at),
+                    "next": PhaseKind(next_kind).label,
+                    "start": timeutils.local_text(next_start),
+                },
+                code="phase_overlap",
+                field="starts_at",
+            )
+
+
+@transaction.atomic
+def create_campaign(
+    *,
+    actor: User | None,
+    slug: str,
+    title: str,
+    year: int,
+    phases: dict[str, tuple[dt.datetime, dt.datetime]],
+    description: str = "",
+    entry_limit_per_track: int = 3,
+    tracks: Sequence[tuple[str, str]] = DEFAULT_TRACKS,
+    domains: Sequence[str] = DEFAULT_DOMAINS,
+) -> Campaign:
+    """A new edition with its timeline, award tracks and domains."""
+    require(actor, "cases.manage_campaign", message=_("只有主办方可以创建活动。"))
+    if Campaign.objects.filter(slug=slug).exists():
+        raise CaseError(_("网址标识“%(slug)s”已被使用。") % {"slug": slug}, code="slug_taken", field="slug")
+    unknown = set(phases) - set(PhaseKind.values)
+    if unknown:
+        raise CaseError(_("未知阶段：%(kinds)s") % {"kinds": "、".join(sorted(unknown))}, code="unknown_phase")
+    _check_timeline((kind, start, end) for kind, (start, end) in phases.items())
+    campaign = Campaign.objects.create(
+        slug=slug, title=title, year=year, description=description, entry_limit_per_track=entry_limit_per_track
+    )
+    Phase.objects.bulk_create(
+        Phase(campaign=campaign, kind=kind, starts_at=start, ends_at=end) for kind, (start, end) in phases.items()
+    )
+    Track.objects.bulk_create(
+        Track(campaign=campaign, kind=kind, name=name, position=index) for index, (kind, name) in enumerate(tracks)
+    )
+    Domain.objects.bulk_create(
+        Domain(campaign=campaign, name=name, position=index) for index, name in enumerate(domains)
+    )
+    return campaign
+
+
+def check_phase(*, campaign: Campaign, kind: str, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    """Would these times fit the campaign's timeline? (forms ask first)"""
+    spans = [(p.kind, p.starts_at, p.ends_at) for p in Phase.objects.filter(campaign=campaign) if p.kind != kind]
+    _check_timeline([*spans, (kind, starts_at, ends_at)])
+
+
+@transaction.atomic
+def set_phase(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    kind: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+) -> Phase:
+    """Add a phase or move its boundaries. Every move is recorded with who,
+    when, the old and new times and why; phases never overlap (checked here
+    under a lock, and by the database's exclusion constraint)."""
+    require(actor, "cases.manage_campaign", message=_("只有主办方可以调整活动阶段。"))
+    if kind not in PhaseKind.values:
+        raise CaseError(_("未知阶段。"), code="unknown_phase", field="kind")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError(_("请填写调整原因，它会记入阶段调整记录。"), code="reason_required", field="reason")
+    # Lock the campaign's phases (by pk) so that two moves cannot interleave.
+    current = list(Phase.objects.select_for_update(no_key=True).filter(campaign=campaign).order_by("pk"))
+    existing = next((p for p in current if p.kind == kind), None)
+    spans = [(p.kind, p.starts_at, p.ends_at) for p in current if p.kind != kind] + [(kind, starts_at, ends_at)]
+    _check_timeline(spans)
+    if existing and existing.starts_at == starts_at and existing.ends_at == ends_at:
+        return existing
+    old_start, old_end = (existing.starts_at, existing.ends_at) if existing else (None, None)
+    try:
+        with transaction.atomic():
+            if existing is None:
+                existing = Phase.objects.create(campaign=campaign, kind=kind, starts_at=starts_at, ends_at=ends_at)
+            else:
+                existing.starts_at, existing.ends_at = starts_at, ends_at
+                existing.save(update_fields=["starts_at", "ends_at"])
+    except IntegrityError as exc:
+        raise CaseError(_("阶段时间与其他阶段重叠。"), code="phase_overlap", field="starts_at") from exc
+    PhaseChange.objects.create(
+        phase=existing,
+        actor=actor,
+        old_starts_at=old_start,
+        old_ends_at=old_end,
+        new_starts_at=starts_at,
+        new_ends_at=ends_at,
+        reason=reason,
+    )
+    return existing
