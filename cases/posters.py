@@ -4,14 +4,18 @@ page, sized for WeChat Moments (750 × 1334)."""
 from __future__ import annotations
 
 import io
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 import qrcode
 from django.conf import settings
+from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageDraw, ImageFont
 
 from cases.models import CaseEntry
+
+logger = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 750, 1334
 RED = (164, 22, 26)
@@ -64,6 +68,32 @@ def qr_image(url: str, size: int) -> Image.Image:
     code.add_data(url)
     code.make(fit=True)
     return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB").resize((size, size))
+
+
+def cover_photo(entry: CaseEntry) -> FieldFile | None:
+    """The entry's first photo when its file is in storage: a photo whose
+    file went missing (a lost volume, a half-restored backup) must not cost
+    the case its poster."""
+    first = next(iter(entry.images.all()), None)
+    if first is None or not first.image.storage.exists(first.image.name):
+        if first is not None:
+            logger.warning("case %s: photo file %s is missing; poster drawn without it", entry.pk, first.image.name)
+        return None
+    return first.image
+
+
+def open_cover(photo: FieldFile | None) -> Image.Image | None:
+    """The photo decoded, or None when its file cannot be read as a picture."""
+    if photo is None:
+        return None
+    try:
+        with photo.open("rb") as handle:
+            cover = Image.open(handle)
+            cover.load()
+    except (OSError, Image.DecompressionBombError, ValueError):
+        logger.warning("photo file %s cannot be decoded; poster drawn without it", photo.name)
+        return None
+    return cover
 
 
 def render_poster(entry: CaseEntry, *, url: str, cover: Image.Image | None = None) -> bytes:

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from PIL import Image
 
 from cases import posters, selectors, services
 from cases.enums import BoardSort, EntryAction, EntryState, PhaseKind
@@ -126,22 +125,16 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _render_poster(entry: CaseEntry, url: str) -> bytes:
-    cover = None
-    first = next(iter(entry.images.all()), None)
-    if first is not None:
-        with first.image.open("rb") as handle:
-            cover = Image.open(handle)
-            cover.load()
-    return posters.render_poster(entry, url=url, cover=cover)
-
-
 def case_poster(request: HttpRequest, pk: int) -> HttpResponse:
     """The share poster (PNG): title, unit and a QR code to the case page."""
     entry = _visible_entry(request, pk)
     url = request.build_absolute_uri(entry.get_absolute_url())
-    key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{url}"
-    png = caching.remember(key, lambda: _render_poster(entry, url), POSTER_CACHE_SECONDS)
+    photo = posters.cover_photo(entry)
+    # A poster drawn without its missing photo is kept apart, so the photo
+    # reappears once its file is back.
+    key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{photo.name if photo else ''}:{url}"
+    png = caching.remember(key, lambda: posters.render_poster(entry, url=url, cover=posters.open_cover(photo)),
+                           POSTER_CACHE_SECONDS)
     response = HttpResponse(png, content_type="image/png")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="case-{entry.pk}-poster.png"'

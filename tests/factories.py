@@ -149,7 +149,7 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
 import datetime as _dt  # noqa: E402
 
 from cases.enums import EntryState, PhaseKind  # noqa: E402
-from cases.models import Campaign, CaseEntry, Domain, EntryEvent, Phase, Track  # noqa: E402
+from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track  # noqa: E402
 
 
 def campaign_timeline(now=None, *, open_phase: str = "call") -> dict:
@@ -242,6 +242,21 @@ class CaseEntryFactory(factory.django.DjangoModelFactory):
         lambda o: timezone.now() + _dt.timedelta(days=2) if o.state == EntryState.CHANGES_REQUESTED else None
     )
     created_by = factory.SubFactory(UserFactory)
+
+
+class EntryImageFactory(factory.django.DjangoModelFactory):
+    """A photo of an entry with real JPEG files in the (test) media root."""
+
+    class Meta:
+        model = EntryImage
+
+    entry = factory.SubFactory(CaseEntryFactory)
+    position = factory.Sequence(lambda n: n % 9)
+    image = factory.django.ImageField(filename="photo.jpg", width=640, height=480, color=(30, 90, 160), format="JPEG")
+    thumbnail = factory.django.ImageField(filename="photo_thumb.jpg", width=160, height=120, color=(30, 90, 160),
+                                          format="JPEG")
+    width = 640
+    height = 480
 
 
 class EntryEventFactory(factory.django.DjangoModelFactory):

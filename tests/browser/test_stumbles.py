@@ -27,3 +27,26 @@ def test_the_demo_resident_is_greeted_by_name_and_the_appeal_form_prefills_it(ph
     expect(page.get_by_label("联系人")).to_have_value("陈女士")
     page.get_by_label("联系人").scroll_into_view_if_needed()
     screenshot(page, "stumble-04-appeal-contact")
+
+
+def test_a_case_whose_photo_file_is_missing_still_shares_a_poster(phone_page, live_server):
+    from tests import factories
+
+    campaign = factories.CampaignFactory(title="第三届东莞市民点赞榜",
+                                         timeline=factories.campaign_timeline(open_phase="voting"))
+    entry = factories.CaseEntryFactory(campaign=campaign, title="持续推进老旧小区改造加装电梯工作")
+    photo = factories.EntryImageFactory(entry=entry, position=0)
+    photo.image.storage.delete(photo.image.name)
+    page = phone_page
+
+    page.goto(entry.get_absolute_url())
+    check_a11y(page, context="case page whose photo file is missing")
+    page.get_by_role("link", name="查看海报").scroll_into_view_if_needed()
+    screenshot(page, "stumble-01-case-photo-missing")
+    with page.expect_response(lambda response: "poster.png" in response.url) as poster:
+        page.get_by_role("link", name="查看海报").click()
+    assert poster.value.status == 200
+    assert poster.value.header_value("content-type") == "image/png"
+    size = page.evaluate("() => { const img = document.querySelector('img'); return [img.naturalWidth, img.naturalHeight]; }")
+    assert size == [750, 1334]
+    screenshot(page, "stumble-01-poster-without-photo")

@@ -124,6 +124,47 @@ def test_share_poster_is_a_png_with_a_qr_code(client, campaign):
     assert set(qr.get_flattened_data()) >= {0, 255}
 
 
+def _shows_photo(png: bytes) -> bool:
+    """Whether the poster shows the factory's photo (plain blue, 30/90/160)
+    where it draws a case's photo, below the header."""
+    area = Image.open(io.BytesIO(png)).convert("RGB").crop((300, 250, 450, 350)).get_flattened_data()
+    return any(abs(r - 30) < 8 and abs(g - 90) < 8 and abs(b - 160) < 8 for r, g, b in area)
+
+
+def test_share_poster_draws_the_case_photo(client, campaign):
+    photo = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=campaign), position=0)
+    response = client.get(reverse("cases:poster", kwargs={"pk": photo.entry.pk}))
+    assert response.status_code == 200
+    assert _shows_photo(response.content)
+
+
+def test_share_poster_is_drawn_without_the_photo_when_its_file_is_missing(client, campaign):
+    photo = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=campaign), position=0)
+    photo.image.storage.delete(photo.image.name)
+    response = client.get(reverse("cases:poster", kwargs={"pk": photo.entry.pk}))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (750, 1334)
+    assert not _shows_photo(response.content)
+
+
+def test_share_poster_is_drawn_without_the_photo_when_its_file_is_not_an_image(client, campaign):
+    photo = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=campaign), position=0)
+    with photo.image.storage.open(photo.image.name, "wb") as handle:
+        handle.write(b"not a picture")
+    response = client.get(reverse("cases:poster", kwargs={"pk": photo.entry.pk}))
+    assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
+
+
+def test_share_poster_shows_the_photo_again_once_its_file_is_back(client, campaign):
+    photo = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=campaign), position=0)
+    content = photo.image.storage.open(photo.image.name, "rb").read()
+    photo.image.storage.delete(photo.image.name)
+    url = reverse("cases:poster", kwargs={"pk": photo.entry.pk})
+    assert not _shows_photo(client.get(url).content)
+    photo.image.storage.save(photo.image.name, io.BytesIO(content))
+    assert _shows_photo(client.get(url).content)
+
+
 def test_poster_falls_back_without_a_cjk_font(client, campaign, settings, monkeypatch):
     from cases import posters
 
