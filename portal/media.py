@@ -6,6 +6,13 @@ deployment, by ``public_media`` on one machine). Private files (appeal
 photos: homes, faces, number plates) live under PRIVATE_MEDIA_ROOT, have no
 URL of their own, and are handed out only by a view that has checked the
 permission, through ``private_file_response``.
+
+On object storage (MEDIA_STORAGE=s3, django-storages) the same split holds:
+public files are public-read objects with plain URLs; private ones are
+private objects in their own bucket or prefix, and the checking view answers
+with a redirect to a signed URL that expires after
+PRIVATE_MEDIA_URL_SECONDS, so the bytes come from the bucket, not the web
+node, and a copied link stops working.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.functional import cached_property
 from django.views.static import serve
 
@@ -50,6 +57,11 @@ def private_file_response(file) -> HttpResponse:
     location aliasing PRIVATE_MEDIA_ROOT) the answer is an empty body with
     X-Accel-Redirect, and nginx sends the file; otherwise Django streams it.
     """
+    if not isinstance(file.storage, FileSystemStorage):
+        # Object storage: a signed URL that expires (PRIVATE_MEDIA_URL_SECONDS).
+        response = HttpResponseRedirect(file.storage.url(file.name))
+        response["Cache-Control"] = "private, no-store"  # a new signature at each visit
+        return response
     content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     prefix = settings.PRIVATE_MEDIA_ACCEL_REDIRECT
     if prefix:

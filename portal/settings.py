@@ -416,8 +416,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+# Uploads on S3-compatible object storage (django-storages) with
+# MEDIA_STORAGE=s3; on this machine's disk otherwise (README, Production).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem").strip().lower() or "filesystem"
+if MEDIA_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 's3' or 'filesystem', not {MEDIA_STORAGE!r}.")
 # Django serves MEDIA_ROOT itself unless nginx or object storage does (off).
-SERVE_PUBLIC_MEDIA = env_bool("SERVE_PUBLIC_MEDIA", True)
+SERVE_PUBLIC_MEDIA = env_bool("SERVE_PUBLIC_MEDIA", MEDIA_STORAGE == "filesystem")
 # Behind nginx: the `internal` location aliasing PRIVATE_MEDIA_ROOT (e.g.
 # /protected-media/); checked views then answer with X-Accel-Redirect.
 PRIVATE_MEDIA_ACCEL_REDIRECT = os.environ.get("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
@@ -432,6 +437,65 @@ STORAGES = {
         )
     },
 }
+# Private files on object storage are handed out, after the permission
+# check, as a redirect to a signed URL valid this long (portal.media).
+PRIVATE_MEDIA_URL_SECONDS = int(os.environ.get("PRIVATE_MEDIA_URL_SECONDS", "300"))
+# Origins images come from besides the portal (the buckets), for the CSP.
+MEDIA_ORIGINS: list[str] = []
+
+
+def s3_settings() -> tuple[dict, dict, list[str]]:
+    """The public and the private S3 storages' options, and their origins.
+
+    Public uploads: AWS_STORAGE_BUCKET_NAME (under AWS_LOCATION), each object
+    public-read, plain URLs. Private ones: AWS_PRIVATE_STORAGE_BUCKET_NAME
+    (default: the same bucket) under AWS_PRIVATE_LOCATION (default
+    "private" in a shared bucket), never public, signed expiring URLs only.
+    """
+    missing = [name for name in ("AWS_STORAGE_BUCKET_NAME",) if not os.environ.get(name, "").strip()]
+    if missing:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs " + ", ".join(missing) + " (README, Production).")
+    endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None
+    region = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
+    # MinIO answers path-style by default, Alibaba OSS only virtual-hosted.
+    addressing = os.environ.get("AWS_S3_ADDRESSING_STYLE", "path" if endpoint else "virtual")
+    bucket = os.environ["AWS_STORAGE_BUCKET_NAME"].strip()
+    private_bucket = os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", "").strip() or bucket
+    common = {
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "endpoint_url": endpoint,
+        "region_name": region,
+        "addressing_style": addressing,
+        "signature_version": os.environ.get("AWS_S3_SIGNATURE_VERSION", "s3v4"),
+        "file_overwrite": False,
+    }
+    custom_domain = os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").strip() or None
+    public = {**common, "bucket_name": bucket, "location": os.environ.get("AWS_LOCATION", ""),
+              "default_acl": os.environ.get("AWS_DEFAULT_ACL", "public-read") or None,
+              "querystring_auth": False, "custom_domain": custom_domain}
+    private = {**common, "bucket_name": private_bucket,
+               "location": os.environ.get("AWS_PRIVATE_LOCATION", "private" if private_bucket == bucket else ""),
+               "default_acl": "private", "querystring_auth": True,
+               "querystring_expire": PRIVATE_MEDIA_URL_SECONDS}
+
+    def origin(name: str, domain: str | None = None) -> str:
+        if domain:
+            return f"https://{domain}"
+        from urllib.parse import urlsplit
+
+        base = urlsplit(endpoint or f"https://s3.{region or 'us-east-1'}.amazonaws.com")
+        host = f"{name}.{base.netloc}" if addressing == "virtual" else base.netloc
+        return f"{base.scheme}://{host}"
+
+    origins = sorted({origin(bucket, custom_domain), origin(private_bucket)})
+    return public, private, origins
+
+
+if MEDIA_STORAGE == "s3":
+    _public, _private, MEDIA_ORIGINS = s3_settings()
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _public}
+    STORAGES["private"] = {"BACKEND": "portal.objectstorage.PrivateS3Storage", "OPTIONS": _private}
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- REST API -----------------------------------------------------------------
@@ -512,7 +576,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         # data: for allauth's TOTP QR code and Swagger UI's icons.
-        "img-src": [SELF, "data:"],
+        # and the buckets of uploads on object storage (MEDIA_ORIGINS).
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

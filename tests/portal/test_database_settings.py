@@ -1,5 +1,6 @@
-"""The database settings the environment makes (README, Production):
-PgBouncer in transaction mode, the read replica, the pool."""
+"""The settings the environment makes for several machines (README,
+Production): PgBouncer in transaction mode, the read replica, the pool,
+uploads on object storage."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from tests import factories
 ROOT = Path(__file__).resolve().parents[2]
 PRINT = (
     "import json; from portal import settings as s; "
-    "print(json.dumps({'databases': s.DATABASES, 'replica': s.PORTAL_READ_REPLICA, 'prepare_vote': s.PORTAL_PREPARE_VOTE}, default=str))"
+    "print(json.dumps({'databases': s.DATABASES, 'replica': s.PORTAL_READ_REPLICA, 'prepare_vote': s.PORTAL_PREPARE_VOTE, "
+    "'storages': s.STORAGES, 'serve_media': s.SERVE_PUBLIC_MEDIA, "
+    "'img_src': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']}, default=str))"
 )
 
 
@@ -97,3 +100,43 @@ def test_an_unprepared_vote_is_counted_and_leaves_no_prepared_statement(settings
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] == 0
+
+
+def test_media_stay_on_the_filesystem_unless_told():
+    found = settings_with()
+    assert found["storages"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert found["storages"]["private"]["BACKEND"] == "portal.media.PrivateStorage"
+    assert found["serve_media"] is True
+
+
+def test_object_storage_from_the_environment():
+    found = settings_with(MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="minxin-media",
+                          AWS_PRIVATE_STORAGE_BUCKET_NAME="minxin-private",
+                          AWS_S3_ENDPOINT_URL="https://oss-cn-shenzhen.aliyuncs.com", AWS_S3_ADDRESSING_STYLE="virtual",
+                          AWS_S3_REGION_NAME="cn-shenzhen", AWS_ACCESS_KEY_ID="id", AWS_SECRET_ACCESS_KEY="secret")
+    public, private = found["storages"]["default"], found["storages"]["private"]
+    assert public["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert public["OPTIONS"]["bucket_name"] == "minxin-media"
+    assert public["OPTIONS"]["default_acl"] == "public-read" and public["OPTIONS"]["querystring_auth"] is False
+    assert private["BACKEND"] == "portal.objectstorage.PrivateS3Storage"
+    assert private["OPTIONS"]["bucket_name"] == "minxin-private"
+    assert private["OPTIONS"]["default_acl"] == "private" and private["OPTIONS"]["querystring_auth"] is True
+    assert private["OPTIONS"]["querystring_expire"] == 300
+    assert found["serve_media"] is False
+    # Pages may show images from the buckets (and follow the private photos' redirects there).
+    assert "https://minxin-media.oss-cn-shenzhen.aliyuncs.com" in found["img_src"]
+    assert "https://minxin-private.oss-cn-shenzhen.aliyuncs.com" in found["img_src"]
+
+
+def test_one_bucket_keeps_private_files_under_their_own_prefix():
+    found = settings_with(MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="minxin", AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000")
+    assert found["storages"]["private"]["OPTIONS"]["bucket_name"] == "minxin"
+    assert found["storages"]["private"]["OPTIONS"]["location"] == "private"
+    assert found["storages"]["default"]["OPTIONS"]["location"] == ""
+    assert found["storages"]["default"]["OPTIONS"]["addressing_style"] == "path"  # MinIO's default
+    assert found["img_src"][-1] == "http://127.0.0.1:9000"
+
+
+def test_object_storage_without_a_bucket_is_refused():
+    found = settings_with(MEDIA_STORAGE="s3")
+    assert "ImproperlyConfigured" in found["error"] and "AWS_STORAGE_BUCKET_NAME" in found["error"]
