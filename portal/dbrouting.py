@@ -21,9 +21,11 @@ client's credential (its Authorization header) or, without one, its
 address. Either marker keeps that client on the primary.
 
 A standby that cannot be reached sends the process's reads to the primary
-for ``PORTAL_REPLICA_RETRY_SECONDS``; one that fails in the middle of a
-request makes that request answer 503 (portal.outages), never 500, and
-the next reads the primary.
+for ``PORTAL_REPLICA_RETRY_SECONDS``. One that fails in the middle of a
+request (it went away, cancelled a query in a recovery conflict, or has not
+yet replayed the migration the code expects) does the same, and the view
+runs again on the primary: these views only read, so the reader gets the
+page, never a 500 (and a 503 only when the primary fails too).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
+from portal.errors import refusal_answer
+from portal.exceptions import PortalError
 from portal.outages import is_database_outage
 
 logger = logging.getLogger(__name__)
@@ -79,6 +83,7 @@ PRIMARY_MODELS = frozenset({
 class _RequestReads:
     replica: str = ""  # the alias this request may read from, "" for none
     used: bool = False  # a query of this request went to it
+    view: tuple | None = None  # (view, args, kwargs), to run again on the primary
 
 
 _reads: contextvars.ContextVar[_RequestReads | None] = contextvars.ContextVar("portal_reads", default=None)
@@ -210,12 +215,24 @@ class ReadRoutingMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in REPLICA_VIEWS and not wrote_recently(request):
             state.replica = settings.PORTAL_READ_REPLICA
+            state.view = (view_func, view_args, view_kwargs)
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         state = _reads.get()
-        if state is not None and state.used and is_database_outage(exception):
-            # Maybe the standby, maybe the primary: either way the next
-            # requests read the primary until the standby is tried again.
-            replica_down(state.replica, exception)
-        return None  # portal.outages answers 503
+        if state is None or not state.used or state.view is None:
+            return None
+        if not (isinstance(exception, DatabaseError) or is_database_outage(exception)):
+            return None
+        # Most likely the standby (this request read it): the next requests
+        # read the primary until it is tried again, and so does this one.
+        replica_down(state.replica, exception)
+        state.replica = ""
+        view, args, kwargs = state.view
+        state.view = None
+        try:
+            return view(request, *args, **kwargs)
+        except PortalError as refusal:  # RefusalMiddleware is past: answer it the same way
+            return refusal_answer(request, refusal)
+        # Anything else raised again (the primary down too) takes the usual
+        # path: a 404 page, or portal.outages' 503.
