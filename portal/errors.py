@@ -1,4 +1,5 @@
-"""The one translation of refusals into answers, and the error pages.
+"""The one translation of refusals into answers (Django's error handlers,
+which answer through it, are portal.handlers).
 
 A refusal (portal.exceptions.PortalError) raised by a page view reaches
 :class:`RefusalMiddleware`, which answers with :func:`error_answer`: the
@@ -10,12 +11,9 @@ its fields with :func:`form_refusal`, a redirecting view as a message with
 :func:`flash_refusal`.
 """
 
-import sys
-
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django_guid import get_guid
 
 from portal import metrics
@@ -98,22 +96,3 @@ def flash_refusal(request, refusal: PortalError) -> None:
     if not refusal.about_input and refusal.status != 404:
         raise refusal
     messages.error(request, str(refusal.message))
-
-
-def not_found(request, exception=None):
-    return error_answer(request, 404, "not_found", _("找不到这个页面，它可能已被移走或从未存在。"))
-
-
-def forbidden(request, exception=None):
-    return error_answer(request, 403, "permission_denied", _("你没有权限查看此页面。如需帮助，请联系主办方。"))
-
-
-def server_error(request):
-    from portal.outages import answer_if_outage
-
-    # A database outage raised outside a view (middleware loading the user)
-    # still answers 503 (portal.outages).
-    outage = answer_if_outage(request, sys.exc_info()[1])
-    if outage is not None:
-        return outage
-    return error_answer(request, 500, "server_error", _("服务器出错了，请稍后再试。"))

@@ -56,8 +56,8 @@ if settings.PORTAL_BENCH_ENDPOINTS:
         path("bench/signed-in", views.bench_signed_in),
     ]
 
-handler404 = "portal.errors.not_found"
-handler500 = "portal.errors.server_error"
-handler403 = "portal.errors.forbidden"
+handler404 = "portal.handlers.not_found"
+handler500 = "portal.handlers.server_error"
+handler403 = "portal.handlers.forbidden"
 # allauth answers its rate limits (sign-up, sign-in floods) through this handler.
 handler429 = "portal.views.rate_limited"

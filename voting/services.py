@@ -38,6 +38,7 @@ from voting.models import QUOTA_MAX, QUOTA_MIN, TALLY_SHARDS, Ballot, VoidBatch,
 
 # CaseEntry.vote_count follows the tallies at most this often while votes arrive.
 ROLLUP_EVERY_SECONDS = 2
+ROLLUP_TASK = "voting.rollup_vote_counts"  # the task (voting.tasks) that runs rollup_vote_counts
 IDEMPOTENCY_KEY_MAX = 64
 
 logger = logging.getLogger(__name__)
@@ -324,16 +325,17 @@ def defer_rollup(*, campaign_id: int) -> None:
     (rollup_due) gets here, so the look and the defer do not race in normal
     operation; AlreadyEnqueued still covers the rare case."""
     from procrastinate import exceptions as procrastinate_exceptions
+    from procrastinate.contrib.django import app
     from procrastinate.contrib.django.models import ProcrastinateJob
-
-    from voting import tasks
 
     lock = f"voting-rollup-{campaign_id}"
     if ProcrastinateJob.objects.filter(queueing_lock=lock, status="todo").exists():
         return
     try:
-        tasks.rollup_vote_counts.configure(
-            queueing_lock=lock, schedule_in={"seconds": ROLLUP_EVERY_SECONDS + 1}
+        # By its name: voting.tasks registers the task at start-up and imports
+        # this module, which therefore does not import it back.
+        app.configure_task(
+            ROLLUP_TASK, allow_unknown=False, queueing_lock=lock, schedule_in={"seconds": ROLLUP_EVERY_SECONDS + 1}
         ).defer(campaign_id=campaign_id)
     except procrastinate_exceptions.AlreadyEnqueued:
         pass

@@ -9,7 +9,7 @@ from portal import timeutils
 from voting import services
 
 
-@app.task(queue="voting", name="voting.rollup_vote_counts")
+@app.task(queue="voting", name=services.ROLLUP_TASK)
 def rollup_vote_counts(campaign_id: int) -> None:
     """CaseEntry.vote_count catches up with the tallies after a burst."""
     services.rollup_vote_counts(campaign_id=campaign_id)

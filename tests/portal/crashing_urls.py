@@ -5,9 +5,9 @@ from django.urls import path
 
 from portal.urls import urlpatterns as portal_urlpatterns
 
-handler404 = "portal.errors.not_found"
-handler500 = "portal.errors.server_error"
-handler403 = "portal.errors.forbidden"
+handler404 = "portal.handlers.not_found"
+handler500 = "portal.handlers.server_error"
+handler403 = "portal.handlers.forbidden"
 
 RESIDENT_PHONE = "13912345678"
 RESIDENT_EMAIL = "zhang.san@example.cn"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,6 @@ from portal.enums import ConflictReason
 from portal.models import User
 from portal.permissions import require
 from portal.selectors import conflicted_units, conflicted_units_of
-from voting.models import CaseTally
 from voting.panel.models import (
     Criterion,
     Finalist,
@@ -61,9 +61,9 @@ def valid_vote_counts(campaign: Campaign) -> dict[int, int]:
     """Exact non-void ballots per case on the board, read from the voting
     app's tally shards (which always equal the committed non-void ballots);
     cases without a vote count 0."""
-    counts = dict(
-        CaseTally.objects.filter(campaign=campaign).values_list("case_id").annotate(n=Sum("votes"))
-    )
+    # Looked up by name: voting.models imports the panel's models to register them.
+    tally = apps.get_model("voting", "CaseTally")
+    counts = dict(tally.objects.filter(campaign=campaign).values_list("case_id").annotate(n=Sum("votes")))
     on_board = CaseEntry.objects.filter(campaign=campaign, state=EntryState.ACCEPTED).values_list("pk", flat=True)
     return {case_id: counts.get(case_id, 0) for case_id in on_board}
 

@@ -34,7 +34,7 @@ from voting.panel.forms import (
 )
 
 
-# A role refused a panel page: the words of the portal's 403 page (portal.errors.forbidden).
+# A role refused a panel page: the words of the portal's 403 page (portal.handlers.forbidden).
 NOT_YOURS = gettext_lazy("你没有权限查看此页面。如需帮助，请联系主办方。")
 
 
