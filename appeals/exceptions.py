@@ -1,13 +1,14 @@
-from portal.exceptions import PortalError
+"""The appeals app's one refusal of its own. Every other refusal is one of
+the shared kinds (portal.exceptions: InvalidError, ConflictError,
+PermissionDeniedError, NotFoundError...), raised by the services and
+answered by the middleware or the API's handler."""
+
+from portal.exceptions import InvalidError
 
 
-class AppealError(PortalError):
-    """A rule of the appeals app refused an action; nothing was changed."""
-
-
-class CatalogueImportError(AppealError):
+class CatalogueImportError(InvalidError):
     """An import file had bad rows: every one is listed by line, none imported."""
 
     def __init__(self, message, *, errors: list[tuple[int, str]]):
-        super().__init__(message, code="import_rejected", status=400)
+        super().__init__(message, code="import_rejected")
         self.errors = errors

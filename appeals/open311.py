@@ -11,14 +11,19 @@
 - GET  tokens/{token}.{fmt}
 fmt is json or xml. Errors are a list of {code, description} (JSON) or
 <errors><error><code/><description/></error></errors> (XML) with the same
-HTTP status. Only published appeals are listed, with the redacted text and
-the area instead of the exact address (coordinates rounded to 0.01°); the
-client that posted a request can read it back with its api_key.
+HTTP status: the views and services raise the portal's refusals
+(portal.exceptions) and :func:`georeport` is the one place that answers them
+in that format, as RefusalMiddleware does for pages.
+
+Only published appeals are listed, with the redacted text and the area
+instead of the exact address (coordinates rounded to 0.01°); the client that
+posted a request can read it back with its api_key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree as ET
@@ -33,8 +38,8 @@ from django.views.decorators.csrf import csrf_exempt
 from appeals.enums import AppealState
 from appeals.models import Appeal, Area, Item, Open311Token
 from appeals.redaction import redact_for
-from appeals.services.open311 import Open311Error, check_key, post_request
-from portal.exceptions import RateLimitedError
+from appeals.services.open311 import check_key, post_request
+from portal.exceptions import InvalidError, NotFoundError, PermissionDeniedError, PortalError
 from portal.middleware import has_nul_character
 from portal.ratelimits import check_rate, count_failure, own_rate_limit
 from portal.timeutils import LOCAL_TZ
@@ -104,19 +109,41 @@ def error(fmt: str, status: int, description: str) -> HttpResponse:
     return respond(fmt, [{"code": status, "description": str(description)}], root="errors", item="error", status=status)
 
 
-def _jurisdiction(request: HttpRequest, fmt: str) -> HttpResponse | None:
+def refusal_answer(fmt: str, refusal: PortalError) -> HttpResponse:
+    """A refusal in the spec's error list, with its status (and Retry-After
+    when it has one: a rate limit)."""
+    response = error(fmt, refusal.status, refusal.message)
+    if refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _check_jurisdiction(request: HttpRequest) -> None:
     """Every call's first checks: no NUL character in the address (nothing
     could look it up), and the jurisdiction_id, when given, is ours."""
     if has_nul_character(request):
-        return error(fmt, 400, "the address contains a NUL character (%00)")
+        raise InvalidError("the address contains a NUL character (%00)")
     value = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
     if value and value != settings.APPEALS_OPEN311_JURISDICTION:
-        return error(fmt, 404, f"jurisdiction_id {value} not found")
-    return None
+        raise NotFoundError(f"jurisdiction_id {value} not found")
 
 
-def _format(fmt: str) -> str:
-    return fmt if fmt in ("json", "xml") else ""
+def georeport(view):
+    """An Open311 view: called with fmt json or xml (anything else is 404,
+    answered in JSON) after the jurisdiction checks; any refusal it raises is
+    answered by :func:`refusal_answer`."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+        if fmt not in ("json", "xml"):
+            return error("json", 404, "format must be json or xml")
+        try:
+            _check_jurisdiction(request)
+            return view(request, *args, fmt=fmt, **kwargs)
+        except PortalError as refusal:
+            return refusal_answer(fmt, refusal)
+
+    return wrapped
 
 
 def _service(item: Item) -> dict:
@@ -131,25 +158,17 @@ def _service(item: Item) -> dict:
     }
 
 
+@georeport
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    fmt = _format(fmt)
-    if not fmt:
-        return error("json", 404, "format must be json or xml")
-    if refusal := _jurisdiction(request, fmt):
-        return refusal
     items = Item.objects.filter(active=True).select_related("category").order_by("category__position", "code")
     return respond(fmt, [_service(i) for i in items], root="services", item="service")
 
 
+@georeport
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    fmt = _format(fmt)
-    if not fmt:
-        return error("json", 404, "format must be json or xml")
-    if refusal := _jurisdiction(request, fmt):
-        return refusal
     item = Item.objects.filter(code=code, active=True).first()
     if item is None:
-        return error(fmt, 404, f"service_code {code} not found")
+        raise NotFoundError(f"service_code {code} not found")
     areas = [{"key": a.code, "name": a.name} for a in Area.objects.order_by("position", "code")]
     definition = {
         "service_code": item.code,
@@ -206,7 +225,7 @@ def _visible(request: HttpRequest) -> Q:
     if api_key:
         try:
             key = check_key(api_key)
-        except Open311Error:
+        except PermissionDeniedError:
             return visible
         visible |= Q(open311_token__key=key)
     return visible
@@ -218,12 +237,8 @@ def _base():
 
 @own_rate_limit  # POST: per API key and per IP (open311.post)
 @csrf_exempt
+@georeport
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
-    fmt = _format(fmt)
-    if not fmt:
-        return error("json", 404, "format must be json or xml")
-    if refusal := _jurisdiction(request, fmt):
-        return refusal
     if request.method == "POST":
         return _post(request, fmt)
     if request.method != "GET":
@@ -235,7 +250,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         end = _date(request.GET.get("end_date"), "end_date")
         _statuses(request)
     except ValueError as exc:
-        return error(fmt, 400, str(exc))
+        raise InvalidError(str(exc)) from None
     if "api_key" in request.GET:
         # A client's own unpublished requests are in its answer: never shared.
         body, links = _request_list(request, fmt, page=page, size=size, start=start, end=end)
@@ -334,30 +349,18 @@ def _date(value: str | None, name: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 
-def _limited(fmt: str, exc: RateLimitedError) -> HttpResponse:
-    response = error(fmt, 429, exc.message)
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
-    try:
-        check_rate(request, "open311.post", key=data.get("api_key", "")[:64])
-    except RateLimitedError as exc:
-        return _limited(fmt, exc)
+    check_rate(request, "open311.post", key=data.get("api_key", "")[:64])
     if not data.get("service_code"):
-        return error(fmt, 400, "service_code is required")
-    try:
-        posted = post_request(
-            api_key=data.get("api_key", ""), service_code=data["service_code"],
-            area_code=data.get("attribute[area]", ""), description=data.get("description", ""),
-            lat=data.get("lat"), long=data.get("long"), address_string=data.get("address_string", ""),
-            first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), phone=data.get("phone", ""),
-            email=data.get("email", ""), publish=data.get("attribute[publish]", ""),
-        )
-    except Open311Error as exc:
-        return error(fmt, exc.status, exc.message)
+        raise InvalidError("service_code is required")
+    posted = post_request(
+        api_key=data.get("api_key", ""), service_code=data["service_code"],
+        area_code=data.get("attribute[area]", ""), description=data.get("description", ""),
+        lat=data.get("lat"), long=data.get("long"), address_string=data.get("address_string", ""),
+        first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), phone=data.get("phone", ""),
+        email=data.get("email", ""), publish=data.get("attribute[publish]", ""),
+    )
     appeal = posted.result.appeal
     notice = f"已受理，办理进度可凭编号 {appeal.tracking_number} 查询。"
     return respond(
@@ -367,36 +370,22 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     )
 
 
+@georeport
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
-    fmt = _format(fmt)
-    if not fmt:
-        return error("json", 404, "format must be json or xml")
-    if refusal := _jurisdiction(request, fmt):
-        return refusal
-    try:
-        check_rate(request, "tracking.miss", increment=False)
-    except RateLimitedError as exc:
-        return _limited(fmt, exc)
+    check_rate(request, "tracking.miss", increment=False)
     appeal = _base().filter(_visible(request), tracking_number=request_id).first()
     if appeal is None:
         count_failure(request, "tracking.miss")
-        return error(fmt, 404, f"service_request_id {request_id} not found")
+        raise NotFoundError(f"service_request_id {request_id} not found")
     return respond(fmt, [_request_row(appeal)], root="service_requests", item="request")
 
 
+@georeport
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    fmt = _format(fmt)
-    if not fmt:
-        return error("json", 404, "format must be json or xml")
-    if refusal := _jurisdiction(request, fmt):
-        return refusal
-    try:
-        check_rate(request, "tracking.miss", increment=False)
-    except RateLimitedError as exc:
-        return _limited(fmt, exc)
+    check_rate(request, "tracking.miss", increment=False)
     row = Open311Token.objects.select_related("appeal").filter(token=token).first()
     if row is None:
         count_failure(request, "tracking.miss")
-        return error(fmt, 404, f"token {token} not found")
+        raise NotFoundError(f"token {token} not found")
     return respond(fmt, [{"service_request_id": row.appeal.tracking_number, "token": row.token}],
                    root="service_requests", item="request")

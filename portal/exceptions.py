@@ -8,9 +8,11 @@ pages (the error page, or an htmx fragment) and ``portal.api.exception_handler``
 for the API (the shared error body). Views only turn refusals about the input
 into form errors (``portal.errors.form_refusal``).
 
-Each app keeps one error class of its own (``CaseError``, ``VotingError``,
-``AppealError``) for its business-rule refusals; permission, not-found,
-rate-limit and outage refusals are the shared classes below.
+Some apps keep one error class of their own for their business-rule
+refusals (``CaseError``, ``VotingError``); appeals raises the shared classes
+below directly (its ``CatalogueImportError`` is an InvalidError listing bad
+rows). Permission, not-found, rate-limit and outage refusals are always the
+shared classes.
 """
 
 from __future__ import annotations

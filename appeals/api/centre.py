@@ -11,13 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appeals import selectors, services
-from appeals.api.common import require_perm, staff_appeal
+from appeals.api.common import API_FORBIDDEN, staff_appeal
 from appeals.api.staff import StaffAppealSerializer
 from appeals.enums import ModerationDecision, Urgency
 from appeals.models import Appeal
 from appeals.selectors import moderation as moderation_selectors
 from portal.api import text_field
 from portal.pagination import Pagination
+from portal.permissions import require
 from portal.schema import refusals
 
 
@@ -36,7 +37,7 @@ class QueueView(APIView):
 
     @extend_schema(responses=QueueSerializer(many=True))
     def get(self, request):
-        require_perm(request, "appeals.use_dispatch_centre")
+        require(request.user, "appeals.use_dispatch_centre", message=API_FORBIDDEN)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.dispatch_queue(), request, view=self)
         return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
@@ -65,7 +66,7 @@ class SuggestionView(APIView):
 
     @extend_schema(responses=SuggestionSerializer)
     def get(self, request, appeal_id: int):
-        require_perm(request, "appeals.dispatch_appeal")
+        require(request.user, "appeals.dispatch_appeal", message=API_FORBIDDEN)
         appeal = staff_appeal(request, appeal_id)
         route = selectors.suggest_route(item=appeal.item, area=appeal.area)
         if route is None:
@@ -177,7 +178,7 @@ class ModerationQueueView(APIView):
 
     @extend_schema(operation_id="appeals_moderation_queue", responses=dict)
     def get(self, request):
-        require_perm(request, "appeals.moderate_publication")
+        require(request.user, "appeals.moderate_publication", message=API_FORBIDDEN)
         rows = moderation_selectors.moderation_queue()[:100]
         return Response({"results": [
             {"id": a.pk, "tracking_number": a.tracking_number, "public_title": a.public_title, "submitted_at": a.submitted_at}
@@ -213,7 +214,7 @@ class ModerationView(APIView):
 
     @extend_schema(operation_id="appeals_moderation_review", responses=dict)
     def get(self, request, appeal_id: int):
-        require_perm(request, "appeals.moderate_publication")
+        require(request.user, "appeals.moderate_publication", message=API_FORBIDDEN)
         review = moderation_selectors.review_of(appeal_id)
         appeal = review.appeal
         return Response({

@@ -1,19 +1,21 @@
-"""What the appeals API's modules share: the permission check of read-only
-views, the staff's view of one appeal, and serializers used by several audiences."""
+"""What the appeals API's modules share: the words of the read-only views'
+refusals, the staff's view of one appeal, and serializers used by several
+audiences. Permissions are asked through portal.permissions.require; the
+API's exception handler (portal.api) answers every refusal."""
 
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import exceptions, serializers
 
 from appeals.models import Appeal, Assignment
+from portal.permissions import require
 
-
-def require_perm(request, permission: str, obj=None) -> None:
-    """403 unless the user holds the permission (views whose service does not check it: reads)."""
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied()
+# What the read-only views (whose service does not ask) say when they refuse:
+# the words DRF's own 403 and 404 gave them before, kept for the programs
+# that show them.
+API_FORBIDDEN = exceptions.PermissionDenied.default_detail
+API_NOT_FOUND = exceptions.NotFound.default_detail
 
 
 class PublicEventSerializer(serializers.Serializer):
@@ -51,6 +53,7 @@ class PartSerializer(serializers.ModelSerializer):
 def staff_appeal(request, appeal_id: int) -> Appeal:
     """The appeal, for staff who may see it; 404 for anyone else."""
     appeal = Appeal.objects.filter(pk=appeal_id).select_related("item", "area", "primary_unit").first()
-    if appeal is None or not request.user.has_perm("appeals.view_staff_appeal", appeal):
+    if appeal is None:
         raise Http404
+    require(request.user, "appeals.view_staff_appeal", appeal, conceal=True, message=API_NOT_FOUND)
     return appeal

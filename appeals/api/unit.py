@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appeals import selectors, services
-from appeals.api.common import PartSerializer, require_perm
+from appeals.api.common import API_FORBIDDEN, PartSerializer
 from appeals.enums import InboxBucket
 from appeals.models import Assignment
 from portal import selectors as portal_selectors
 from portal.api import text_field
 from portal.pagination import Pagination
+from portal.permissions import require
 from portal.schema import refusals
 
 
@@ -40,7 +41,7 @@ class InboxView(APIView):
 
     @extend_schema(responses=InboxPartSerializer(many=True))
     def get(self, request):
-        require_perm(request, "appeals.view_unit_inbox")
+        require(request.user, "appeals.view_unit_inbox", message=API_FORBIDDEN)
         bucket = request.query_params.get("bucket", InboxBucket.NEW)
         if bucket not in InboxBucket.values:
             raise serializers.ValidationError({"bucket": [f"one of {', '.join(InboxBucket.values)}"]})

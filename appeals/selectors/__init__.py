@@ -32,6 +32,7 @@ from appeals.models import (
     Responsibility,
 )
 from portal.models import Unit
+from portal.permissions import require
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,9 @@ def photo_for_viewer(user, photo_id: int) -> AppealPhoto:
     """A photo of an appeal the user may see (appeals.view_photo); anybody
     else's is 'not found', like the appeal itself."""
     photo = AppealPhoto.objects.select_related("appeal").filter(pk=photo_id).first()
-    if photo is None or not user.has_perm("appeals.view_photo", photo.appeal):
+    if photo is None:
         raise Http404
+    require(user, "appeals.view_photo", photo.appeal, conceal=True)
     return photo
 
 

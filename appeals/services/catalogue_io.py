@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from appeals.enums import DeadlineUnit, Urgency
 from appeals.exceptions import CatalogueImportError
 from appeals.models import Area, Category, Item, Responsibility
-from appeals.services.common import require
 from portal.models import Unit, User
+from portal.permissions import require
 
 ITEM_HEADER = ["大类编码", "大类名称", "事项编码", "事项名称", "默认紧急程度", "办理时限", "时限单位", "可公开", "启用", "检索词"]
 RESPONSIBILITY_HEADER = ["事项编码", "区域", "主办单位", "协办单位", "允许自动派单"]

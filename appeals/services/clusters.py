@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from appeals import clustering
 from appeals.enums import AppealState, ClusterState, EventKind
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, Cluster, ClusterMember
-from appeals.services.common import notify_resident, record_event, require
+from appeals.services.common import notify_resident, record_event
 from appeals.services.validation import clean_text
+from portal.exceptions import ConflictError, InvalidError, NotFoundError
 from portal.models import User
+from portal.permissions import require
 
 LOCK_KEY = 7_300_202
 CLOSED_STATES = (AppealState.RESOLVED, AppealState.RATED, AppealState.CLOSED)
@@ -148,7 +149,7 @@ def _cluster(cluster_id) -> Cluster:
     except (TypeError, ValueError):
         cluster = None
     if cluster is None:
-        raise AppealError(_("类案不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("类案不存在。"))
     return cluster
 
 
@@ -158,7 +159,7 @@ def confirm_cluster(*, actor: User, cluster_id: int, label: str = "") -> Cluster
     require(actor, "appeals.manage_clusters")
     cluster = _cluster(cluster_id)
     if cluster.state not in (ClusterState.SUGGESTED, ClusterState.DISMISSED):
-        raise AppealError(_("这个类案已经确认过了。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("这个类案已经确认过了。"), code="transition_not_allowed")
     if label.strip():
         cluster.label = clean_text(label, field="label", label=_("类案名称"), minimum=2, maximum=80)
     cluster.state = ClusterState.CONFIRMED
@@ -173,7 +174,7 @@ def dismiss_cluster(*, actor: User, cluster_id: int) -> Cluster:
     require(actor, "appeals.manage_clusters")
     cluster = _cluster(cluster_id)
     if cluster.state == ClusterState.HANDLED:
-        raise AppealError(_("已统一答复的类案不能拆散。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("已统一答复的类案不能拆散。"), code="transition_not_allowed")
     cluster.state = ClusterState.DISMISSED
     cluster.save(update_fields=["state", "updated_at"])
     return cluster
@@ -186,15 +187,15 @@ def merge_clusters(*, actor: User, target_id: int, source_ids) -> Cluster:
     try:
         ids = sorted({int(pk) for pk in source_ids} - {int(target_id)})
     except (TypeError, ValueError):
-        raise AppealError(_("请选择要合并的类案。"), code="invalid", field="source_ids") from None
+        raise InvalidError(_("请选择要合并的类案。"), field="source_ids") from None
     if not ids:
-        raise AppealError(_("请至少选择一个要并入的类案。"), code="invalid", field="source_ids")
+        raise InvalidError(_("请至少选择一个要并入的类案。"), field="source_ids")
     locked = {c.pk: c for c in Cluster.objects.select_for_update(no_key=True).filter(pk__in=[int(target_id), *ids]).order_by("pk")}
     target = locked.get(int(target_id))
     if target is None or any(pk not in locked for pk in ids):
-        raise AppealError(_("类案不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("类案不存在。"))
     if any(locked[pk].state == ClusterState.HANDLED for pk in ids):
-        raise AppealError(_("已统一答复的类案不能再并入其他类案。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("已统一答复的类案不能再并入其他类案。"), code="transition_not_allowed")
     ClusterMember.objects.filter(cluster_id__in=ids).update(cluster=target)
     Cluster.objects.filter(pk__in=ids).delete()
     if target.state in (ClusterState.SUGGESTED, ClusterState.DISMISSED):
@@ -217,9 +218,9 @@ def split_cluster(*, actor: User, cluster_id: int, appeal_ids, label: str = "") 
         ids = set()
     members = set(ClusterMember.objects.filter(cluster=cluster).values_list("appeal_id", flat=True))
     if not ids or not ids <= members:
-        raise AppealError(_("请选择这个类案中要拆出的诉求。"), code="invalid", field="appeal_ids")
+        raise InvalidError(_("请选择这个类案中要拆出的诉求。"), field="appeal_ids")
     if ids == members:
-        raise AppealError(_("不能把全部诉求都拆出去；要拆散整个类案请用“不是类案”。"), code="invalid", field="appeal_ids")
+        raise InvalidError(_("不能把全部诉求都拆出去；要拆散整个类案请用“不是类案”。"), field="appeal_ids")
     first = Appeal.objects.filter(pk__in=ids).order_by("submitted_at").first()
     new = Cluster.objects.create(
         item_id=cluster.item_id, area_id=cluster.area_id, state=ClusterState.CONFIRMED, confirmed_by=actor,
@@ -243,7 +244,7 @@ def reply_to_cluster(*, actor: User, cluster_id: int, body: str) -> int:
     with transaction.atomic():
         cluster = _cluster(cluster_id)
         if cluster.state not in (ClusterState.CONFIRMED, ClusterState.HANDLED):
-            raise AppealError(_("请先确认类案，再统一答复。"), code="transition_not_allowed", status=409)
+            raise ConflictError(_("请先确认类案，再统一答复。"), code="transition_not_allowed")
         now = timezone.now()
         appeals = list(
             Appeal.objects.filter(cluster_membership__cluster=cluster).select_related("resident").order_by("pk")

@@ -1,5 +1,5 @@
-"""Shared pieces of the appeal services: permission checks, the transition
-tables, timeline rows and notifications."""
+"""Shared pieces of the appeal services: the transition tables, locks,
+timeline rows and notifications (permissions: portal.permissions.require)."""
 
 from __future__ import annotations
 
@@ -7,30 +7,21 @@ from allauth.account.models import EmailAddress
 from django.utils.translation import gettext as _
 
 from appeals.enums import APPEAL_TRANSITIONS, PART_TRANSITIONS, AppealState, EventKind, PartState
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealEvent, Assignment
 from portal import notifications, selectors as portal_selectors
 from portal.enums import Role
+from portal.exceptions import ConflictError, NotFoundError
 from portal.models import Membership, Unit, User
-
-
-def require(actor: User | None, permission: str, obj=None, message=None) -> None:
-    """`actor` None is the system (automatic dispatch, the sweep, the demo)."""
-    if actor is None:
-        return
-    if not actor.has_perm(permission, obj):
-        raise AppealError(message or _("你没有执行此操作的权限。"), code="permission_denied", status=403)
 
 
 def next_appeal_state(state: str, action: str) -> str:
     try:
         return APPEAL_TRANSITIONS[(state, action)]
     except KeyError:
-        raise AppealError(
+        raise ConflictError(
             _("诉求当前状态为“%(state)s”，不能执行“%(action)s”。")
             % {"state": AppealState(state).label, "action": _action_label(action)},
             code="transition_not_allowed",
-            status=409,
         ) from None
 
 
@@ -38,11 +29,10 @@ def next_part_state(state: str, action: str) -> str:
     try:
         return PART_TRANSITIONS[(state, action)]
     except KeyError:
-        raise AppealError(
+        raise ConflictError(
             _("这张工单当前状态为“%(state)s”，不能执行“%(action)s”。")
             % {"state": PartState(state).label, "action": _action_label(action)},
             code="transition_not_allowed",
-            status=409,
         ) from None
 
 
@@ -58,14 +48,14 @@ def _action_label(action: str) -> str:
 def lock_appeal(appeal_id) -> Appeal:
     appeal = Appeal.objects.select_for_update(no_key=True).filter(pk=appeal_id).first()
     if appeal is None:
-        raise AppealError(_("诉求不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("诉求不存在。"))
     return appeal
 
 
 def lock_part(assignment_id) -> Assignment:
     part = Assignment.objects.select_for_update(no_key=True).filter(pk=assignment_id).first()
     if part is None:
-        raise AppealError(_("工单不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("工单不存在。"))
     return part
 
 

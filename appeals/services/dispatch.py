@@ -19,7 +19,6 @@ from appeals.enums import (
     PartRole,
     Urgency,
 )
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, Assignment, ExtensionRequest, Item
 from appeals.services.common import (
     lock_appeal,
@@ -28,13 +27,14 @@ from appeals.services.common import (
     notify_resident,
     notify_unit,
     record_event,
-    require,
     transition_event,
 )
 from appeals.services.publication import refresh_publication
 from appeals.services.validation import find_item
+from portal.exceptions import InvalidError, NotFoundError
 from portal.models import Unit, User
 from portal.parsing import positive_int
+from portal.permissions import require
 from portal.timeutils import local_text
 
 
@@ -43,16 +43,16 @@ def _units(primary_unit_id, co_unit_ids: Iterable) -> tuple[Unit, list[Unit]]:
         primary_id = int(primary_unit_id)
         co_ids = [int(pk) for pk in co_unit_ids or []]
     except (TypeError, ValueError):
-        raise AppealError(_("请选择有效的承办单位。"), code="unknown_unit", field="primary_unit") from None
+        raise InvalidError(_("请选择有效的承办单位。"), code="unknown_unit", field="primary_unit") from None
     if primary_id in co_ids:
-        raise AppealError(_("主办单位不能同时是协办单位。"), code="primary_is_co", field="co_units")
+        raise InvalidError(_("主办单位不能同时是协办单位。"), code="primary_is_co", field="co_units")
     if len(set(co_ids)) != len(co_ids):
-        raise AppealError(_("协办单位重复了。"), code="duplicate_co_unit", field="co_units")
+        raise InvalidError(_("协办单位重复了。"), code="duplicate_co_unit", field="co_units")
     found = Unit.objects.in_bulk([primary_id, *co_ids])
     if primary_id not in found:
-        raise AppealError(_("所选的主办单位不存在。"), code="unknown_unit", field="primary_unit", status=404)
+        raise NotFoundError(_("所选的主办单位不存在。"), code="unknown_unit", field="primary_unit")
     if any(pk not in found for pk in co_ids):
-        raise AppealError(_("所选的协办单位不存在。"), code="unknown_unit", field="co_units", status=404)
+        raise NotFoundError(_("所选的协办单位不存在。"), code="unknown_unit", field="co_units")
     return found[primary_id], [found[pk] for pk in co_ids]
 
 
@@ -145,17 +145,17 @@ def dispatch_appeal(
     require(actor, "appeals.dispatch_appeal")
     item = find_item(item_id) if item_id not in (None, "") else None
     if urgency not in (None, "", *Urgency.values):
-        raise AppealError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
+        raise InvalidError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
     primary, co_units = _units(primary_unit_id, co_unit_ids)
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         next_appeal_state(appeal.state, AppealAction.DISPATCH)
         item = item or appeal.item
         if item is None:
-            raise AppealError(_("请先为诉求选择事项分类，再派单。"), code="item_required", field="item")
+            raise InvalidError(_("请先为诉求选择事项分类，再派单。"), code="item_required", field="item")
         reason = (reason or "").strip()
         if appeal.state == AppealState.RETURNED and len(reason) < 2:
-            raise AppealError(_("退回后重新派单，请写明处理意见。"), code="reason_required", field="reason")
+            raise InvalidError(_("退回后重新派单，请写明处理意见。"), code="reason_required", field="reason")
         keyed = {pk: str(v) for k, v in (instructions or {}).items() if (pk := positive_int(k))}
         return dispatch_locked(
             appeal=appeal, actor=actor, item=item, urgency=urgency or appeal.urgency, primary=primary,

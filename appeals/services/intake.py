@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 
 from appeals import deadlines, selectors
 from appeals.enums import PHONE_FILED_CHANNELS, AppealState, Channel, ClueState, EventKind, PhotoKind, Urgency
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, OnlineClue
-from appeals.services.common import lock_appeal, notify_dispatch_centre, require, transition_event
+from appeals.services.common import lock_appeal, notify_dispatch_centre, transition_event
 from appeals.services.dispatch import dispatch_locked
 from appeals.services.photos import process_photos, save_photos
 from appeals.services.publication import refresh_publication
@@ -25,7 +24,9 @@ from appeals.services.validation import (
     find_area,
     validate_report,
 )
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from portal.models import User
+from portal.permissions import require
 from portal.timeutils import local_day
 
 
@@ -138,9 +139,9 @@ def file_appeal(
     coordinates must lie in the city. Routed at once when unambiguous."""
     require(resident, "appeals.file_appeal", message=_("请先登录并完成邮箱或手机号验证，再提交诉求。"))
     if resident is None:
-        raise AppealError(_("请先登录。"), code="permission_denied", status=403)
+        raise PermissionDeniedError(_("请先登录。"))
     if channel not in (Channel.WEB, Channel.API):
-        raise AppealError(_("渠道无效。"), code="invalid_channel", field="channel")
+        raise InvalidError(_("渠道无效。"), code="invalid_channel", field="channel")
     key = check_token(idempotency_key)
     existing = _existing(resident, key)
     if existing is not None:
@@ -199,7 +200,7 @@ def file_for_caller(
     if existing is not None:
         return IntakeResult(appeal=existing, created=False)
     if urgency not in (None, "", *Urgency.values):
-        raise AppealError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
+        raise InvalidError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
     report = validate_report(
         item_id=item_id, area_id=area_id, title=title, description=description, address=address,
         contact_name=caller_name, contact_phone=caller_phone, publish_consent=publish_consent,
@@ -221,17 +222,17 @@ def capture_clue(*, actor: User, platform: str, url: str, summary: str, area_id=
     try:
         URLValidator(schemes=["http", "https"])(url or "")
     except ValidationError:
-        raise AppealError(_("请填写线索的有效链接（http/https）。"), code="invalid_url", field="url") from None
+        raise InvalidError(_("请填写线索的有效链接（http/https）。"), code="invalid_url", field="url") from None
     platform = clean_text(platform, field="platform", label=_("平台"), minimum=1, maximum=40)
     summary = clean_text(summary, field="summary", label=_("摘要"), minimum=10, maximum=2000)
     area = find_area(area_id) if area_id not in (None, "") else None
     if OnlineClue.objects.filter(url=url).exists():
-        raise AppealError(_("这条线索已登记过。"), code="duplicate_clue", field="url", status=409)
+        raise ConflictError(_("这条线索已登记过。"), code="duplicate_clue", field="url")
     try:
         with transaction.atomic():
             return OnlineClue.objects.create(platform=platform, url=url, summary=summary, area=area, captured_by=actor)
     except IntegrityError:
-        raise AppealError(_("这条线索已登记过。"), code="duplicate_clue", field="url", status=409) from None
+        raise ConflictError(_("这条线索已登记过。"), code="duplicate_clue", field="url") from None
 
 
 @transaction.atomic
@@ -240,9 +241,9 @@ def verify_clue(*, actor: User, clue_id: int, genuine: bool, note: str) -> Onlin
     require(actor, "appeals.manage_clues")
     clue = OnlineClue.objects.select_for_update(no_key=True).filter(pk=clue_id).first()
     if clue is None:
-        raise AppealError(_("线索不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("线索不存在。"))
     if clue.state != ClueState.NEW:
-        raise AppealError(_("这条线索已核实过。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("这条线索已核实过。"), code="transition_not_allowed")
     clue.verification_note = clean_text(note, field="note", label=_("核实情况"), minimum=4, maximum=2000)
     clue.state = ClueState.VERIFIED if genuine else ClueState.REJECTED
     clue.verified_by = actor
@@ -258,7 +259,7 @@ def convert_clue(
     """Turns a verified clue into an appeal (channel 网络线索), once."""
     require(actor, "appeals.manage_clues")
     if urgency not in (None, "", *Urgency.values):
-        raise AppealError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
+        raise InvalidError(_("紧急程度无效。"), code="invalid_urgency", field="urgency")
     report = validate_report(
         item_id=item_id, area_id=area_id, title=title, description=description, address=address,
         contact_name=contact_name, contact_phone=contact_phone, publish_consent=True,
@@ -266,9 +267,9 @@ def convert_clue(
     with transaction.atomic():
         clue = OnlineClue.objects.select_for_update(no_key=True).filter(pk=clue_id).first()
         if clue is None:
-            raise AppealError(_("线索不存在。"), code="not_found", status=404)
+            raise NotFoundError(_("线索不存在。"))
         if clue.state != ClueState.VERIFIED:
-            raise AppealError(_("只有核实属实的线索才能转为工单。"), code="clue_not_verified", status=409)
+            raise ConflictError(_("只有核实属实的线索才能转为工单。"), code="clue_not_verified")
         result = create_appeal(
             report=report, submitted_by=actor, resident=None, key=f"clue-{clue.pk:08d}",
             channel=Channel.ONLINE_CLUE, urgency=urgency or None, source_url=clue.url,

@@ -1,4 +1,7 @@
-"""Open311 GeoReport v2 intake: a request POSTed by a client holding an API key."""
+"""Open311 GeoReport v2 intake: a request POSTed by a client holding an API key.
+
+Refusals are the shared kinds (portal.exceptions); appeals/open311.py is the
+one place that answers them in the spec's error list, with their status."""
 
 from __future__ import annotations
 
@@ -10,14 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from appeals.enums import Channel
-from appeals.exceptions import AppealError
 from appeals.models import Area, Item, Open311Key, Open311Token
 from appeals.services.intake import IntakeResult, create_appeal, resident_by_verified_phone
 from appeals.services.validation import validate_report
-
-
-class Open311Error(AppealError):
-    """An Open311 request was refused; ``status`` is the HTTP code of the spec's error list."""
+from portal.exceptions import InvalidError, NotFoundError, PermissionDeniedError, PortalError
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Posted:
 def check_key(api_key: str) -> Open311Key:
     key = Open311Key.objects.select_related("account").filter(key=(api_key or "").strip(), active=True).first()
     if key is None:
-        raise Open311Error(_("api_key is missing or invalid."), code="403", status=403)
+        raise PermissionDeniedError(_("api_key is missing or invalid."))
     return key
 
 
@@ -44,20 +43,20 @@ def post_request(
     key = check_key(api_key)
     item = Item.objects.filter(code=service_code, active=True).first()
     if item is None:
-        raise Open311Error(_("service_code %(code)s not found.") % {"code": service_code}, code="404", status=404)
+        raise NotFoundError(_("service_code %(code)s not found.") % {"code": service_code})
     if not area_code:
-        raise Open311Error(_("attribute[area] is required (see the service definition)."), code="400", status=400)
+        raise InvalidError(_("attribute[area] is required (see the service definition)."))
     area = Area.objects.filter(code=area_code).first()
     if area is None:
-        raise Open311Error(_("attribute[area] %(code)s is not a valid area code.") % {"code": area_code}, code="400", status=400)
+        raise InvalidError(_("attribute[area] %(code)s is not a valid area code.") % {"code": area_code})
     has_point = lat not in (None, "") and long not in (None, "")
     if not has_point and not (address_string or "").strip():
-        raise Open311Error(_("A location is required: lat and long, or address_string."), code="400", status=400)
+        raise InvalidError(_("A location is required: lat and long, or address_string."))
     if not (phone or "").strip():
-        raise Open311Error(_("phone is required so that the handling unit can call back."), code="400", status=400)
+        raise InvalidError(_("phone is required so that the handling unit can call back."))
     text = (description or "").strip()
     if not 10 <= len(text) <= 2000:
-        raise Open311Error(_("description is required: 10 to 2000 characters."), code="400", status=400)
+        raise InvalidError(_("description is required: 10 to 2000 characters."))
     name = f"{last_name or ''}{first_name or ''}".strip() or _("Open311 用户")
     try:
         report = validate_report(
@@ -66,9 +65,9 @@ def post_request(
             latitude=lat if has_point else None, longitude=long if has_point else None,
             contact_name=name[:40], contact_phone=phone, publish_consent=publish in ("yes", "true", "1"),
         )
-    except AppealError as exc:
+    except PortalError as exc:
         field = exc.field or "request"
-        raise Open311Error(f"{field}: {exc.message}", code="400", status=400) from exc
+        raise InvalidError(f"{field}: {exc.message}") from exc
     with transaction.atomic():
         result = create_appeal(
             report=report, submitted_by=key.account, resident=resident_by_verified_phone(report.contact_phone),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealPhoto
+from portal.exceptions import InvalidError
 from portal.images import ImageRejected, process_uploads
 from portal.models import User
 
@@ -15,7 +15,7 @@ from portal.models import User
 def process_photos(photos, *, field: str = "photos") -> list:
     photos = [p for p in (photos or []) if p]
     if len(photos) > settings.APPEALS_MAX_PHOTOS:
-        raise AppealError(
+        raise InvalidError(
             _("最多上传 %(n)d 张照片。") % {"n": settings.APPEALS_MAX_PHOTOS}, code="too_many_photos", field=field
         )
     try:
@@ -23,7 +23,7 @@ def process_photos(photos, *, field: str = "photos") -> list:
     except ImageRejected as exc:
         message = exc.message if exc.number is None else _("第 %(n)d 张照片：%(message)s") % {
             "n": exc.number, "message": exc.message}
-        raise AppealError(message, code=exc.code, field=field) from exc
+        raise InvalidError(message, code=exc.code, field=field) from exc
 
 
 def save_photos(*, appeal: Appeal, processed: list, kind: str, user: User) -> None:

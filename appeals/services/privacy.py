@@ -13,11 +13,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, ContactView
-from appeals.services.common import require
 from portal import selectors as portal_selectors
+from portal.exceptions import InvalidError, NotFoundError
 from portal.models import User
+from portal.permissions import require
 
 REASON_MAX_LENGTH = 200
 
@@ -46,13 +46,13 @@ def reveal_contact(*, viewer: User, appeal_id: int, reason: str, via: str = "pag
     else, or without a reason."""
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None:
-        raise AppealError(_("诉求不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("诉求不存在。"))
     require_reveal(viewer, appeal)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise AppealError(_("请说明查看联系方式的原因。"), code="reason_required", field="reason")
+        raise InvalidError(_("请说明查看联系方式的原因。"), code="reason_required", field="reason")
     if len(reason) > REASON_MAX_LENGTH:
-        raise AppealError(_("查看原因最多 %(n)s 个字。") % {"n": REASON_MAX_LENGTH}, code="reason_too_long",
+        raise InvalidError(_("查看原因最多 %(n)s 个字。") % {"n": REASON_MAX_LENGTH}, code="reason_too_long",
                           field="reason")
     ContactView.objects.create(
         appeal=appeal, viewer=viewer, viewer_unit=portal_selectors.staff_unit_of(viewer), via=via[:16], reason=reason,

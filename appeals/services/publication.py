@@ -8,14 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appeals.enums import EventKind, Moderation
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
 from appeals.selectors.public import WALL_VERSION_KEY
 from appeals.redaction import redact_for
-from appeals.services.common import lock_appeal, record_event, require
+from appeals.services.common import lock_appeal, record_event
 from appeals.services.validation import clean_text
 from portal import caching
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from portal.models import User
+from portal.permissions import require
 
 
 def _bump_wall() -> None:
@@ -69,7 +70,7 @@ def moderate_appeal(
     require(actor, "appeals.moderate_publication")
     appeal = lock_appeal(appeal_id)
     if not may_be_published(appeal):
-        raise AppealError(_("市民未同意公开或该诉求不可公开，不能发布。"), code="not_publishable", status=409)
+        raise ConflictError(_("市民未同意公开或该诉求不可公开，不能发布。"), code="not_publishable")
     reason = (reason or "").strip()
     if publish:
         appeal.public_title = clean_text(title, field="title", label=_("公开标题"), minimum=4, maximum=80)
@@ -78,7 +79,7 @@ def moderate_appeal(
         appeal.moderation = Moderation.APPROVED
     else:
         if len(reason) < 2:
-            raise AppealError(_("请填写不予公开的理由。"), code="invalid", status=400, field="reason")
+            raise InvalidError(_("请填写不予公开的理由。"), field="reason")
         appeal.moderation = Moderation.REFUSED
     appeal.moderation_reason = reason[:500]
     appeal.moderated_by, appeal.moderated_at = actor, timezone.now()
@@ -146,12 +147,12 @@ def add_me_too(*, user: User, appeal_id: int) -> tuple[Appeal, bool]:
     """A signed-in resident says "me too" (+1) on a published appeal, once:
     the unique constraint answers a double tap; the counter moves with F()."""
     if user is None or not user.is_authenticated:
-        raise AppealError(_("请先登录，再点“我也遇到”。"), code="permission_denied", status=403)
+        raise PermissionDeniedError(_("请先登录，再点“我也遇到”。"))
     appeal = Appeal.objects.filter(pk=appeal_id, is_public=True).first()
     if appeal is None:
-        raise AppealError(_("诉求不存在或未公开。"), code="not_found", status=404)
+        raise NotFoundError(_("诉求不存在或未公开。"))
     if appeal.resident_id == user.pk:
-        raise AppealError(_("这是你自己反映的问题，不需要再点“我也遇到”。"), code="own_appeal", status=409)
+        raise ConflictError(_("这是你自己反映的问题，不需要再点“我也遇到”。"), code="own_appeal")
     try:
         with transaction.atomic():
             MeToo.objects.create(appeal=appeal, user=user)

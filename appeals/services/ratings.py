@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 
 from appeals import deadlines
 from appeals.enums import BAD_SCORES, RATING_LABELS, AppealAction, AppealState, EventKind, RectificationState
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealSettings, Rating, Rectification
 from appeals.services.common import (
     lock_appeal,
@@ -36,11 +35,12 @@ from appeals.services.common import (
     notify_resident,
     notify_unit,
     record_event,
-    require,
     transition_event,
 )
 from appeals.services.validation import clean_text
+from portal.exceptions import ConflictError, InvalidError, NotFoundError
 from portal.models import User
+from portal.permissions import require
 from portal.timeutils import local_text
 
 
@@ -91,7 +91,7 @@ def _record_rating(appeal: Appeal, *, round_: int, score: int, comment: str, res
                 comment=comment, automatic=automatic, created_at=now,
             )
     except IntegrityError:
-        raise AppealError(_("这次评价已经提交过了。"), code="already_rated", status=409) from None
+        raise ConflictError(_("这次评价已经提交过了。"), code="already_rated") from None
     previous = appeal.state
     appeal.state = next_appeal_state(previous, AppealAction.RATE)
     appeal.save(update_fields=["state", "updated_at"])
@@ -111,7 +111,7 @@ def _record_rating(appeal: Appeal, *, round_: int, score: int, comment: str, res
 
 def _open_rectification(appeal: Appeal, rating: Rating, *, config: AppealSettings, now: dt.datetime) -> Rectification:
     if appeal.primary_unit_id is None:
-        raise AppealError(_("诉求没有承办单位，无法下发整改。"), code="no_unit", status=409)
+        raise ConflictError(_("诉求没有承办单位，无法下发整改。"), code="no_unit")
     due = deadlines.add_working_days(now, config.rectification_working_days)
     rectification = Rectification.objects.create(
         appeal=appeal, rating=rating, unit_id=appeal.primary_unit_id, created_at=now, due_at=due
@@ -139,12 +139,12 @@ def rate_appeal(*, resident: User, appeal_id: int, score, comment: str = "") -> 
     except (TypeError, ValueError):
         score = 0
     if not 1 <= score <= 5:
-        raise AppealError(_("请选择 1 到 5 星。"), code="invalid_score", field="score")
+        raise InvalidError(_("请选择 1 到 5 星。"), code="invalid_score", field="score")
     comment = (comment or "").strip()
     if len(comment) > 500:
-        raise AppealError(_("评价内容太长了，最多 500 个字。"), code="too_long", field="comment")
+        raise InvalidError(_("评价内容太长了，最多 500 个字。"), code="too_long", field="comment")
     if score in BAD_SCORES and len(comment) < 2:
-        raise AppealError(_("不满意时请写明原因，单位将据此整改。"), code="reason_required", field="comment")
+        raise InvalidError(_("不满意时请写明原因，单位将据此整改。"), code="reason_required", field="comment")
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require(resident, "appeals.rate_appeal", appeal, message=_("只能评价自己提交的诉求。"))
@@ -152,7 +152,7 @@ def rate_appeal(*, resident: User, appeal_id: int, score, comment: str = "") -> 
         now = timezone.now()
         chance = rating_chance(appeal, now=now, config=config)
         if chance is None:
-            raise AppealError(_rating_refusal(appeal, now, config), code="rating_not_open", status=409)
+            raise ConflictError(_rating_refusal(appeal, now, config), code="rating_not_open")
         rating = _record_rating(appeal, round_=chance.round, score=score, comment=comment, resident=resident,
                                 automatic=False, now=now)
         if score in BAD_SCORES and chance.round == 1:
@@ -181,12 +181,12 @@ def submit_rectification(*, actor: User, rectification_id: int, report: str) -> 
     with transaction.atomic():
         rectification = Rectification.objects.filter(pk=rectification_id).first()
         if rectification is None:
-            raise AppealError(_("整改任务不存在。"), code="not_found", status=404)
+            raise NotFoundError(_("整改任务不存在。"))
         require(actor, "appeals.rectify", rectification, message=_("这项整改不属于你的单位。"))
         appeal = lock_appeal(rectification.appeal_id)
         rectification = Rectification.objects.select_for_update(no_key=True).get(pk=rectification.pk)
         if rectification.state != RectificationState.OPEN:
-            raise AppealError(_("整改情况已经提交过了。"), code="transition_not_allowed", status=409)
+            raise ConflictError(_("整改情况已经提交过了。"), code="transition_not_allowed")
         now = timezone.now()
         rectification.state = RectificationState.SUBMITTED
         rectification.report = report
@@ -212,11 +212,11 @@ def check_rectification(*, actor: User, rectification_id: int, verified: bool, n
     with transaction.atomic():
         rectification = Rectification.objects.filter(pk=rectification_id).first()
         if rectification is None:
-            raise AppealError(_("整改任务不存在。"), code="not_found", status=404)
+            raise NotFoundError(_("整改任务不存在。"))
         appeal = lock_appeal(rectification.appeal_id)
         rectification = Rectification.objects.select_for_update(no_key=True).get(pk=rectification.pk)
         if rectification.state != RectificationState.SUBMITTED:
-            raise AppealError(_("单位提交整改情况后才能核实。"), code="transition_not_allowed", status=409)
+            raise ConflictError(_("单位提交整改情况后才能核实。"), code="transition_not_allowed")
         now = timezone.now()
         rectification.state = RectificationState.VERIFIED if verified else RectificationState.REOPENED
         rectification.checked_by = actor

@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from appeals.exceptions import AppealError
 from appeals.models import Area, Item
+from portal.exceptions import InvalidError, NotFoundError
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -39,11 +39,11 @@ def clean_text(value, *, field: str, label: str, minimum: int, maximum: int) -> 
     """The stripped text, refused (naming the field) when shorter than `minimum` or longer than `maximum`."""
     text = (value or "").strip()
     if len(text) < minimum:
-        raise AppealError(
+        raise InvalidError(
             _("请填写%(label)s（至少 %(n)d 个字）。") % {"label": label, "n": minimum}, code="required", field=field
         )
     if len(text) > maximum:
-        raise AppealError(
+        raise InvalidError(
             _("%(label)s太长了，最多 %(n)d 个字。") % {"label": label, "n": maximum}, code="too_long", field=field
         )
     return text
@@ -53,7 +53,7 @@ def normalise_phone(value: str) -> str:
     phone = re.sub(r"[\s()]", "", value or "")
     phone = phone.removeprefix("+86")
     if not (MOBILE.match(phone) or LANDLINE.match(phone)):
-        raise AppealError(
+        raise InvalidError(
             _("请填写有效的手机号（11位）或固定电话（如 0769-22223333）。"), code="invalid_phone", field="contact_phone"
         )
     return phone
@@ -65,9 +65,9 @@ def _coordinate(value, field: str) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise AppealError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field) from None
+        raise InvalidError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field) from None
     if not number.is_finite():
-        raise AppealError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field)
+        raise InvalidError(_("位置坐标格式不正确。"), code="invalid_coordinates", field=field)
     return number.quantize(Decimal("0.000001"))
 
 
@@ -75,12 +75,12 @@ def check_coordinates(latitude, longitude) -> tuple[Decimal | None, Decimal | No
     """Both or neither; inside Dongguan's bounding box."""
     lat, lng = _coordinate(latitude, "latitude"), _coordinate(longitude, "longitude")
     if (lat is None) != (lng is None):
-        raise AppealError(_("位置坐标不完整，请重新定位或清除定位。"), code="invalid_coordinates", field="latitude")
+        raise InvalidError(_("位置坐标不完整，请重新定位或清除定位。"), code="invalid_coordinates", field="latitude")
     if lat is None:
         return None, None
     south, west, north, east = settings.APPEALS_CITY_BBOX
     if not (Decimal(str(south)) <= lat <= Decimal(str(north)) and Decimal(str(west)) <= lng <= Decimal(str(east))):
-        raise AppealError(
+        raise InvalidError(
             _("定位不在东莞市范围内。请在现场重新定位，或清除定位只填写地址。"),
             code="outside_city",
             field="latitude",
@@ -96,8 +96,9 @@ def find_item(item_id) -> Item | None:
     except (TypeError, ValueError):
         item = None
     if item is None:
-        raise AppealError(_("所选的诉求分类不存在或已停用，请重新选择，或选“不确定”。"), code="unknown_item", field="item",
-                          status=404 if _well_formed_id(item_id) else 400)
+        # A well-formed id of nothing is 404, as a path naming nothing answers; anything else is bad input.
+        refusal = NotFoundError if _well_formed_id(item_id) else InvalidError
+        raise refusal(_("所选的诉求分类不存在或已停用，请重新选择，或选“不确定”。"), code="unknown_item", field="item")
     return item
 
 
@@ -107,8 +108,8 @@ def find_area(area_id) -> Area:
     except (TypeError, ValueError):
         area = None
     if area is None:
-        raise AppealError(_("请选择问题所在的镇街。"), code="unknown_area", field="area",
-                          status=404 if _well_formed_id(area_id) else 400)
+        refusal = NotFoundError if _well_formed_id(area_id) else InvalidError
+        raise refusal(_("请选择问题所在的镇街。"), code="unknown_area", field="area")
     return area
 
 
@@ -141,7 +142,7 @@ def validate_report(
 def check_token(idempotency_key: str) -> str:
     key = (idempotency_key or "").strip()
     if not TOKEN.match(key):
-        raise AppealError(
+        raise InvalidError(
             _("提交令牌无效，请刷新页面后重新提交。"), code="invalid_idempotency_key", field="idempotency_key"
         )
     return key

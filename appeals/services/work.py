@@ -18,7 +18,6 @@ from appeals.enums import (
     PartState,
     PhotoKind,
 )
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, Assignment, ExtensionRequest, InternalNote, Reply
 from appeals.services.common import (
     lock_appeal,
@@ -29,13 +28,14 @@ from appeals.services.common import (
     notify_resident,
     notify_unit,
     record_event,
-    require,
     transition_event,
 )
 from appeals.services.photos import process_photos, save_photos
 from appeals.services.validation import clean_text
 from portal import selectors as portal_selectors
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from portal.models import User
+from portal.permissions import require
 from portal.timeutils import local_text
 
 NOT_YOUR_PART = _("这张工单不属于你的单位，不能操作。")
@@ -47,10 +47,10 @@ def _load(actor: User, assignment_id) -> tuple[Appeal, Assignment]:
     try:
         assignment_id = int(assignment_id)
     except (TypeError, ValueError):
-        raise AppealError(_("工单不存在。"), code="not_found", status=404) from None
+        raise NotFoundError(_("工单不存在。")) from None
     part = Assignment.objects.filter(pk=assignment_id).first()
     if part is None:
-        raise AppealError(_("工单不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("工单不存在。"))
     require(actor, "appeals.work_on_part", part, message=str(NOT_YOUR_PART))
     appeal = lock_appeal(part.appeal_id)
     return appeal, lock_part(part.pk)
@@ -96,11 +96,10 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
     reason = clean_text(reason, field="reason", label=_("退回理由"), minimum=5, maximum=1000)
     now = timezone.now()
     if now > part.return_until:
-        raise AppealError(
+        raise ConflictError(
             _("已超过退回时限（%(until)s）。按首接负责原则，请由你单位办理；如有争议请写内部备注并联系派单中心。")
             % {"until": local_text(part.return_until)},
             code="return_window_closed",
-            status=409,
         )
     if part.is_primary:
         previous = appeal.state
@@ -142,7 +141,7 @@ def reply_to_appeal(*, actor: User, assignment_id: int, body: str) -> Reply:
         previous = appeal.state
         appeal.state = next_appeal_state(previous, AppealAction.REPLY)
     elif appeal.state not in APPEAL_HANDLING_STATES:
-        raise AppealError(_("诉求已不在办理中，不能再答复。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("诉求已不在办理中，不能再答复。"), code="transition_not_allowed")
     previous_part = _move(part, PartAction.REPLY, now)
     part.replied_at = part.replied_at or now
     part.save(update_fields=["state", "replied_at"])
@@ -178,8 +177,8 @@ def resolve_appeal(*, actor: User, assignment_id: int, summary: str, photos=()) 
     with transaction.atomic():
         appeal, part = _load(actor, assignment_id)
         if part.role != PartRole.PRIMARY:
-            raise AppealError(
-                _("协办单位答复自己负责的部分即可；诉求由主办单位办结。"), code="co_handler_cannot_resolve", status=403
+            raise PermissionDeniedError(
+                _("协办单位答复自己负责的部分即可；诉求由主办单位办结。"), code="co_handler_cannot_resolve"
             )
         summary = clean_text(summary, field="summary", label=_("办理结果"), minimum=10, maximum=4000)
         now = timezone.now()
@@ -206,7 +205,7 @@ def add_internal_note(*, actor: User, appeal_id: int, body: str) -> InternalNote
     """Staff-only note (dispatch centre or a unit on the work order)."""
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None:
-        raise AppealError(_("诉求不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("诉求不存在。"))
     require(actor, "appeals.add_note", appeal, message=_("只有派单中心和承办单位可以写内部备注。"))
     body = clean_text(body, field="body", label=_("备注"), minimum=2, maximum=2000)
     appeal = lock_appeal(appeal.pk)
@@ -221,16 +220,16 @@ def request_extension(*, actor: User, assignment_id: int, extra_working_days: in
     """The unit asks the centre for more working days on an open part (one pending request at a time)."""
     appeal, part = _load(actor, assignment_id)
     if not part.is_open:
-        raise AppealError(_("这张工单已结束，不能申请延期。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("这张工单已结束，不能申请延期。"), code="transition_not_allowed")
     try:
         days = int(extra_working_days)
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= 30:
-        raise AppealError(_("延期天数应为 1 到 30 个工作日。"), code="invalid_days", field="extra_working_days")
+        raise InvalidError(_("延期天数应为 1 到 30 个工作日。"), code="invalid_days", field="extra_working_days")
     reason = clean_text(reason, field="reason", label=_("延期理由"), minimum=5, maximum=1000)
     if ExtensionRequest.objects.filter(assignment=part, state=ExtensionState.PENDING).exists():
-        raise AppealError(_("已有一份延期申请在审批中。"), code="extension_pending", status=409)
+        raise ConflictError(_("已有一份延期申请在审批中。"), code="extension_pending")
     request = ExtensionRequest.objects.create(
         assignment=part, requested_by=actor, extra_working_days=days, reason=reason
     )
@@ -249,12 +248,12 @@ def decide_extension(*, actor: User, extension_id: int, grant: bool, note: str =
     require(actor, "appeals.decide_extension")
     request = ExtensionRequest.objects.filter(pk=extension_id).first()
     if request is None:
-        raise AppealError(_("延期申请不存在。"), code="not_found", status=404)
+        raise NotFoundError(_("延期申请不存在。"))
     appeal = lock_appeal(request.assignment.appeal_id)
     part = lock_part(request.assignment_id)
     request = ExtensionRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     if request.state != ExtensionState.PENDING:
-        raise AppealError(_("这份延期申请已处理过。"), code="transition_not_allowed", status=409)
+        raise ConflictError(_("这份延期申请已处理过。"), code="transition_not_allowed")
     now = timezone.now()
     request.state = ExtensionState.GRANTED if grant else ExtensionState.REFUSED
     request.decided_by = actor

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from appeals import charts, selectors, services
 from appeals.enums import ClueState, ClusterState
-from appeals.exceptions import AppealError
 from appeals.forms import (
     CallerForm,
     ClueConvertForm,
@@ -30,13 +28,15 @@ from appeals.forms import (
 from appeals.models import ExtensionRequest, OnlineClue
 from appeals.selectors import moderation as moderation_selectors
 from appeals.selectors import public as public_selectors
-from appeals.views.common import PAGE_SIZE, back_to_appeal, form_error, pk_of, refuse
+from appeals.views.common import INPUT_REFUSALS, NOT_YOUR_PAGE, PAGE_SIZE, back_to_appeal, pk_of
+from portal.errors import flash_refusal, form_refusal
+from portal.exceptions import PortalError
+from portal.permissions import require
 
 
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("appeals.use_dispatch_centre"):
-        raise PermissionDenied
+    require(request.user, "appeals.use_dispatch_centre", message=NOT_YOUR_PAGE)
     now = timezone.now()
     page = Paginator(selectors.dispatch_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appeals/centre.html", {
@@ -50,8 +50,7 @@ def centre(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def caller_intake(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("appeals.file_for_caller"):
-        raise PermissionDenied
+    require(request.user, "appeals.file_for_caller", message=NOT_YOUR_PAGE)
     form = CallerForm(request.POST or None, initial={"idempotency_key": new_token()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -62,8 +61,8 @@ def caller_intake(request: HttpRequest) -> HttpResponse:
                 description=data["description"], address=data["address"], caller_name=data["caller_name"],
                 caller_phone=data["caller_phone"], publish_consent=data["publish_consent"],
             )
-        except AppealError as exc:
-            form_error(request, form, exc)
+        except PortalError as refusal:
+            form_refusal(form, refusal)
         else:
             messages.success(request, _("已登记来电，编号 %(number)s。") % {"number": result.appeal.tracking_number})
             return redirect("appeals:staff-detail", appeal_id=result.appeal.pk)
@@ -72,8 +71,7 @@ def caller_intake(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def clues(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("appeals.manage_clues"):
-        raise PermissionDenied
+    require(request.user, "appeals.manage_clues", message=NOT_YOUR_PAGE)
     form = ClueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -82,8 +80,8 @@ def clues(request: HttpRequest) -> HttpResponse:
                 actor=request.user, platform=data["platform"], url=data["url"], summary=data["summary"],
                 area_id=pk_of(data["area"]),
             )
-        except AppealError as exc:
-            form_error(request, form, exc)
+        except PortalError as refusal:
+            form_refusal(form, refusal)
         else:
             messages.success(request, _("线索已登记，请核实。"))
             return redirect("appeals:clue", clue_id=clue.pk)
@@ -95,8 +93,7 @@ def clues(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def clue_detail(request: HttpRequest, clue_id: int) -> HttpResponse:
-    if not request.user.has_perm("appeals.manage_clues"):
-        raise PermissionDenied
+    require(request.user, "appeals.manage_clues", message=NOT_YOUR_PAGE)
     clue = OnlineClue.objects.select_related("area", "appeal").filter(pk=clue_id).first()
     if clue is None:
         raise Http404
@@ -121,9 +118,8 @@ def clue_detail(request: HttpRequest, clue_id: int) -> HttpResponse:
                     )
                     messages.success(request, _("已转为工单 %(number)s。") % {"number": result.appeal.tracking_number})
                     return redirect("appeals:staff-detail", appeal_id=result.appeal.pk)
-        except AppealError as exc:
-            target = verify_form if "verify-genuine" in request.POST else convert_form
-            form_error(request, target, exc)
+        except PortalError as refusal:
+            form_refusal(verify_form if "verify-genuine" in request.POST else convert_form, refusal)
     return render(request, "appeals/clue_detail.html", {
         "clue": clue, "verify_form": verify_form, "convert_form": convert_form,
         "can_verify": clue.state == ClueState.NEW, "can_convert": clue.state == ClueState.VERIFIED,
@@ -148,10 +144,8 @@ def dispatch(request: HttpRequest, appeal_id: int) -> HttpResponse:
             primary_unit_id=data["primary_unit"].pk, co_unit_ids=[u.pk for u in co_units],
             instructions=instructions, reason=data["reason"],
         )
-    except AppealError as exc:
-        if exc.status in (403, 404):
-            return refuse(request, exc)
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
         return back_to_appeal(appeal_id)
     messages.success(request, _("已派单至 %(unit)s。") % {"unit": appeal.primary_unit})
     return redirect("appeals:centre")
@@ -169,10 +163,8 @@ def decide_extension(request: HttpRequest, extension_id: int) -> HttpResponse:
         return back_to_appeal(extension.assignment.appeal_id)
     try:
         services.decide_extension(actor=request.user, extension_id=extension_id, **form.cleaned_data)
-    except AppealError as exc:
-        if exc.status in (403, 404):
-            return refuse(request, exc)
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
     else:
         messages.success(request, _("延期申请已处理。"))
     return back_to_appeal(extension.assignment.appeal_id)
@@ -187,10 +179,8 @@ def check_rectification(request: HttpRequest, rectification_id: int) -> HttpResp
             actor=request.user, rectification_id=rectification_id, verified=verdict == "verified",
             note=request.POST.get("note", "") if verdict in ("verified", "reopen") else "",
         )
-    except AppealError as exc:
-        if exc.status in (403, 404):
-            return refuse(request, exc)
-        messages.error(request, exc.message if verdict in ("verified", "reopen") else _("请选择核实结果并填写意见。"))
+    except INPUT_REFUSALS as refusal:
+        messages.error(request, refusal.message if verdict in ("verified", "reopen") else _("请选择核实结果并填写意见。"))
         return redirect("appeals:centre")
     messages.success(request, _("核实结果已保存。"))
     return redirect("appeals:staff-detail", appeal_id=rectification.appeal_id)
@@ -198,8 +188,7 @@ def check_rectification(request: HttpRequest, rectification_id: int) -> HttpResp
 
 @login_required
 def public_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    if not request.user.has_perm("appeals.edit_public_text"):
-        raise PermissionDenied
+    require(request.user, "appeals.edit_public_text", message=NOT_YOUR_PAGE)
     appeal = selectors.appeal_for_staff(appeal_id)
     error = None
     if request.method == "POST":
@@ -208,8 +197,8 @@ def public_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 actor=request.user, appeal_id=appeal.pk, title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""), hidden=request.POST.get("hidden") == "on",
             )
-        except AppealError as exc:
-            error = exc
+        except INPUT_REFUSALS as refusal:
+            error = refusal
         else:
             messages.success(request, _("公开内容已保存。"))
             return redirect("appeals:staff-detail", appeal_id=appeal.pk)
@@ -222,15 +211,13 @@ def public_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("appeals.moderate_publication"):
-        raise PermissionDenied
+    require(request.user, "appeals.moderate_publication", message=NOT_YOUR_PAGE)
     return render(request, "appeals/moderation_queue.html", {"appeals": list(moderation_selectors.moderation_queue()[:100])})
 
 
 @login_required
 def review(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    if not request.user.has_perm("appeals.moderate_publication"):
-        raise PermissionDenied
+    require(request.user, "appeals.moderate_publication", message=NOT_YOUR_PAGE)
     found = moderation_selectors.review_of(appeal_id)
     appeal = found.appeal
     error = None
@@ -241,8 +228,8 @@ def review(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 actor=request.user, appeal_id=appeal.pk, publish=publish, title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""), reason=request.POST.get("reason", ""),
             )
-        except AppealError as exc:
-            error = exc
+        except INPUT_REFUSALS as refusal:
+            error = refusal
         else:
             messages.success(request, _("已公开到问政墙。") if publish else _("已决定不予公开。"))
             return redirect("appeals:moderation")
@@ -256,8 +243,7 @@ def review(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 def clusters(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("appeals.view_clusters"):
-        raise PermissionDenied
+    require(request.user, "appeals.view_clusters", message=NOT_YOUR_PAGE)
     state = request.GET.get("state") or ""
     refusals = [] if not state or state in ClusterState.values else [_("没有这个类案状态。")]
     if refusals:
@@ -280,8 +266,7 @@ CLUSTER_ACTIONS = {
 
 @login_required
 def cluster_detail(request: HttpRequest, cluster_id: int) -> HttpResponse:
-    if not request.user.has_perm("appeals.view_clusters"):
-        raise PermissionDenied
+    require(request.user, "appeals.view_clusters", message=NOT_YOUR_PAGE)
     cluster = public_selectors.cluster_detail(cluster_id)
     if request.method == "POST":
         action = CLUSTER_ACTIONS.get(request.POST.get("action", ""))
@@ -290,10 +275,8 @@ def cluster_detail(request: HttpRequest, cluster_id: int) -> HttpResponse:
         else:
             try:
                 result = action[0](request, cluster.pk)
-            except AppealError as exc:
-                if exc.status in (403, 404):
-                    return refuse(request, exc)
-                messages.error(request, exc.message)
+            except INPUT_REFUSALS as refusal:
+                flash_refusal(request, refusal)
             else:
                 messages.success(request, action[1])
                 if request.POST.get("action") == "split":

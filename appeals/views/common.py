@@ -1,34 +1,33 @@
-"""What the appeals pages share: refusals shown as the error page or as a
-form's error, and the way back to an appeal's staff page."""
+"""What the appeals pages share, and how they refuse.
+
+Services refuse with the portal's kinds (portal.exceptions). A page lets a
+refusal of the request itself (403, 404, 429) reach RefusalMiddleware, which
+answers the error page; it shows only a refusal of what was entered
+(:data:`INPUT_REFUSALS`: 400, 409) on its form (portal.errors.form_refusal)
+or as a message after its redirect (portal.errors.flash_refusal)."""
 
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
-from appeals.exceptions import AppealError
-
+from portal.exceptions import ConflictError, InvalidError
 
 # Lists of staff pages (inbox, dispatch queue).
 PAGE_SIZE = 30
+
+# Refusals of the input or of the object's state: shown on the page.
+INPUT_REFUSALS = (InvalidError, ConflictError)
+
+# What a staff page says to a role that may not use it (the words of the
+# portal's 403 page, which answered these checks before).
+NOT_YOUR_PAGE = gettext_lazy("你没有权限查看此页面。如需帮助，请联系主办方。")
 
 
 def pk_of(value) -> int | None:
     """The primary key of a chosen object, or None when nothing was chosen."""
     return value.pk if value is not None else None
-
-
-def form_error(request, form, exc: AppealError) -> None:
-    """A refusal shown on the form: on its field when the form has it."""
-    if exc.field and exc.field in form.fields:
-        form.add_error(exc.field, str(exc.message))
-    else:
-        form.add_error(None, str(exc.message))
-
-
-def refuse(request, exc: AppealError) -> HttpResponse:
-    """A refusal as the error page, with its status."""
-    return render(request, "portal/error.html", {"status": exc.status, "message": exc.message}, status=exc.status)
 
 
 def back_to_appeal(appeal_id) -> HttpResponse:

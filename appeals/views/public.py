@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from appeals import services
 from appeals.dashboards import dashboard_body, hot_clusters_html
-from appeals.exceptions import AppealError
 from appeals.models import Area, Category, UnitRankingAward
 from appeals.queries import (
     StatsParams,
@@ -31,7 +30,9 @@ from appeals.queries import (
 )
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
+from appeals.views.common import INPUT_REFUSALS
 from portal import caching, exports, pagecache
+from portal.errors import flash_refusal
 from portal.forms import filter_query
 from portal.models import Unit
 from portal.ratelimits import counting_misses, limit_writes
@@ -100,10 +101,8 @@ def me_too(request: HttpRequest, tracking_number: str) -> HttpResponse:
         appeal = public_selectors.published_appeal(tracking_number)
     try:
         appeal, added = services.add_me_too(user=request.user, appeal_id=appeal.pk)
-    except AppealError as exc:
-        if exc.status == 404:
-            raise Http404 from None
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
     else:
         messages.success(request, _("已记录“我也遇到”。") if added else _("你已经点过“我也遇到”了。"))
     return redirect("appeals:wall-detail", tracking_number=tracking_number)

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from appeals import selectors, services
 from appeals.enums import AppealState
-from appeals.exceptions import AppealError
 from appeals.forms import AppealForm, new_token
 from appeals.services.ratings import rating_chance
-from appeals.views.common import form_error, pk_of
+from appeals.views.common import INPUT_REFUSALS, pk_of
+from portal.errors import flash_refusal, form_refusal
+from portal.exceptions import PortalError
 from portal.media import private_file_response
 from portal.ratelimits import counting_misses, limit_writes
 
@@ -46,8 +47,8 @@ def new_appeal(request: HttpRequest) -> HttpResponse:
                     contact_name=data["contact_name"], contact_phone=data["contact_phone"],
                     publish_consent=data["publish_consent"], photos=request.FILES.getlist("photos"),
                 )
-            except AppealError as exc:
-                form_error(request, form, exc)
+            except PortalError as refusal:
+                form_refusal(form, refusal)
             else:
                 if result.created:
                     messages.success(request, _("已收到你的诉求，编号 %(number)s。") % {"number": result.appeal.tracking_number})
@@ -111,8 +112,8 @@ def rate(request: HttpRequest, tracking_number: str) -> HttpResponse:
     try:
         services.rate_appeal(resident=request.user, appeal_id=appeal.pk, score=request.POST.get("score"),
                              comment=request.POST.get("comment", ""))
-    except AppealError as exc:
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
     else:
         messages.success(request, _("感谢你的评价。"))
     return redirect("appeals:track", tracking_number=tracking_number)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from appeals import selectors, services
 from appeals.enums import ExtensionState, PartState
-from appeals.exceptions import AppealError
 from appeals.forms import (
     ContactLogFilterForm,
     ContactRevealForm,
@@ -30,8 +28,10 @@ from appeals.forms import (
     ResolveForm,
 )
 from appeals.models import ExtensionRequest
-from appeals.views.common import back_to_appeal, pk_of, refuse
+from appeals.views.common import INPUT_REFUSALS, NOT_YOUR_PAGE, back_to_appeal, pk_of
 from portal import selectors as portal_selectors
+from portal.errors import flash_refusal
+from portal.permissions import require
 from portal.reauth import reauthentication_required
 
 
@@ -40,8 +40,7 @@ def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int
                  reveal_form: ContactRevealForm | None = None) -> HttpResponse:
     appeal = selectors.appeal_for_staff(appeal_id)
     user = request.user
-    if not user.has_perm("appeals.view_staff_appeal", appeal):
-        raise Http404
+    require(user, "appeals.view_staff_appeal", appeal, conceal=True)
     unit = portal_selectors.staff_unit_of(user)
     my_part = selectors.part_of_unit(appeal, unit)
     context = {
@@ -113,18 +112,12 @@ def reveal_contact(request: HttpRequest, appeal_id: int) -> HttpResponse:
     form = ContactRevealForm(request.POST)
     # Anyone outside the rule is refused before their reason is even read.
     appeal = selectors.appeal_for_staff(appeal_id)
-    try:
-        services.require_reveal(request.user, appeal)
-    except AppealError as exc:
-        return refuse(request, exc)
+    services.require_reveal(request.user, appeal)
     if not form.is_valid():
         if request.htmx:
             return render(request, "appeals/_reveal_form.html", {"appeal": appeal, "reveal_form": form}, status=400)
         return staff_detail(request, appeal_id, status=400, reveal_form=form)
-    try:
-        contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id, reason=form.reason(), via="page")
-    except AppealError as exc:
-        return refuse(request, exc)
+    contact = services.reveal_contact(viewer=request.user, appeal_id=appeal_id, reason=form.reason(), via="page")
     if request.htmx:
         return render(request, "appeals/_contact.html", {"contact": contact})
     return staff_detail(request, appeal_id, contact=contact)
@@ -137,8 +130,7 @@ LOG_PAGE_SIZE = 25
 def contact_log(request: HttpRequest) -> HttpResponse:
     """Organisers' audit page: every reveal of a resident's contact (who,
     when, which appeal, why), never the contact itself."""
-    if not request.user.has_perm("appeals.view_contact_log"):
-        raise PermissionDenied
+    require(request.user, "appeals.view_contact_log", message=NOT_YOUR_PAGE)
     form = ContactLogFilterForm(request.GET or None)
     filters = {}
     if form.is_bound and form.is_valid():
@@ -163,10 +155,8 @@ def add_note(request: HttpRequest, appeal_id: int) -> HttpResponse:
         return back_to_appeal(appeal_id)
     try:
         services.add_internal_note(actor=request.user, appeal_id=appeal_id, body=form.cleaned_data["body"])
-    except AppealError as exc:
-        if exc.status in (403, 404):
-            return refuse(request, exc)
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
     else:
         messages.success(request, _("备注已保存。"))
     return back_to_appeal(appeal_id)

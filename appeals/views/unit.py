@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,17 +15,17 @@ from django.views.decorators.http import require_POST
 
 from appeals import selectors, services
 from appeals.enums import InboxBucket
-from appeals.exceptions import AppealError
 from appeals.forms import ExtensionForm, ReasonForm, ReplyForm, ResolveForm
 from appeals.models import Assignment
-from appeals.views.common import PAGE_SIZE, back_to_appeal, refuse
+from appeals.views.common import INPUT_REFUSALS, NOT_YOUR_PAGE, PAGE_SIZE, back_to_appeal
 from portal import selectors as portal_selectors
+from portal.errors import flash_refusal
+from portal.permissions import require
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("appeals.view_unit_inbox"):
-        raise PermissionDenied
+    require(request.user, "appeals.view_unit_inbox", message=NOT_YOUR_PAGE)
     unit = portal_selectors.staff_unit_of(request.user)
     bucket = request.GET.get("bucket") or InboxBucket.NEW
     # An edited link names a list that does not exist: say so and show the new work.
@@ -65,18 +64,15 @@ def part_action(request: HttpRequest, assignment_id: int, action: str) -> HttpRe
     if form_class is not None:
         form = form_class(request.POST, request.FILES)
         if not form.is_valid():
-            if not request.user.has_perm("appeals.work_on_part", part):
-                raise PermissionDenied
+            require(request.user, "appeals.work_on_part", part, message=NOT_YOUR_PAGE)
             for errors in form.errors.values():
                 messages.error(request, errors[0])
             return back_to_appeal(part.appeal_id)
         data = form.cleaned_data
     try:
         call(request, assignment_id, data)
-    except AppealError as exc:
-        if exc.status in (403, 404):
-            return refuse(request, exc)
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
     else:
         messages.success(request, done)
     return back_to_appeal(part.appeal_id)
@@ -89,10 +85,8 @@ def submit_rectification(request: HttpRequest, rectification_id: int) -> HttpRes
         rectification = services.submit_rectification(
             actor=request.user, rectification_id=rectification_id, report=request.POST.get("report", "")
         )
-    except AppealError as exc:
-        if exc.status in (403, 404):
-            return refuse(request, exc)
-        messages.error(request, exc.message)
+    except INPUT_REFUSALS as refusal:
+        flash_refusal(request, refusal)
         return redirect(request.POST.get("back") or "appeals:inbox")
     messages.success(request, _("整改情况已提交，等待派单中心核实。"))
     return redirect("appeals:staff-detail", appeal_id=rectification.appeal_id)

@@ -6,8 +6,8 @@ import pytest
 
 from appeals import clustering, services
 from appeals.enums import ClusterState
-from appeals.exceptions import AppealError
 from appeals.models import Cluster, ClusterMember
+from portal.exceptions import ConflictError, InvalidError, PermissionDeniedError
 from tests import factories
 
 
@@ -73,13 +73,13 @@ def test_merge_split_dismiss(similar, dispatcher, world):
     services.compute_clusters()
     a = Cluster.objects.get(members__appeal=noise[0])
     b = Cluster.objects.get(members__appeal=stalls[0])
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.merge_clusters(actor=world.bureau_staff, target_id=a.pk, source_ids=[b.pk])
     merged = services.merge_clusters(actor=dispatcher, target_id=a.pk, source_ids=[b.pk])
     assert (merged.size, merged.state, Cluster.objects.count()) == (6, ClusterState.CONFIRMED, 1)
     new = services.split_cluster(actor=dispatcher, cluster_id=a.pk, appeal_ids=[s.pk for s in stalls], label="菜市场占道")
     assert members(new) == {s.pk for s in stalls} and new.size == 3
-    with pytest.raises(AppealError):
+    with pytest.raises(InvalidError):
         services.split_cluster(actor=dispatcher, cluster_id=new.pk, appeal_ids=[noise[0].pk])
     services.dismiss_cluster(actor=dispatcher, cluster_id=new.pk)
     services.compute_clusters()
@@ -91,7 +91,7 @@ def test_one_reply_reaches_every_resident_of_the_cluster(similar, dispatcher, ma
     noise, _stalls, _elsewhere = similar
     services.compute_clusters()
     cluster = Cluster.objects.get(members__appeal=noise[0])
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.reply_to_cluster(actor=dispatcher, cluster_id=cluster.pk, body="统一答复：已安排夜间巡查工地。")
     services.confirm_cluster(actor=dispatcher, cluster_id=cluster.pk)
     count = services.reply_to_cluster(actor=dispatcher, cluster_id=cluster.pk, body="统一答复：已责令工地停止夜间打桩。")

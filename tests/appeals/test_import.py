@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from appeals.exceptions import CatalogueImportError
 from appeals.models import Category, Item, Responsibility
 from appeals.services import catalogue_io
+from portal.exceptions import PermissionDeniedError
 from portal.exports import xlsx_bytes
 from tests import factories
 
@@ -76,9 +77,7 @@ def test_wrong_header_or_type_is_refused(organiser):
 
 
 def test_only_organisers_import(db, dispatcher):
-    from appeals.exceptions import AppealError
-
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         catalogue_io.import_items(actor=dispatcher, upload=csv_file(ITEMS, []))
 
 

@@ -11,8 +11,8 @@ from PIL import Image
 
 from appeals import services
 from appeals.enums import AppealState, Channel, ClueState
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealPhoto, OnlineClue
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from tests import factories
 from tests.appeals.conftest import fake_image, jpeg
 
@@ -122,7 +122,7 @@ def test_photos_are_stored_without_exif_location(world, resident):
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(world, resident, overrides, field):
-    with pytest.raises(AppealError) as info:
+    with pytest.raises((InvalidError, NotFoundError)) as info:
         services.file_appeal(resident=resident, **world.report(**overrides))
     assert info.value.field == field
     assert str(info.value.message)
@@ -132,7 +132,7 @@ def test_bad_input_is_refused_and_changes_nothing(world, resident, overrides, fi
 def test_inactive_item_is_refused(world, resident):
     world.item.active = False
     world.item.save()
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(NotFoundError) as info:
         services.file_appeal(resident=resident, **world.report())
     assert info.value.code == "unknown_item"
     assert Appeal.objects.count() == 0
@@ -144,14 +144,14 @@ def test_coordinates_on_the_city_edge_are_accepted(world, resident):
 
 
 def test_fake_image_is_refused_and_nothing_is_stored(world, resident, settings):
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(InvalidError) as info:
         services.file_appeal(resident=resident, photos=[jpeg(), fake_image()], **world.report())
     assert info.value.field == "photos" and "第 2 张" in str(info.value.message)
     assert Appeal.objects.count() == 0 and AppealPhoto.objects.count() == 0
 
 
 def test_ten_photos_are_refused(world, resident):
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(InvalidError) as info:
         services.file_appeal(resident=resident, photos=[jpeg(f"{i}.jpg") for i in range(10)], **world.report())
     assert info.value.code == "too_many_photos"
     assert Appeal.objects.count() == 0
@@ -159,7 +159,7 @@ def test_ten_photos_are_refused(world, resident):
 
 def test_unverified_user_cannot_file(world):
     user = factories.UserFactory()
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(PermissionDeniedError) as info:
         services.file_appeal(resident=user, **world.report())
     assert info.value.status == 403
     assert Appeal.objects.count() == 0
@@ -187,7 +187,7 @@ def test_dispatcher_records_a_hotline_call(world, dispatcher):
 
 def test_residents_and_units_cannot_record_hotline_calls(world, resident):
     for actor in (resident, world.bureau_staff):
-        with pytest.raises(AppealError):
+        with pytest.raises(PermissionDeniedError):
             services.file_for_caller(
                 actor=actor, idempotency_key="hotline-0002", item_id=None, area_id=world.area.pk, urgency=None,
                 title="小区停水一整天", description="来电人反映小区从早上开始停水。", address="测试镇某小区",
@@ -202,7 +202,7 @@ def test_online_clue_is_verified_then_converted_once(world, dispatcher):
     convert = dict(item_id=world.item_unrouted.pk, area_id=world.area.pk, urgency="urgent", title="某路段井盖缺失",
                    description="网友发帖称某路段井盖缺失多日。", address="测试镇某路", contact_name="网格员",
                    contact_phone="13900139000")
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(ConflictError) as info:
         services.convert_clue(actor=dispatcher, clue_id=clue.pk, **convert)
     assert info.value.code == "clue_not_verified" and Appeal.objects.count() == 0
     services.verify_clue(actor=dispatcher, clue_id=clue.pk, genuine=True, note="网格员现场确认属实")
@@ -210,7 +210,7 @@ def test_online_clue_is_verified_then_converted_once(world, dispatcher):
     assert appeal.channel == Channel.ONLINE_CLUE and appeal.source_url == clue.url and appeal.resident is None
     clue.refresh_from_db()
     assert clue.state == ClueState.CONVERTED and clue.appeal == appeal
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.convert_clue(actor=dispatcher, clue_id=clue.pk, **convert)
     assert Appeal.objects.count() == 1
 
@@ -219,11 +219,12 @@ def test_rejected_clue_cannot_be_converted_and_duplicate_link_is_refused(world, 
     clue = services.capture_clue(actor=dispatcher, platform="论坛", url="https://bbs.example.cn/t/2",
                                  summary="网友反映某地夜间施工扰民。")
     services.verify_clue(actor=dispatcher, clue_id=clue.pk, genuine=False, note="核实为外地信息")
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError) as info:
         services.convert_clue(actor=dispatcher, clue_id=clue.pk, item_id=None, area_id=world.area.pk, urgency=None,
-                              title="夜间施工扰民", description="网友反映某地夜间施工扰民。", address="某地",
+                              title="夜间施工扰民", description="网友反映某地夜间施工扰民。", address="测试镇某工地",
                               contact_name="无", contact_phone="13900139000")
-    with pytest.raises(AppealError) as info:
+    assert info.value.code == "clue_not_verified"
+    with pytest.raises(ConflictError) as info:
         services.capture_clue(actor=dispatcher, platform="论坛", url="https://bbs.example.cn/t/2", summary="网友反映某地夜间施工扰民。")
     assert info.value.code == "duplicate_clue"
     assert OnlineClue.objects.count() == 1 and Appeal.objects.count() == 0

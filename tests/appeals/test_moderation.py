@@ -7,8 +7,8 @@ import pytest
 
 from appeals import services
 from appeals.enums import EventKind
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, AppealEvent
+from portal.exceptions import ConflictError, InvalidError, PermissionDeniedError
 from tests import factories
 
 BASE = "/open311/v2"
@@ -58,7 +58,7 @@ def test_a_moderator_publishes_the_edited_text_and_it_is_recorded(client, world,
 
 def test_a_refusal_needs_a_reason_and_keeps_the_appeal_off_the_wall(client, world, file_appeal, dispatcher):
     appeal = file_appeal(moderated=False)
-    with pytest.raises(AppealError):
+    with pytest.raises(InvalidError):
         services.moderate_appeal(actor=dispatcher, appeal_id=appeal.pk, publish=False, reason="")
     appeal.refresh_from_db()
     assert appeal.moderation == "pending"
@@ -72,7 +72,7 @@ def test_a_refusal_needs_a_reason_and_keeps_the_appeal_off_the_wall(client, worl
 def test_only_the_dispatch_centre_moderates(world, file_appeal):
     appeal = file_appeal(moderated=False)
     for actor in (world.bureau_staff, factories.ResidentFactory()):
-        with pytest.raises(AppealError) as refused:
+        with pytest.raises(PermissionDeniedError) as refused:
             services.moderate_appeal(actor=actor, appeal_id=appeal.pk, publish=True, title="标题标题", description="公开内容公开内容公开")
         assert refused.value.status == 403
     appeal.refresh_from_db()
@@ -82,7 +82,7 @@ def test_only_the_dispatch_centre_moderates(world, file_appeal):
 def test_an_appeal_without_consent_cannot_be_published(world, file_appeal, dispatcher):
     appeal = file_appeal(moderated=False, publish_consent=False)
     assert appeal.moderation == "none"
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.moderate_appeal(actor=dispatcher, appeal_id=appeal.pk, publish=True, title="标题标题", description="公开内容公开内容公开")
     appeal.refresh_from_db()
     assert not appeal.is_public

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from appeals import services
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, Rating
 from appeals.services.open311 import post_request
+from portal.exceptions import PermissionDeniedError
 from portal.models import Notification
 from portal import services as portal_services
 from tests import factories
@@ -53,7 +53,7 @@ def test_claimant_cannot_rate_or_hear_about_the_hotline_appeal(world, dispatcher
     with django_capture_on_commit_callbacks(execute=True):
         appeal = work_through(hotline_call(world, dispatcher), world.bureau_staff, world.bureau)
 
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.rate_appeal(resident=squatter, appeal_id=appeal.pk, score=5)
 
     assert Rating.objects.count() == 0

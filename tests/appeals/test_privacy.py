@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from appeals import services
-from appeals.exceptions import AppealError
 from appeals.models import ContactView
+from portal.exceptions import PermissionDeniedError
 from tests import factories
 from tests.appeals.conftest import part_of
 from tests.signin import sign_in
@@ -30,7 +30,7 @@ def test_everyone_else_is_refused_and_nothing_is_logged(world, resident, dispatc
         "organiser": organiser, "reviewer": reviewer, "other_unit": world.other_staff,
         "other_resident": factories.ResidentFactory(), "owner": resident,
     }[who]
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(PermissionDeniedError) as info:
         services.reveal_contact(viewer=viewer, appeal_id=dispatched.pk, reason="回访联系市民")
     assert info.value.status == 403
     assert not ContactView.objects.exists()
@@ -39,7 +39,7 @@ def test_everyone_else_is_refused_and_nothing_is_logged(world, resident, dispatc
 def test_unit_loses_contact_access_after_returning(world, dispatched):
     part = part_of(dispatched, world.bureau)
     services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="不属于本单位职责")
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.reveal_contact(viewer=world.bureau_staff, appeal_id=dispatched.pk, reason="回访联系市民")
     # It keeps read access to the history of what it handled.
     assert world.bureau_staff.has_perm("appeals.view_staff_appeal", dispatched)

@@ -6,8 +6,8 @@ import pytest
 
 from appeals import services
 from appeals.enums import AppealState
-from appeals.exceptions import AppealError
 from appeals.models import Appeal, MeToo
+from portal.exceptions import ConflictError, PermissionDeniedError
 from tests import factories
 from tests.appeals.conftest import approve, work_through
 
@@ -138,7 +138,7 @@ def test_me_too_once_per_resident(client, world, dispatched):
     services.add_me_too(user=neighbour, appeal_id=dispatched.pk)
     appeal, added = services.add_me_too(user=neighbour, appeal_id=dispatched.pk)
     assert (added, appeal.me_too_count, MeToo.objects.count()) == (False, 1, 1)
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.add_me_too(user=dispatched.resident, appeal_id=dispatched.pk)
     client.force_login(factories.ResidentFactory())
     client.post(f"/appeals/wall/{dispatched.tracking_number}/me-too/")
@@ -147,7 +147,7 @@ def test_me_too_once_per_resident(client, world, dispatched):
 
 
 def test_dispatcher_edits_public_text_others_cannot(client, world, dispatched, dispatcher):
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.edit_public_text(actor=world.bureau_staff, appeal_id=dispatched.pk, title="改一下标题", description="改一下公开内容，去掉姓名。")
     services.edit_public_text(actor=dispatcher, appeal_id=dispatched.pk, title="某路口井盖缺失", description="某路口的井盖不见了，晚上很危险。")
     dispatched.refresh_from_db()

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from appeals import services
 from appeals.enums import AppealState, RectificationState
-from appeals.exceptions import AppealError
 from appeals.models import AppealSettings, Rating, Rectification
+from portal.exceptions import ConflictError, InvalidError, PermissionDeniedError
 from tests.appeals.conftest import part_of, work_through
 
 
@@ -33,26 +33,26 @@ def test_good_rating_closes_the_appeal_and_is_on_the_timeline(resolved, resident
 def test_rating_is_refused_before_resolution_by_others_and_twice(world, dispatched, resident, resolved):
     other = world.other_staff
     before = snapshot(resolved)
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(PermissionDeniedError) as info:
         services.rate_appeal(resident=other, appeal_id=resolved.pk, score=5)
     assert info.value.status == 403
     for score in (0, 6, "x"):
-        with pytest.raises(AppealError) as info:
+        with pytest.raises(InvalidError) as info:
             services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=score)
         assert info.value.code == "invalid_score"
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(InvalidError) as info:
         services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=1, comment="")
     assert info.value.code == "reason_required"
     assert snapshot(resolved) == before
     services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=4)
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(ConflictError) as info:
         services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=1, comment="又不满意了")
     assert info.value.status == 409 and Rating.objects.filter(appeal=resolved).count() == 1
 
 
 def test_unresolved_appeal_cannot_be_rated(world, dispatched, resident):
     before = snapshot(dispatched)
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(ConflictError) as info:
         services.rate_appeal(resident=resident, appeal_id=dispatched.pk, score=5)
     assert info.value.code == "rating_not_open" and "办结后" in str(info.value.message)
     assert snapshot(dispatched) == before
@@ -62,7 +62,7 @@ def test_rating_window_is_seven_days_by_default(resolved, resident):
     assert AppealSettings.load().rating_window_days == 7
     with time_machine.travel(resolved.resolved_at + dt.timedelta(days=7, seconds=1), tick=False):
         before = snapshot(resolved)
-        with pytest.raises(AppealError) as info:
+        with pytest.raises(ConflictError) as info:
             services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=5)
         assert "7 天" in str(info.value.message)
         assert snapshot(resolved) == before
@@ -73,7 +73,7 @@ def test_rating_window_is_seven_days_by_default(resolved, resident):
 def test_window_setting_is_honoured(resolved, resident):
     AppealSettings.objects.update_or_create(pk=1, defaults={"rating_window_days": 2})
     with time_machine.travel(resolved.resolved_at + dt.timedelta(days=2, minutes=1), tick=False):
-        with pytest.raises(AppealError):
+        with pytest.raises(ConflictError):
             services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=5)
 
 
@@ -119,18 +119,18 @@ def test_rectification_verified_lets_the_resident_rate_once_more(world, resolved
     rating = services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=1, comment="根本没处理")
     rectification = rating.rectification
     # Not yet: the unit is still rectifying.
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(ConflictError) as info:
         services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=5)
     assert "正在整改" in str(info.value.message)
     # Only the unit may report, and only once; only the centre may check, after the report.
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.submit_rectification(actor=world.other_staff, rectification_id=rectification.pk, report="我们来替他们整改一下这件事。")
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.check_rectification(actor=dispatcher, rectification_id=rectification.pk, verified=True, note="到位")
     services.submit_rectification(actor=world.bureau_staff, rectification_id=rectification.pk, report="已重新更换井盖并加装防坠网，现场复查牢固。")
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.submit_rectification(actor=world.bureau_staff, rectification_id=rectification.pk, report="再提交一次整改情况看看。")
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.check_rectification(actor=world.bureau_staff, rectification_id=rectification.pk, verified=True, note="到位")
     services.check_rectification(actor=dispatcher, rectification_id=rectification.pk, verified=True, note="现场核查牢固")
     rectification.refresh_from_db()
@@ -138,7 +138,7 @@ def test_rectification_verified_lets_the_resident_rate_once_more(world, resolved
     second = services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=4, comment="这次修好了")
     resolved.refresh_from_db()
     assert (second.round, resolved.state) == (2, AppealState.CLOSED)
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=5)
     kinds = list(resolved.events.filter(public=True).values_list("kind", flat=True).order_by("pk"))
     assert kinds[-5:] == ["rectification", "rectification", "rectification", "transition", "transition"]
@@ -164,7 +164,7 @@ def test_second_window_runs_from_the_verification(world, resolved, resident, dis
     services.check_rectification(actor=dispatcher, rectification_id=rating.rectification.pk, verified=True, note="到位")
     rating.rectification.refresh_from_db()
     with time_machine.travel(rating.rectification.checked_at + dt.timedelta(days=7, minutes=1), tick=False):
-        with pytest.raises(AppealError):
+        with pytest.raises(ConflictError):
             services.rate_appeal(resident=resident, appeal_id=resolved.pk, score=5)
         assert services.sweep_ratings().closed_unrated == 1
     resolved.refresh_from_db()

@@ -6,8 +6,8 @@ import pytest
 
 from appeals import selectors, services
 from appeals.enums import AppealState, PartRole
-from appeals.exceptions import AppealError
 from appeals.models import Assignment
+from portal.exceptions import InvalidError, NotFoundError, PermissionDeniedError
 from tests.appeals.conftest import part_of
 
 
@@ -64,7 +64,7 @@ def test_dispatcher_confirms_a_route_with_co_handlers_and_instructions(world, di
 
 def test_not_sure_appeal_needs_an_item_before_dispatch(world, dispatcher, resident):
     appeal = services.file_appeal(resident=resident, **world.report(item_id=None)).appeal
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(InvalidError) as info:
         services.dispatch_appeal(actor=dispatcher, appeal_id=appeal.pk, primary_unit_id=world.bureau.pk)
     assert info.value.code == "item_required"
     appeal.refresh_from_db()
@@ -83,7 +83,7 @@ def test_forged_dispatch_ids_are_refused(world, dispatcher, unrouted, kwargs, co
     args = {"primary_unit_id": world.bureau.pk, "item_id": world.item.pk, **kwargs}
     if args.get("co_unit_ids") == ["PRIMARY"]:
         args["co_unit_ids"] = [world.bureau.pk]
-    with pytest.raises(AppealError) as info:
+    with pytest.raises((InvalidError, NotFoundError)) as info:
         services.dispatch_appeal(actor=dispatcher, appeal_id=unrouted.pk, **args)
     assert info.value.code == code
     unrouted.refresh_from_db()
@@ -92,7 +92,7 @@ def test_forged_dispatch_ids_are_refused(world, dispatcher, unrouted, kwargs, co
 
 def test_only_dispatchers_dispatch(world, unrouted, organiser, resident):
     for actor in (organiser, resident, world.bureau_staff):
-        with pytest.raises(AppealError) as info:
+        with pytest.raises(PermissionDeniedError) as info:
             services.dispatch_appeal(actor=actor, appeal_id=unrouted.pk, item_id=world.item.pk, primary_unit_id=world.bureau.pk)
         assert info.value.status == 403
     unrouted.refresh_from_db()
@@ -102,7 +102,7 @@ def test_only_dispatchers_dispatch(world, unrouted, organiser, resident):
 def test_redispatch_after_return_needs_a_reason_and_replaces_the_parts(world, dispatcher, dispatched):
     part = part_of(dispatched, world.bureau)
     services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="井盖属于供水公司的管网设施")
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(InvalidError) as info:
         services.dispatch_appeal(actor=dispatcher, appeal_id=dispatched.pk, primary_unit_id=world.town.pk)
     assert info.value.code == "reason_required"
     appeal = services.dispatch_appeal(actor=dispatcher, appeal_id=dispatched.pk, primary_unit_id=world.town.pk,

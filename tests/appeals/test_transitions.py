@@ -17,9 +17,9 @@ from appeals.enums import (
     PartAction,
     PartState,
 )
-from appeals.exceptions import AppealError
 from appeals.models import AppealEvent, Assignment
 from appeals.services.common import next_appeal_state, next_part_state
+from portal.exceptions import ConflictError
 from tests import factories
 
 S, A = AppealState, AppealAction
@@ -69,7 +69,7 @@ def test_every_appeal_state_action_pair(state, action):
     if (state, action) in EXPECTED_APPEAL:
         assert next_appeal_state(state, action) == EXPECTED_APPEAL[(state, action)]
     else:
-        with pytest.raises(AppealError) as info:
+        with pytest.raises(ConflictError) as info:
             next_appeal_state(state, action)
         assert info.value.code == "transition_not_allowed" and info.value.status == 409
 
@@ -79,7 +79,7 @@ def test_every_part_state_action_pair(state, action):
     if (state, action) in EXPECTED_PART:
         assert next_part_state(state, action) == EXPECTED_PART[(state, action)]
     else:
-        with pytest.raises(AppealError):
+        with pytest.raises(ConflictError):
             next_part_state(state, action)
 
 
@@ -134,7 +134,7 @@ def test_services_follow_the_table_in_every_state(world, dispatcher, state, acti
             transition = AppealEvent.objects.filter(appeal=appeal, kind="transition").last()
             assert (transition.from_state, transition.to_state) == (state, appeal.state)
     else:
-        with pytest.raises(AppealError):
+        with pytest.raises(ConflictError):
             run(action, world, dispatcher, appeal, part)
         appeal.refresh_from_db()
         part.refresh_from_db()

@@ -183,6 +183,24 @@ def test_resolving_from_the_page_without_reply_shows_the_error(client, world, di
     assert dispatched.state == "accepted"
 
 
+def test_a_refused_staff_action_reaches_the_shared_refusal_answer(client, world, dispatched):
+    """A refusal of the actor is not the page's to answer: the shared
+    middleware gives the error page (or, asked for JSON, the API's error
+    body) with the service's status and words; a refusal of the state is a
+    message on the page the action goes back to."""
+    part = part_of(dispatched, world.bureau)
+    client.force_login(world.other_staff)
+    page = client.post(reverse("appeals:part-action", args=[part.pk, "accept"]))
+    assert page.status_code == 403 and "这张工单不属于你的单位" in page.content.decode()
+    body = client.post(reverse("appeals:part-action", args=[part.pk, "accept"]), HTTP_ACCEPT="application/json")
+    assert body.status_code == 403 and body.json()["error"]["code"] == "permission_denied"
+    client.force_login(world.bureau_staff)
+    early = client.post(reverse("appeals:part-action", args=[part.pk, "reply"]), {"body": "已安排维修人员今天到场处理。"})
+    assert early.status_code == 302 and early.url == reverse("appeals:staff-detail", args=[dispatched.pk])
+    assert "不能执行" in client.get(early.url).content.decode()
+    assert part_of(dispatched, world.bureau).state == "dispatched" and not dispatched.replies.exists()
+
+
 def test_hotline_and_clue_pages(client, world, dispatcher):
     client.force_login(dispatcher)
     response = client.post(reverse("appeals:caller"), {

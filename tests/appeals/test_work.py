@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from appeals import services
 from appeals.enums import AppealState, PartState
-from appeals.exceptions import AppealError
 from appeals.models import AppealEvent, ExtensionRequest, InternalNote, Reply
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from tests.appeals.conftest import jpeg, part_of
 
 
@@ -31,7 +31,7 @@ def test_unit_cannot_act_on_another_units_part(world, dispatched):
         lambda: services.resolve_appeal(actor=world.other_staff, assignment_id=part.pk, summary="已经办完了这件事情。"),
         lambda: services.request_extension(actor=world.other_staff, assignment_id=part.pk, extra_working_days=3, reason="需要更多时间"),
     ):
-        with pytest.raises(AppealError) as info:
+        with pytest.raises(PermissionDeniedError) as info:
             call()
         assert info.value.status == 403 and "不属于你的单位" in str(info.value.message)
     assert snapshot(dispatched) == before
@@ -40,13 +40,13 @@ def test_unit_cannot_act_on_another_units_part(world, dispatched):
 def test_residents_and_dispatchers_cannot_work_a_part(world, dispatched, resident, dispatcher):
     part = part_of(dispatched, world.bureau)
     for actor in (resident, dispatcher):
-        with pytest.raises(AppealError):
+        with pytest.raises(PermissionDeniedError):
             services.accept_part(actor=actor, assignment_id=part.pk)
     assert part_of(dispatched, world.bureau).state == PartState.DISPATCHED
 
 
 def test_forged_part_id_is_not_found(world):
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(NotFoundError) as info:
         services.accept_part(actor=world.bureau_staff, assignment_id=987654)
     assert info.value.status == 404
 
@@ -67,7 +67,7 @@ def test_return_after_the_window_is_refused(world, dispatched):
     part = part_of(dispatched, world.bureau)
     before = snapshot(dispatched)
     with time_machine.travel(part.dispatched_at + dt.timedelta(hours=24, minutes=1), tick=False):
-        with pytest.raises(AppealError) as info:
+        with pytest.raises(ConflictError) as info:
             services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="井盖属于供水公司")
     assert info.value.code == "return_window_closed" and "首接负责" in str(info.value.message)
     assert snapshot(dispatched) == before
@@ -75,7 +75,7 @@ def test_return_after_the_window_is_refused(world, dispatched):
 
 def test_return_needs_a_reason(world, dispatched):
     part = part_of(dispatched, world.bureau)
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(InvalidError) as info:
         services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="  ")
     assert info.value.field == "reason"
     assert part_of(dispatched, world.bureau).state == PartState.DISPATCHED
@@ -84,7 +84,7 @@ def test_return_needs_a_reason(world, dispatched):
 def test_reply_before_accepting_is_refused(world, dispatched):
     part = part_of(dispatched, world.bureau)
     before = snapshot(dispatched)
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已安排人员到现场核查。")
     assert snapshot(dispatched) == before
 
@@ -93,7 +93,7 @@ def test_resolving_without_a_reply_is_refused(world, dispatched):
     part = part_of(dispatched, world.bureau)
     services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
     before = snapshot(dispatched)
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(ConflictError) as info:
         services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="井盖已经更换完毕，恢复通行。", photos=[jpeg()])
     assert info.value.code == "transition_not_allowed"
     assert snapshot(dispatched) == before and not dispatched.photos.exists()
@@ -118,7 +118,7 @@ def test_co_handler_replies_to_its_part_but_cannot_resolve(world, resident):
     assert appeal.state == AppealState.DISPATCHED  # the co-handler does not move the appeal
     assert part_of(appeal, world.eco).state == PartState.REPLIED
     assert Reply.objects.get().unit == world.eco
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(PermissionDeniedError) as info:
         services.resolve_appeal(actor=world.eco_staff, assignment_id=co.pk, summary="噪声问题已经处理完毕。")
     assert info.value.code == "co_handler_cannot_resolve"
     primary = part_of(appeal, world.town)
@@ -135,7 +135,7 @@ def test_internal_note_is_staff_only(world, dispatched, dispatcher, resident):
     assert InternalNote.objects.count() == 2
     assert not dispatched.events.filter(kind="note", public=True).exists()
     for outsider in (resident, world.other_staff):
-        with pytest.raises(AppealError):
+        with pytest.raises(PermissionDeniedError):
             services.add_internal_note(actor=outsider, appeal_id=dispatched.pk, body="看看")
     assert InternalNote.objects.count() == 2
 
@@ -145,10 +145,10 @@ def test_extension_granted_moves_the_deadline_by_working_days(world, dispatched,
     old_due = part.due_at
     request = services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=2,
                                          reason="需要等待配件到货")
-    with pytest.raises(AppealError) as info:
+    with pytest.raises(ConflictError) as info:
         services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=2, reason="再申请一次")
     assert info.value.code == "extension_pending"
-    with pytest.raises(AppealError):
+    with pytest.raises(PermissionDeniedError):
         services.decide_extension(actor=world.bureau_staff, extension_id=request.pk, grant=True)
     services.decide_extension(actor=dispatcher, extension_id=request.pk, grant=True, note="同意")
     part.refresh_from_db()
@@ -157,7 +157,7 @@ def test_extension_granted_moves_the_deadline_by_working_days(world, dispatched,
     request.refresh_from_db()
     assert (request.state, request.previous_due_at, request.new_due_at) == ("granted", old_due, part.due_at)
     assert dispatched.events.filter(kind="extension_decided", public=True).exists()
-    with pytest.raises(AppealError):
+    with pytest.raises(ConflictError):
         services.decide_extension(actor=dispatcher, extension_id=request.pk, grant=False)
 
 
@@ -172,7 +172,7 @@ def test_extension_refused_keeps_the_deadline(world, dispatched, dispatcher):
 @pytest.mark.parametrize("days", [0, 31, "x"])
 def test_absurd_extension_is_refused(world, dispatched, days):
     part = part_of(dispatched, world.bureau)
-    with pytest.raises(AppealError):
+    with pytest.raises(InvalidError):
         services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=days, reason="需要更多时间")
     assert not ExtensionRequest.objects.exists()
 
