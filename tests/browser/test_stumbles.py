@@ -50,3 +50,37 @@ def test_a_case_whose_photo_file_is_missing_still_shares_a_poster(phone_page, li
     size = page.evaluate("() => { const img = document.querySelector('img'); return [img.naturalWidth, img.naturalHeight]; }")
     assert size == [750, 1334]
     screenshot(page, "stumble-01-poster-without-photo")
+
+
+def test_published_results_are_reached_from_the_home_page_and_the_boards(phone_page, live_server):
+    from tests import factories
+    from tests.voting.test_results_links import published_edition
+
+    organiser = factories.StaffFactory(role="organiser", with_totp=True)
+    earlier = published_edition(organiser, "第二届东莞市民点赞榜")
+    factories.CampaignFactory(title="第三届东莞市民点赞榜", timeline=factories.campaign_timeline(open_phase="voting"))
+    page = phone_page
+
+    page.goto("/")
+    results = page.get_by_role("link", name="第二届东莞市民点赞榜 评选结果")
+    expect(results).to_be_visible()
+    check_a11y(page, context="home with published results")
+    results.scroll_into_view_if_needed()
+    screenshot(page, "stumble-06-home-results")
+    results.click()
+    expect(page.get_by_role("heading", name="第二届东莞市民点赞榜 评选结果")).to_be_visible()
+
+    page.goto("/board/")
+    expect(page.get_by_role("heading", name="第三届东莞市民点赞榜")).to_be_visible()
+    earlier_link = page.get_by_role("link", name="第二届东莞市民点赞榜 评选结果")
+    expect(earlier_link).to_be_visible()
+    check_a11y(page, context="current board with an earlier edition's results")
+    screenshot(page, "stumble-06-board-earlier-results")
+
+    page.goto(earlier.get_absolute_url())
+    own = page.get_by_role("link", name="查看最终排名和得分明细")
+    expect(own).to_be_visible()
+    check_a11y(page, context="edition board with its published results")
+    screenshot(page, "stumble-06-edition-board-results")
+    own.click()
+    expect(page).to_have_url(f"{live_server.url}/results/{earlier.slug}/")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils.translation import gettext as _
 
 from cases.enums import EntryState
@@ -357,6 +357,16 @@ def reviewer_profiles() -> list[ReviewerProfile]:
 
 def result_versions(campaign: Campaign):
     return ResultVersion.objects.filter(campaign=campaign).select_related("published_by").order_by("-version")
+
+
+def published_editions() -> list[Campaign]:
+    """Editions whose results are published, newest edition first (latest
+    publication first within a year): what the public pages link to."""
+    return list(
+        Campaign.objects.annotate(last_published=Max("result_versions__published_at"))
+        .filter(last_published__isnull=False)
+        .order_by("-year", "-last_published", "-pk")
+    )
 
 
 def published(campaign: Campaign, version: int | None = None) -> ResultVersion | None:

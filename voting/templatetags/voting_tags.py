@@ -1,5 +1,6 @@
 """The vote widget and the rules box, included by the board card, the case
-page and the board (cases' templates include these; voting owns them).
+page and the board, and the links to published results (home page and
+boards): cases' and the portal's templates include these; voting owns them.
 
 Everything a widget needs about its campaign (phase, counts, what the voter
 used today) is read once per request and campaign, so a board page of 24
@@ -20,6 +21,7 @@ from django.urls import reverse
 from cases.models import Campaign, CaseEntry
 from portal import timeutils
 from voting import selectors
+from voting.panel import selectors as panel_selectors
 from voting.enums import Refusal
 
 ANSWERED_REFUSALS = {Refusal.DAILY_QUOTA_USED, Refusal.ALREADY_VOTED_TODAY}
@@ -112,6 +114,15 @@ def voting_rules(context, campaign: Campaign):
         "leaderboard_url": reverse("voting:campaign-leaderboard", kwargs={"slug": campaign.slug}),
         "organiser": request.user.is_authenticated and request.user.has_perm("voting.manage_rules", campaign),
     }
+
+
+@register.inclusion_tag("voting/_results_links.html", takes_context=True)
+def published_results(context, campaign: Campaign | None = None):
+    """Links to published results: on an edition's board its own results
+    (prominent) and the other editions'; on the home page every edition's."""
+    editions = panel_selectors.published_editions()
+    own = next((c for c in editions if campaign is not None and c.pk == campaign.pk), None)
+    return {"own": own, "others": [c for c in editions if c is not own], "on_home": campaign is None}
 
 
 # --- The answer to a vote -----------------------------------------------------------
