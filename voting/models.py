@@ -25,7 +25,7 @@ How the numbers stay right and fast (measured; see bench/votes.py):
   cost nothing measurable while a single row would be a wall, and unlike
   Redis INCR counters they need no reconciliation and survive a Redis flush.
   Voiding decrements the same shards in the voiding transaction.
-- The vote is ONE prepared statement in autocommit (voting/services.py):
+- The vote is ONE prepared statement in autocommit (voting/services/casting.py):
   profiling showed round trips and statement planning, not the writes, as
   the vote's cost.
 - Reads never count ballots: the board, leaderboard and case page read the
