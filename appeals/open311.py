@@ -18,6 +18,10 @@ in that format, as RefusalMiddleware does for pages.
 Only published appeals are listed, with the redacted text and the area
 instead of the exact address (coordinates rounded to 0.01°); the client that
 posted a request can read it back with its api_key.
+
+About 400 lines on purpose: the views answer in the protocol's own formats
+(JSON or XML, its error list), so the protocol reads as one module beside
+its specification; the writes are appeals.services.open311's.
 """
 
 from __future__ import annotations

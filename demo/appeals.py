@@ -4,6 +4,11 @@ every state reachable by intake, dispatch and unit work.
 
 Re-runnable: rows are looked up by natural key; appeals by their
 idempotency key, so a second run changes nothing.
+
+Over 400 lines on purpose: about a hundred are the catalogue and the demo
+units' responsibilities as data, and the seeding steps read top to bottom in
+the order ``seed`` runs them, each through the product's own services; the
+bulk year of history is generated in demo/appeals_history.py.
 """
 
 from __future__ import annotations

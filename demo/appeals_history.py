@@ -12,6 +12,10 @@ Distributions (a mid-sized Chinese city's 12345 platform):
   resolved appeals are rated, 4 % of ratings are 1–2 stars, each opening a
   rectification (most on time, some late, a few reopened by the centre).
 Appeals of the last days are still moving through the states.
+
+Over 400 lines on purpose: one generator (``generate``) writes every table
+of the history in one pass, so that an appeal's deadlines, replies, ratings,
+rectifications and timeline agree; the helpers around it exist only for it.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ restore good unless everything equals the manifest.
 
 Media on object storage (django-storages/S3) is not copied here: the
 manifest says so, and the README says what to do instead.
+
+Over 400 lines on purpose: creating and restoring share the archive's
+format and its manifest (what is written is exactly what is checked), so
+they stay one module read side by side.
 """
 
 from __future__ import annotations

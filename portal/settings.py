@@ -6,6 +6,11 @@ suite is a development environment): production refuses to start without its
 own SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. `make run` writes a generated
 key and the local hosts and database into var/services.env, so development
 needs no configuration.
+
+Over 400 lines on purpose: one settings module driven by the environment is
+the rule (STYLE.md point 12), so every app's settings live here, in sections
+by concern (database, Redis, accounts, static and media, API, tasks,
+security, operations, then each app's), each saying which variables set it.
 """
 
 from __future__ import annotations
@@ -176,7 +181,7 @@ PGBOUNCER = behind_pgbouncer(DATABASE_URL)
 # PgBouncer ≥ 1.21 with max_prepared_statements keeps protocol-level prepared
 # statements across its transaction pooling; Debian 12's 1.18 does not.
 PGBOUNCER_PREPARED_STATEMENTS = PGBOUNCER and env_bool("PGBOUNCER_PREPARED_STATEMENTS", False)
-# The vote statement is prepared on the server (voting/services.py: planning it
+# The vote statement is prepared on the server (voting/services/casting.py: planning it
 # cost as much as running it) unless a PgBouncer in front cannot keep it.
 PORTAL_PREPARE_VOTE = not PGBOUNCER or PGBOUNCER_PREPARED_STATEMENTS
 if PGBOUNCER and env_bool("PORTAL_DB_POOL", False):
