@@ -84,3 +84,40 @@ def test_published_results_are_reached_from_the_home_page_and_the_boards(phone_p
     screenshot(page, "stumble-06-edition-board-results")
     own.click()
     expect(page).to_have_url(f"{live_server.url}/results/{earlier.slug}/")
+
+
+def test_a_vote_on_the_board_updates_the_cards_count_and_marks_it_voted(phone_page, live_server):
+    import re
+
+    from tests import factories
+    from voting import services
+
+    campaign = factories.CampaignFactory(title="第三届东莞市民点赞榜",
+                                         timeline=factories.campaign_timeline(open_phase="voting"))
+    voted, other = (factories.CaseEntryFactory(campaign=campaign, title=title)
+                    for title in ("持续推进老旧小区改造加装电梯工作", "校园周边护学岗"))
+    for _n in range(5):
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk, case_id=voted.pk)
+    services.rollup_vote_counts(campaign_id=campaign.pk)
+    page = phone_page
+    sign_in_with_cookie(page, factories.ResidentFactory(with_phone=True), live_server)
+
+    page.goto("/board/")
+    expect(page.locator(f"#case-votes-{voted.pk}")).to_have_text("5 票")
+    page.locator(f"#vote-{voted.pk}").get_by_role("button", name=re.compile(voted.title)).click()
+    expect(page.locator(f"#vote-{voted.pk}")).to_contain_text("投票成功！")
+    expect(page.locator(f"#case-votes-{voted.pk}")).to_have_text("6 票")  # the card's own count, not only the message
+
+    done = page.locator(f"#vote-{voted.pk} button")
+    fresh = page.locator(f"#vote-{other.pk} button")
+    expect(done).to_contain_text("今日已投")
+    expect(done.locator("svg.vote-icon")).to_be_visible()
+    expect(done).to_have_attribute("aria-describedby", f"vote-state-{voted.pk}")
+    expect(fresh).to_contain_text("投一票")
+    # Not by colour alone, but not the same look either: outlined, not filled.
+    page.mouse.click(5, 5)  # a phone keeps :hover on the last tapped button
+    looks = [el.evaluate("e => getComputedStyle(e).backgroundColor") for el in (done, fresh)]
+    assert looks[0] != looks[1], looks
+    check_a11y(page, context="board after a vote")
+    page.locator(f"#vote-{voted.pk}").scroll_into_view_if_needed()
+    screenshot(page, "stumble-05-board-voted")

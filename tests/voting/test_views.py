@@ -37,6 +37,34 @@ def test_htmx_vote_swaps_the_widget_with_count_and_votes_left(signed_in, case):
     assert Ballot.objects.count() == 1
 
 
+def test_htmx_vote_from_a_card_updates_the_cards_own_count(signed_in, case):
+    for _n in range(4):
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=case.campaign_id, case_id=case.pk)
+    response = signed_in.post(vote_url(case), {"token": "t1", "compact": "1", "oob": "1"}, **HTMX)
+    html = response.content.decode()
+    assert f'<span class="case-votes" id="case-votes-{case.pk}" hx-swap-oob="true">5 票</span>' in html
+
+
+def test_htmx_vote_from_a_card_counts_one_vote_in_the_singular_in_english(signed_in, case, settings):
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = signed_in.post(vote_url(case), {"token": "t1", "compact": "1", "oob": "1"}, **HTMX).content.decode()
+    assert f'id="case-votes-{case.pk}" hx-swap-oob="true">1 vote</span>' in html
+
+
+def test_a_voted_button_says_so_in_words_an_icon_and_its_description(signed_in, case):
+    html = signed_in.post(vote_url(case), {"token": "t1", "compact": "1", "oob": "1"}, **HTMX).content.decode()
+    assert 'class="vote-button voted"' in html
+    assert 'class="vote-icon"' in html and 'aria-hidden="true"' in html
+    assert f'aria-describedby="vote-state-{case.pk}"' in html
+    assert f'id="vote-state-{case.pk}"' in html and "你今天已为这个案例投过票，明天可以再投。" in html
+
+
+def test_a_button_not_yet_voted_carries_no_voted_mark(signed_in, case):
+    html = signed_in.get(reverse("cases:board")).content.decode()
+    assert "投一票" in html
+    assert 'class="vote-button voted"' not in html and "vote-state-" not in html
+
+
 def test_htmx_second_vote_same_case_is_refused_with_409_and_the_message(signed_in, case):
     signed_in.post(vote_url(case), {"token": "t1"}, **HTMX)
     response = signed_in.post(vote_url(case), {"token": "t2"}, **HTMX)
@@ -131,6 +159,7 @@ def test_board_shows_rules_votes_left_and_a_vote_button_per_card(signed_in, vote
     assert f'<strong id="votes-left-{cases[0].campaign_id}">9</strong>' in html
     assert html.count('class="vote-widget compact"') == len(cases)
     assert html.count("今日已投") == 1
+    assert f'<span class="case-votes" id="case-votes-{cases[0].pk}">' in html  # what a vote's answer replaces
 
 
 def test_board_query_count_does_not_grow_with_cards(client, voter, campaign, django_assert_max_num_queries):

@@ -14,7 +14,8 @@ import uuid
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
@@ -155,5 +156,15 @@ def answer_html(request, entry: CaseEntry, outcome, *, compact: bool, oob: bool)
         if len(_ANSWERS) >= _ANSWERS_MAX:
             _ANSWERS.clear()
         _ANSWERS[key] = html
-    return (html.replace(_COUNT, intcomma(outcome.count)).replace(_LEFT, str(outcome.votes_left))
+    html = (html.replace(_COUNT, intcomma(outcome.count)).replace(_LEFT, str(outcome.votes_left))
             .replace(_TOKEN, uuid.uuid4().hex).replace(_CSRF, get_token(request)))
+    if accepted and compact and oob:
+        html += card_count_html(entry.pk, outcome.count)
+    return html
+
+
+def card_count_html(case_id: int, count: int) -> str:
+    """The board card's own count (cases/_card.html), swapped in beside the
+    widget after a vote so the card does not keep showing the old number."""
+    text = ngettext("%(n)s 票", "%(n)s 票", count) % {"n": intcomma(count)}
+    return format_html('<span class="case-votes" id="case-votes-{}" hx-swap-oob="true">{}</span>', case_id, text)
