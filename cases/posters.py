@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,8 +15,18 @@ from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageDraw, ImageFont
 
 from cases.models import CaseEntry
+from portal import caching
 
 logger = logging.getLogger(__name__)
+
+
+class CoverState(StrEnum):
+    """What became of the case's photo on its poster."""
+
+    DRAWN = "drawn"
+    NONE = "none"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
 
 WIDTH, HEIGHT = 750, 1334
 RED = (164, 22, 26)
@@ -71,29 +82,48 @@ def qr_image(url: str, size: int) -> Image.Image:
 
 
 def cover_photo(entry: CaseEntry) -> FieldFile | None:
-    """The entry's first photo when its file is in storage: a photo whose
-    file went missing (a lost volume, a half-restored backup) must not cost
-    the case its poster."""
+    """The entry's first photo, as recorded; whether its file is still in
+    storage is only learnt by opening it (one storage call on object
+    storage is worth sparing on every poster view)."""
     first = next(iter(entry.images.all()), None)
-    if first is None or not first.image.storage.exists(first.image.name):
-        if first is not None:
-            logger.warning("case %s: photo file %s is missing; poster drawn without it", entry.pk, first.image.name)
-        return None
-    return first.image
+    return first.image if first is not None else None
 
 
-def open_cover(photo: FieldFile | None) -> Image.Image | None:
-    """The photo decoded, or None when its file cannot be read as a picture."""
+def open_cover(photo: FieldFile | None) -> tuple[Image.Image | None, CoverState]:
+    """The photo decoded, or None with the reason: a photo whose file went
+    missing (a lost volume, a half-restored backup) or is no picture must not
+    cost the case its poster."""
     if photo is None:
-        return None
+        return None, CoverState.NONE
     try:
         with photo.open("rb") as handle:
             cover = Image.open(handle)
             cover.load()
+    except FileNotFoundError:
+        logger.warning("photo file %s is missing; poster drawn without it", photo.name)
+        return None, CoverState.MISSING
     except (OSError, Image.DecompressionBombError, ValueError):
         logger.warning("photo file %s cannot be decoded; poster drawn without it", photo.name)
-        return None
-    return cover
+        return None, CoverState.UNREADABLE
+    return cover, CoverState.DRAWN
+
+
+def poster_png(entry: CaseEntry, *, url: str, timeout: float) -> bytes:
+    """The entry's poster, cached by what it shows. A poster drawn without its
+    missing photo is checked against storage on each view, so the photo
+    reappears once its file is back; every other poster costs no storage call."""
+    photo = cover_photo(entry)
+    key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{photo.name if photo else ''}:{url}"
+
+    def draw() -> tuple[bytes, str]:
+        cover, state = open_cover(photo)
+        return render_poster(entry, url=url, cover=cover), state
+
+    def still_true(held: tuple[bytes, str]) -> bool:
+        return held[1] != CoverState.MISSING or not photo.storage.exists(photo.name)
+
+    png, _state = caching.remember(key, draw, timeout, accept=still_true)
+    return png
 
 
 def render_poster(entry: CaseEntry, *, url: str, cover: Image.Image | None = None) -> bytes:

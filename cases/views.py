@@ -129,12 +129,7 @@ def case_poster(request: HttpRequest, pk: int) -> HttpResponse:
     """The share poster (PNG): title, unit and a QR code to the case page."""
     entry = _visible_entry(request, pk)
     url = request.build_absolute_uri(entry.get_absolute_url())
-    photo = posters.cover_photo(entry)
-    # A poster drawn without its missing photo is kept apart, so the photo
-    # reappears once its file is back.
-    key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{photo.name if photo else ''}:{url}"
-    png = caching.remember(key, lambda: posters.render_poster(entry, url=url, cover=posters.open_cover(photo)),
-                           POSTER_CACHE_SECONDS)
+    png = posters.poster_png(entry, url=url, timeout=POSTER_CACHE_SECONDS)
     response = HttpResponse(png, content_type="image/png")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="case-{entry.pk}-poster.png"'

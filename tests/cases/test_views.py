@@ -165,6 +165,21 @@ def test_share_poster_shows_the_photo_again_once_its_file_is_back(client, campai
     assert _shows_photo(client.get(url).content)
 
 
+def test_share_poster_costs_no_storage_lookup_once_drawn_with_its_photo(client, campaign, monkeypatch):
+    """On object storage an existence check is a request to the bucket: a
+    poster that shows its photo is served from the cache without one."""
+    photo = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=campaign), position=0)
+    url = reverse("cases:poster", kwargs={"pk": photo.entry.pk})
+    first = client.get(url)
+
+    def no_lookup(name):
+        raise AssertionError(f"storage asked whether {name} exists")
+
+    monkeypatch.setattr(photo.image.storage, "exists", no_lookup)
+    second = client.get(url)
+    assert second.status_code == 200 and second.content == first.content
+
+
 def test_poster_falls_back_without_a_cjk_font(client, campaign, settings, monkeypatch):
     from cases import posters
 
