@@ -395,3 +395,34 @@ def test_campaigns_due_for_finalists_are_those_whose_vote_closed(db):
     factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="voting"))
     assert services.campaigns_due_for_finalists() == [closed.pk]
     assert timezone.now() - dt.timedelta(days=1) > closed.phases.get(kind="voting").ends_at
+
+
+@pytest.mark.parametrize("field, low, high", [("finalists", "FINALISTS_MIN", "FINALISTS_MAX"),
+                                              ("reviews_per_case", "REVIEWS_PER_CASE_MIN", "REVIEWS_PER_CASE_MAX")])
+def test_the_table_the_service_the_form_and_the_api_hold_one_pair_of_panel_bounds(campaign, organiser, field, low, high):
+    """Each bound of the panel's settings is one definition: the form, the
+    API serializer, set_panel_settings and the table's constraint accept it
+    and refuse one past it."""
+    from voting.panel import models as panel_models
+    from voting.panel.api import SettingsSerializer
+    from voting.panel.forms import PanelSettingsForm
+    from voting.panel.models import PanelSettings
+
+    low, high = getattr(panel_models, low), getattr(panel_models, high)
+    base = {"finalists": 30, "aggregate": "trimmed_mean", "vote_method": "max_ratio", "vote_weight": D("0.3"),
+            "assignment": AssignmentMode.BALANCED, "reviews_per_case": 2, "show_reviewer_names": False}
+    for value in (low, high):
+        data = {**base, field: value}
+        assert PanelSettingsForm(data).is_valid() and SettingsSerializer(data=data).is_valid()
+        services.set_panel_settings(actor=organiser, campaign=campaign, **data)
+        PanelSettings.objects.filter(campaign=campaign).update(**{field: value})
+    for value in (low - 1, high + 1):
+        data = {**base, field: value}
+        assert field in PanelSettingsForm(data).errors
+        serializer = SettingsSerializer(data=data)
+        assert not serializer.is_valid() and field in serializer.errors
+        with pytest.raises(InvalidError):
+            services.set_panel_settings(actor=organiser, campaign=campaign, **data)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PanelSettings.objects.filter(campaign=campaign).update(**{field: value})
+    assert getattr(PanelSettings.objects.get(campaign=campaign), field) == high

@@ -19,7 +19,14 @@ from portal.reauth import RecentAuthentication
 from portal.schema import refusals
 from voting.panel import selectors
 from voting.panel import services
-from voting.panel.models import Criterion, Review
+from voting.panel.models import (
+    FINALISTS_MAX,
+    FINALISTS_MIN,
+    REVIEWS_PER_CASE_MAX,
+    REVIEWS_PER_CASE_MIN,
+    Criterion,
+    Review,
+)
 from voting.panel.enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
 
 
@@ -39,13 +46,13 @@ class WeightField(serializers.DecimalField):
 
 
 class SettingsSerializer(serializers.Serializer):
-    finalists = serializers.IntegerField(min_value=1, max_value=500)
+    finalists = serializers.IntegerField(min_value=FINALISTS_MIN, max_value=FINALISTS_MAX)
     aggregate = serializers.ChoiceField(choices=Aggregate.choices)
     vote_method = serializers.ChoiceField(choices=VoteMethod.choices)
     vote_weight = WeightField(max_digits=3, decimal_places=2, min_value=0, max_value=1)
     panel_weight = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True)
     assignment = serializers.ChoiceField(choices=AssignmentMode.choices)
-    reviews_per_case = serializers.IntegerField(min_value=1, max_value=100)
+    reviews_per_case = serializers.IntegerField(min_value=REVIEWS_PER_CASE_MIN, max_value=REVIEWS_PER_CASE_MAX)
     show_reviewer_names = serializers.BooleanField()
 
 

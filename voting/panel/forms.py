@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Unit
 from voting.panel.enums import Aggregate, AssignmentMode, ReviewerCategory, VoteMethod
+from voting.panel.models import FINALISTS_MAX, FINALISTS_MIN, REVIEWS_PER_CASE_MAX, REVIEWS_PER_CASE_MIN
 
 
 def plain(number: Decimal) -> str:
@@ -17,13 +18,14 @@ def plain(number: Decimal) -> str:
 
 
 class PanelSettingsForm(forms.Form):
-    finalists = forms.IntegerField(label=_("入围案例数"), min_value=1, max_value=500)
+    finalists = forms.IntegerField(label=_("入围案例数"), min_value=FINALISTS_MIN, max_value=FINALISTS_MAX)
     aggregate = forms.ChoiceField(label=_("专家分计算方法"), choices=Aggregate.choices)
     vote_method = forms.ChoiceField(label=_("票数分计算方法"), choices=VoteMethod.choices)
     vote_weight = forms.DecimalField(label=_("票数权重（专家权重 = 1 − 票数权重）"), min_value=Decimal(0),
                                      max_value=Decimal(1), decimal_places=2)
     assignment = forms.ChoiceField(label=_("分配方式"), choices=AssignmentMode.choices)
-    reviews_per_case = forms.IntegerField(label=_("每个案例至少评审人数（均衡分配）"), min_value=1, max_value=100)
+    reviews_per_case = forms.IntegerField(label=_("每个案例至少评审人数（均衡分配）"), min_value=REVIEWS_PER_CASE_MIN,
+                                          max_value=REVIEWS_PER_CASE_MAX)
     show_reviewer_names = forms.BooleanField(label=_("在评委之间和导出结果中显示评委姓名"), required=False)
 
 

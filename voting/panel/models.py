@@ -28,6 +28,12 @@ from voting.panel.enums import (
 )
 
 
+# Bounds of the panel's settings: the table's constraints, set_panel_settings's
+# checks, the settings form and the API serializer all read them here.
+FINALISTS_MIN, FINALISTS_MAX = 1, 500
+REVIEWS_PER_CASE_MIN, REVIEWS_PER_CASE_MAX = 1, 100
+
+
 class PanelSettings(models.Model):
     """How a campaign's finalists are chosen, scored and combined with votes.
     A campaign without a row runs on the defaults."""
@@ -57,8 +63,14 @@ class PanelSettings(models.Model):
         verbose_name = _("专家评审设置")
         verbose_name_plural = _("专家评审设置")
         constraints = [
-            models.CheckConstraint(condition=Q(finalists__gte=1), name="panel_finalists_at_least_one"),
-            models.CheckConstraint(condition=Q(reviews_per_case__gte=1), name="panel_reviews_per_case_positive"),
+            models.CheckConstraint(
+                condition=Q(finalists__gte=FINALISTS_MIN, finalists__lte=FINALISTS_MAX),
+                name=f"panel_finalists_{FINALISTS_MIN}_to_{FINALISTS_MAX}",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviews_per_case__gte=REVIEWS_PER_CASE_MIN, reviews_per_case__lte=REVIEWS_PER_CASE_MAX),
+                name=f"panel_reviews_per_case_{REVIEWS_PER_CASE_MIN}_to_{REVIEWS_PER_CASE_MAX}",
+            ),
             models.CheckConstraint(
                 condition=Q(vote_weight__gte=0, panel_weight__gte=0)
                 & Q(vote_weight=Decimal(1) - F("panel_weight")),

@@ -32,6 +32,10 @@ from portal.permissions import require
 from portal.selectors import conflicted_units, conflicted_units_of
 from voting.panel import selectors
 from voting.panel.models import (
+    FINALISTS_MAX,
+    FINALISTS_MIN,
+    REVIEWS_PER_CASE_MAX,
+    REVIEWS_PER_CASE_MIN,
     Criterion,
     Finalist,
     FinalistCut,
@@ -72,8 +76,9 @@ def set_panel_settings(
     fixed once results have been published (a correction may change them,
     through a new version)."""
     require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
-    if not 1 <= finalists <= 500:
-        raise InvalidError(_("入围案例数应在 1 到 500 之间。"), field="finalists")
+    if not FINALISTS_MIN <= finalists <= FINALISTS_MAX:
+        raise InvalidError(_("入围案例数应在 %(min)d 到 %(max)d 之间。") % {"min": FINALISTS_MIN, "max": FINALISTS_MAX},
+                           field="finalists")
     if aggregate not in Aggregate.values:
         raise InvalidError(_("未知的专家分计算方法。"), field="aggregate")
     if vote_method not in VoteMethod.values:
@@ -83,8 +88,9 @@ def set_panel_settings(
     vote_weight = Decimal(vote_weight)
     if not Decimal(0) <= vote_weight <= Decimal(1) or vote_weight != vote_weight.quantize(Decimal("0.01")):
         raise InvalidError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"), field="vote_weight")
-    if not 1 <= reviews_per_case <= 100:
-        raise InvalidError(_("每个案例至少评审人数应在 1 到 100 之间。"), field="reviews_per_case")
+    if not REVIEWS_PER_CASE_MIN <= reviews_per_case <= REVIEWS_PER_CASE_MAX:
+        raise InvalidError(_("每个案例至少评审人数应在 %(min)d 到 %(max)d 之间。")
+                           % {"min": REVIEWS_PER_CASE_MIN, "max": REVIEWS_PER_CASE_MAX}, field="reviews_per_case")
     panel, _created = PanelSettings.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
     panel.finalists = finalists
     panel.aggregate = aggregate
