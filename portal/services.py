@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from portal import selectors
@@ -122,10 +124,10 @@ def verify_phone(*, user: User, phone: str) -> None:
     user.phone = phone
     user.phone_verified = True
     mark_verified(user=user)
-    # Appeals are the appeals app's, which builds on this one: imported here.
-    from appeals.services.intake import attach_appeals_by_phone
-
-    attach_appeals_by_phone(user=user, phone=phone)
+    # The apps' part (appeals filed under the number by phone) is theirs:
+    # named in settings, as portal imports none of the apps.
+    for action in settings.PORTAL_PHONE_VERIFIED_ACTIONS:
+        import_string(action)(user=user, phone=phone)
 
 
 # A token's last use is written at most once a minute: not a write per request.

@@ -695,6 +695,10 @@ APPEALS_MAX_PHOTOS = 9
 # Dongguan's bounding box (south, west, north, east) for browser coordinates.
 APPEALS_CITY_BBOX = (22.60, 113.50, 23.20, 114.30)
 APPEALS_TRACKING_PREFIX = os.environ.get("APPEALS_TRACKING_PREFIX", "DG")
+# What a newly verified phone number also brings, each called with (user=,
+# phone=) inside portal.services.verify_phone's transaction: the apps build
+# on portal, which names their actions here rather than importing them back.
+PORTAL_PHONE_VERIFIED_ACTIONS = ["appeals.services.intake.attach_appeals_by_phone"]
 
 # --- Accounts (allauth): the portal's forms, messages and code lifetimes ------
 ACCOUNT_FORMS = {

@@ -168,7 +168,8 @@ def attach_appeals_by_phone(*, user: User, phone: str) -> int:
     """Appeals filed for a caller under `phone` (hotline, Open311) that no
     account held yet now belong to the account that just verified it; the
     resident sees them listed as filed by phone. Called by
-    portal.services.verify_phone inside its transaction."""
+    portal.services.verify_phone inside its transaction
+    (settings.PORTAL_PHONE_VERIFIED_ACTIONS)."""
     local = (phone or "").removeprefix("+86")
     if not MOBILE.match(local):
         return 0
