@@ -29,7 +29,7 @@ def unit_on_work_order(user, appeal) -> bool:
     unit_id = _unit_id(user)
     if appeal is None or unit_id is None:
         return False
-    return appeal.assignments.filter(unit_id=unit_id, state__in=PART_ACTIVE_STATES).exists()
+    return appeal.work_orders.filter(unit_id=unit_id, state__in=PART_ACTIVE_STATES).exists()
 
 
 @rules.predicate
@@ -39,7 +39,7 @@ def unit_handles_now(user, appeal) -> bool:
     unit_id = _unit_id(user)
     if appeal is None or unit_id is None:
         return False
-    return appeal.assignments.filter(unit_id=unit_id, state__in=PART_OPEN_STATES).exists()
+    return appeal.work_orders.filter(unit_id=unit_id, state__in=PART_OPEN_STATES).exists()
 
 
 @rules.predicate
@@ -55,13 +55,13 @@ def unit_was_on_work_order(user, appeal) -> bool:
     unit_id = _unit_id(user)
     if appeal is None or unit_id is None:
         return False
-    return appeal.assignments.filter(unit_id=unit_id).exists()
+    return appeal.work_orders.filter(unit_id=unit_id).exists()
 
 
 @rules.predicate
-def works_on_part(user, assignment) -> bool:
+def works_on_part(user, work_order) -> bool:
     unit_id = _unit_id(user)
-    return assignment is not None and unit_id is not None and assignment.unit_id == unit_id
+    return work_order is not None and unit_id is not None and work_order.unit_id == unit_id
 
 
 @rules.predicate

@@ -218,7 +218,7 @@ def _file(resident, key, items, item_code, area, title, description, address, ph
 
 
 def _part(appeal: Appeal, unit: Unit):
-    return appeal.assignments.filter(unit=unit).order_by("-pk").first()
+    return appeal.work_orders.filter(unit=unit).order_by("-pk").first()
 
 
 def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:

@@ -162,7 +162,7 @@ def _fill(template: str, rng: random.Random, masked: bool) -> str:
 @dataclass
 class Written:
     appeals: int = 0
-    assignments: int = 0
+    work_orders: int = 0
     replies: int = 0
     events: int = 0
     ratings: int = 0
@@ -368,11 +368,11 @@ def generate(
         ))
         if timeline and dispatched is not None:
             part_state = PartState.RESOLVED if resolved else PartState.REPLIED if first_reply else PartState.ACCEPTED
-            pid = part_id + written.assignments
+            pid = part_id + written.work_orders
             part_rows.append((pid, appeal_id, unit_id, PartRole.PRIMARY, part_state, "", dispatched,
                               dispatched + dt.timedelta(hours=24), handling_due - (handling_due - dispatched) / 4, handling_due,
                               dispatched + dt.timedelta(minutes=rng.randint(5, 120)), first_reply, resolved, ""))
-            written.assignments += 1
+            written.work_orders += 1
             author = staff.get(unit_id) or resident
             events = [(appeal_id, "transition", "市民", "", AppealState.SUBMITTED, f"诉求已提交，编号 {tracking}。", submitted, None)]
             events.append((appeal_id, "transition", "派单中心", AppealState.SUBMITTED, AppealState.DISPATCHED,

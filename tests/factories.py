@@ -272,7 +272,7 @@ class EntryEventFactory(factory.django.DjangoModelFactory):
 import datetime as _appeals_dt  # noqa: E402
 
 from appeals import deadlines as _appeals_deadlines  # noqa: E402
-from appeals.enums import AppealState as _AppealState  # noqa: E402
+from appeals.enums import AppealState as _AppealState, PartRole as _PartRole, PartState as _PartState  # noqa: E402
 from appeals.models import (  # noqa: E402
     Appeal as _Appeal,
     Area as _Area,
@@ -281,6 +281,7 @@ from appeals.models import (  # noqa: E402
     Item as _Item,
     OnlineClue as _OnlineClue,
     Responsibility as _Responsibility,
+    WorkOrder as _WorkOrder,
 )
 
 
@@ -364,6 +365,24 @@ class AppealFactory(factory.django.DjangoModelFactory):
     state = _AppealState.SUBMITTED
     submitted_at = factory.LazyFunction(timezone.now)
     dispatch_due_at = factory.LazyAttribute(lambda o: _appeals_deadlines.dispatch_due(o.submitted_at, "general"))
+
+
+class WorkOrderFactory(factory.django.DjangoModelFactory):
+    """A unit's part of an appeal (主办 by default), written straight to the
+    table with the deadlines dispatch would give it; flows go through
+    appeals.services.dispatch_appeal."""
+
+    class Meta:
+        model = _WorkOrder
+
+    appeal = factory.SubFactory(AppealFactory, state=_AppealState.DISPATCHED)
+    unit = factory.SubFactory(UnitFactory)
+    role = _PartRole.PRIMARY
+    state = _PartState.DISPATCHED
+    dispatched_at = factory.LazyFunction(timezone.now)
+    return_until = factory.LazyAttribute(lambda o: o.dispatched_at + _appeals_dt.timedelta(hours=24))
+    due_soon_at = factory.LazyAttribute(lambda o: o.dispatched_at + _appeals_dt.timedelta(days=4))
+    due_at = factory.LazyAttribute(lambda o: o.dispatched_at + _appeals_dt.timedelta(days=5))
 
 
 class OnlineClueFactory(factory.django.DjangoModelFactory):

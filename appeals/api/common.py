@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.http import Http404
 from rest_framework import exceptions, serializers
 
-from appeals.models import Appeal, Assignment
+from appeals.models import Appeal, WorkOrder
 from portal.permissions import require
 
 # What the read-only views (whose service does not ask) say when they refuse:
@@ -45,7 +45,7 @@ class PartSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.name")
 
     class Meta:
-        model = Assignment
+        model = WorkOrder
         fields = ["id", "unit", "role", "state", "instructions", "dispatched_at", "return_until", "due_soon_at", "due_at",
                   "accepted_at", "replied_at", "finished_at", "return_reason"]
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from appeals import selectors, services
 from appeals.api.common import API_FORBIDDEN, PartSerializer
 from appeals.enums import InboxBucket
-from appeals.models import Assignment
+from appeals.models import WorkOrder
 from portal import selectors as portal_selectors
 from portal.api import text_field
 from portal.pagination import Pagination
@@ -31,7 +31,7 @@ class InboxPartSerializer(serializers.ModelSerializer):
     item = serializers.CharField(source="appeal.item.name", default=None)
 
     class Meta:
-        model = Assignment
+        model = WorkOrder
         fields = ["id", "appeal_id", "tracking_number", "title", "area", "item", "role", "state", "due_soon_at", "due_at"]
 
 
@@ -89,7 +89,7 @@ class PartActionView(APIView):
                                        extra_working_days=data.get("extra_working_days"), reason=data.get("reason", ""))
         else:
             raise Http404
-        return Response(PartSerializer(Assignment.objects.select_related("unit").get(pk=assignment_id)).data)
+        return Response(PartSerializer(WorkOrder.objects.select_related("unit").get(pk=assignment_id)).data)
 
 
 class RectificationSubmitSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from appeals.models.open311 import new_key as _new_key  # noqa: F401  (migration
 from appeals.models.ratings import AppealSettings, Rating, Rectification
 from appeals.models.stats import DailyStat, MonthlyStat, StatCounters, StatsRun, UnitRankingAward, WeeklyStat
 from appeals.models.timeline import AppealEvent, InternalNote
-from appeals.models.work import Assignment, Escalation, ExtensionRequest, Reply
+from appeals.models.work import Escalation, ExtensionRequest, Reply, WorkOrder
 
 __all__ = [
     "Appeal",
@@ -19,7 +19,6 @@ __all__ = [
     "AppealPhoto",
     "AppealSettings",
     "Area",
-    "Assignment",
     "Category",
     "Cluster",
     "ClusterMember",
@@ -43,5 +42,6 @@ __all__ = [
     "StatsRun",
     "UnitRankingAward",
     "WeeklyStat",
+    "WorkOrder",
     "photo_path",
 ]

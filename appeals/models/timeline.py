@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appeals.enums import AppealState, EventKind, PartState, RectificationState
 from appeals.models.appeals import Appeal
-from appeals.models.work import Assignment
+from appeals.models.work import WorkOrder
 
 
 def _state_label(value: str, kind: str = "") -> str:
@@ -28,7 +28,9 @@ class AppealEvent(models.Model):
     the public rows (``public_text``) without staff names; staff see all."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    work_order = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="events", db_column="assignment_id"
+    )
     kind = models.CharField(max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     actor_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -13,11 +13,13 @@ from appeals.enums import PART_OPEN_STATES, EscalationKind, ExtensionState, Part
 from appeals.models.appeals import Appeal
 
 
-class Assignment(models.Model):
-    """One unit's part of the appeal's work order (主办 or 协办)."""
+class WorkOrder(models.Model):
+    """One unit's part of the appeal's work order (主办 or 协办). Named
+    Assignment until migration 0013: the table (appeals_assignment) and the
+    columns that point here (assignment_id) keep that name."""
 
-    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="assignments")
-    unit = models.ForeignKey("portal.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="appeal_assignments")
+    appeal = models.ForeignKey(Appeal, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="work_orders")
+    unit = models.ForeignKey("portal.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="appeal_work_orders")
     role = models.CharField(_("角色"), max_length=16, choices=PartRole.choices)
     state = models.CharField(_("状态"), max_length=16, choices=PartState.choices, default=PartState.DISPATCHED)
     instructions = models.TextField(_("分工说明"), blank=True)
@@ -34,6 +36,7 @@ class Assignment(models.Model):
     return_reason = models.TextField(_("退回理由"), blank=True)
 
     class Meta:
+        db_table = "appeals_assignment"
         verbose_name = _("工单分项")
         verbose_name_plural = _("工单分项")
         ordering = ["appeal", "role", "pk"]
@@ -69,7 +72,7 @@ class Reply(models.Model):
     """A public reply from a unit on the work order (primary or co-handler)."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="replies")
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="replies", db_column="assignment_id")
     unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("答复内容"), max_length=4000)
@@ -84,7 +87,7 @@ class Reply(models.Model):
 class ExtensionRequest(models.Model):
     """A unit asks for more time on its part; a dispatcher decides."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="extensions", db_column="assignment_id")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     extra_working_days = models.PositiveSmallIntegerField(_("延长工作日"))
@@ -104,7 +107,7 @@ class ExtensionRequest(models.Model):
         ordering = ["requested_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["assignment"], condition=Q(state=ExtensionState.PENDING), name="appeals_extension_one_pending"
+                fields=["work_order"], condition=Q(state=ExtensionState.PENDING), name="appeals_extension_one_pending"
             ),
             models.CheckConstraint(
                 condition=Q(extra_working_days__gte=1, extra_working_days__lte=30), name="appeals_extension_days_range"
@@ -117,7 +120,9 @@ class Escalation(models.Model):
     workers (or a restart) from notifying twice about the same deadline."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="escalations")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="escalations")
+    work_order = models.ForeignKey(
+        WorkOrder, on_delete=models.CASCADE, null=True, blank=True, related_name="escalations", db_column="assignment_id"
+    )
     kind = models.CharField(max_length=24, choices=EscalationKind.choices)
     recipient = models.CharField(max_length=24, choices=Recipient.choices)
     recipient_unit = models.ForeignKey("portal.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -130,7 +135,7 @@ class Escalation(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["appeal", "assignment", "kind", "recipient", "deadline"],
+                fields=["appeal", "work_order", "kind", "recipient", "deadline"],
                 nulls_distinct=False,
                 name="appeals_escalation_once",
             ),

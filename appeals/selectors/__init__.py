@@ -23,13 +23,13 @@ from appeals.models import (
     AppealEvent,
     AppealPhoto,
     Area,
-    Assignment,
     Category,
     Escalation,
     ExtensionRequest,
     Item,
     OnlineClue,
     Responsibility,
+    WorkOrder,
 )
 from portal.models import Unit
 from portal.permissions import require
@@ -134,8 +134,8 @@ def staff_timeline(appeal: Appeal) -> list[AppealEvent]:
     return name_actors(list(appeal.events.select_related("actor", "actor_unit").order_by("created_at", "pk")))
 
 
-def parts_of(appeal: Appeal) -> list[Assignment]:
-    return list(appeal.assignments.select_related("unit").order_by("-pk"))
+def parts_of(appeal: Appeal) -> list[WorkOrder]:
+    return list(appeal.work_orders.select_related("unit").order_by("-pk"))
 
 
 def photo_for_viewer(user, photo_id: int) -> AppealPhoto:
@@ -175,9 +175,9 @@ def bucket_filter(bucket: str, now: dt.datetime) -> Q:
     raise ValueError(bucket)
 
 
-def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[Assignment]:
+def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[WorkOrder]:
     return (
-        Assignment.objects.filter(bucket_filter(bucket, now), unit=unit)
+        WorkOrder.objects.filter(bucket_filter(bucket, now), unit=unit)
         .select_related("appeal__item__category", "appeal__area")
         .order_by("due_at", "pk")
     )
@@ -186,14 +186,14 @@ def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[Assignm
 def unit_inbox_counts(*, unit: Unit, now: dt.datetime) -> dict[str, int]:
     """All four bucket sizes in one query."""
     aggregates = {b.value: Count("pk", filter=bucket_filter(b.value, now)) for b in InboxBucket}
-    return Assignment.objects.filter(unit=unit).aggregate(**aggregates)
+    return WorkOrder.objects.filter(unit=unit).aggregate(**aggregates)
 
 
 def escalations_for_parent(*, unit: Unit, limit: int = 20) -> list[Escalation]:
     """Overdue work of the unit's subordinate units, escalated to it."""
     return list(
         Escalation.objects.filter(recipient_unit=unit, recipient="parent_unit")
-        .select_related("appeal", "assignment__unit")
+        .select_related("appeal", "work_order__unit")
         .order_by("-created_at")[:limit]
     )
 
@@ -206,9 +206,9 @@ def dispatch_queue() -> QuerySet[Appeal]:
     )
 
 
-def overdue_parts(now: dt.datetime) -> QuerySet[Assignment]:
+def overdue_parts(now: dt.datetime) -> QuerySet[WorkOrder]:
     return (
-        Assignment.objects.filter(_open_for_unit(), appeal__state__in=APPEAL_HANDLING_STATES, due_at__lte=now)
+        WorkOrder.objects.filter(_open_for_unit(), appeal__state__in=APPEAL_HANDLING_STATES, due_at__lte=now)
         .select_related("appeal", "unit")
         .order_by("due_at", "pk")
     )
@@ -217,7 +217,7 @@ def overdue_parts(now: dt.datetime) -> QuerySet[Assignment]:
 def pending_extensions() -> QuerySet[ExtensionRequest]:
     return (
         ExtensionRequest.objects.filter(state=ExtensionState.PENDING)
-        .select_related("assignment__appeal", "assignment__unit", "requested_by")
+        .select_related("work_order__appeal", "work_order__unit", "requested_by")
         .order_by("requested_at", "pk")
     )
 
@@ -226,11 +226,11 @@ def open_clues() -> QuerySet[OnlineClue]:
     return OnlineClue.objects.filter(state__in=[ClueState.NEW, ClueState.VERIFIED]).select_related("area")
 
 
-def part_of_unit(appeal: Appeal, unit: Unit | None) -> Assignment | None:
+def part_of_unit(appeal: Appeal, unit: Unit | None) -> WorkOrder | None:
     """The unit's current part of the appeal (open first, else the latest)."""
     if unit is None:
         return None
-    parts = list(appeal.assignments.filter(unit=unit).order_by("-pk"))
+    parts = list(appeal.work_orders.filter(unit=unit).order_by("-pk"))
     for part in parts:
         if part.state in PART_OPEN_STATES or part.state == PartState.RESOLVED:
             return part

@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.utils.translation import gettext as _
 
 from appeals.enums import APPEAL_TRANSITIONS, PART_TRANSITIONS, AppealState, EventKind, PartState
-from appeals.models import Appeal, AppealEvent, Assignment
+from appeals.models import Appeal, AppealEvent, WorkOrder
 from portal import notifications, selectors as portal_selectors
 from portal.enums import Role
 from portal.exceptions import ConflictError, NotFoundError
@@ -52,8 +52,8 @@ def lock_appeal(appeal_id) -> Appeal:
     return appeal
 
 
-def lock_part(assignment_id) -> Assignment:
-    part = Assignment.objects.select_for_update(no_key=True).filter(pk=assignment_id).first()
+def lock_part(assignment_id) -> WorkOrder:
+    part = WorkOrder.objects.select_for_update(no_key=True).filter(pk=assignment_id).first()
     if part is None:
         raise NotFoundError(_("工单不存在。"))
     return part
@@ -83,12 +83,12 @@ def record_event(
     reason: str = "",
     public: bool = True,
     public_text: str = "",
-    assignment: Assignment | None = None,
+    work_order: WorkOrder | None = None,
     at=None,
 ) -> AppealEvent:
     event = AppealEvent(
         appeal=appeal,
-        assignment=assignment,
+        work_order=work_order,
         kind=kind,
         actor=actor,
         actor_unit=unit,
@@ -105,10 +105,10 @@ def record_event(
     return event
 
 
-def transition_event(*, appeal, actor, unit, from_state, to_state, reason="", public_text="", assignment=None, at=None):
+def transition_event(*, appeal, actor, unit, from_state, to_state, reason="", public_text="", work_order=None, at=None):
     return record_event(
         appeal=appeal, kind=EventKind.TRANSITION, actor=actor, unit=unit, from_state=from_state,
-        to_state=to_state, reason=reason, public=True, public_text=public_text, assignment=assignment, at=at,
+        to_state=to_state, reason=reason, public=True, public_text=public_text, work_order=work_order, at=at,
     )
 
 

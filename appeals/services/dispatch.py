@@ -19,7 +19,7 @@ from appeals.enums import (
     PartRole,
     Urgency,
 )
-from appeals.models import Appeal, Assignment, ExtensionRequest, Item
+from appeals.models import Appeal, ExtensionRequest, Item, WorkOrder
 from appeals.services.common import (
     lock_appeal,
     next_appeal_state,
@@ -67,14 +67,14 @@ def dispatch_locked(
     wanted = {(primary.pk, PartRole.PRIMARY), *((u.pk, PartRole.CO_HANDLER) for u in co_units)}
     kept = set()
     # Parts still open stay when the same unit keeps the same role; the rest are withdrawn.
-    for part in Assignment.objects.select_for_update(no_key=True).filter(appeal=appeal, state__in=PART_OPEN_STATES).order_by("pk"):
+    for part in WorkOrder.objects.select_for_update(no_key=True).filter(appeal=appeal, state__in=PART_OPEN_STATES).order_by("pk"):
         if (part.unit_id, part.role) in wanted:
             kept.add((part.unit_id, part.role))
             continue
         part.state = next_part_state(part.state, PartAction.CANCEL)
         part.finished_at = now
         part.save(update_fields=["state", "finished_at"])
-        ExtensionRequest.objects.filter(assignment=part, state=ExtensionState.PENDING).update(
+        ExtensionRequest.objects.filter(work_order=part, state=ExtensionState.PENDING).update(
             state=ExtensionState.REFUSED, decided_at=now, decision_note=_("工单已改派")
         )
     due = deadlines.handling_due(now, value=item.deadline_value, unit=item.deadline_unit)
@@ -82,13 +82,13 @@ def dispatch_locked(
     for unit, role in [(primary, PartRole.PRIMARY), *((u, PartRole.CO_HANDLER) for u in co_units)]:
         if (unit.pk, role) in kept:
             continue
-        part = Assignment.objects.create(
+        part = WorkOrder.objects.create(
             appeal=appeal, unit=unit, role=role, instructions=(instructions.get(unit.pk) or "").strip()[:2000],
             dispatched_by=actor, dispatched_at=now, return_until=deadlines.return_until(now),
             due_soon_at=due_soon, due_at=due,
         )
         record_event(
-            appeal=appeal, kind=EventKind.PART, actor=actor, assignment=part, public=False,
+            appeal=appeal, kind=EventKind.PART, actor=actor, work_order=part, public=False,
             reason=_("%(role)s：%(unit)s；%(instructions)s")
             % {"role": part.get_role_display(), "unit": unit.name, "instructions": part.instructions or _("无分工说明")},
         )

@@ -27,7 +27,7 @@ from appeals.enums import (
     PartState,
     Recipient,
 )
-from appeals.models import Appeal, Assignment, Escalation
+from appeals.models import Appeal, Escalation, WorkOrder
 from appeals.services.common import notify_dispatch_centre, notify_unit, record_event
 from portal.timeutils import local_text
 
@@ -62,13 +62,13 @@ def _open_parts() -> Q:
     ) & Q(appeal__state__in=APPEAL_HANDLING_STATES)
 
 
-def _flag_due_soon(part: Assignment, now: dt.datetime) -> bool:
+def _flag_due_soon(part: WorkOrder, now: dt.datetime) -> bool:
     with transaction.atomic():
         if not _insert(appeal_id=part.appeal_id, assignment_id=part.pk, kind=EscalationKind.DUE_SOON,
                        recipient=Recipient.UNIT, unit_id=part.unit_id, deadline=part.due_at, now=now):
             return False
         record_event(
-            appeal=part.appeal, kind=EventKind.ESCALATION, actor=None, assignment=part, public=False,
+            appeal=part.appeal, kind=EventKind.ESCALATION, actor=None, work_order=part, public=False,
             reason=_("即将到期提醒 %(unit)s（时限 %(due)s）") % {"unit": part.unit.name, "due": local_text(part.due_at)},
         )
         notify_unit(
@@ -80,7 +80,7 @@ def _flag_due_soon(part: Assignment, now: dt.datetime) -> bool:
         return True
 
 
-def _flag_overdue(part: Assignment, now: dt.datetime) -> bool:
+def _flag_overdue(part: WorkOrder, now: dt.datetime) -> bool:
     """Notifies the unit, and escalates to the dispatch centre and the parent unit."""
     with transaction.atomic():
         targets = [(Recipient.UNIT, part.unit_id), (Recipient.DISPATCH_CENTRE, None)]
@@ -104,7 +104,7 @@ def _flag_overdue(part: Assignment, now: dt.datetime) -> bool:
             else:
                 notify_unit(unit_id, subject, body, appeal=part.appeal)
         record_event(
-            appeal=part.appeal, kind=EventKind.ESCALATION, actor=None, assignment=part, public=False,
+            appeal=part.appeal, kind=EventKind.ESCALATION, actor=None, work_order=part, public=False,
             reason=_("已超期，督办：%(targets)s") % {"targets": "、".join(str(Recipient(r).label) for r, _u in sent)},
         )
         return True
@@ -130,7 +130,7 @@ def _flag_dispatch_overdue(appeal: Appeal, now: dt.datetime) -> bool:
 def _flagged(kind: str) -> Exists:
     """Already flagged for this very deadline (a granted extension makes a new one)."""
     return Exists(
-        Escalation.objects.filter(assignment=OuterRef("pk"), kind=kind, recipient=Recipient.UNIT, deadline=OuterRef("due_at"))
+        Escalation.objects.filter(work_order=OuterRef("pk"), kind=kind, recipient=Recipient.UNIT, deadline=OuterRef("due_at"))
     )
 
 
@@ -139,7 +139,7 @@ def sweep_deadlines(*, now: dt.datetime | None = None, batch: int = 500) -> Swee
     still waiting for dispatch after its dispatch deadline. Idempotent."""
     now = now or timezone.now()
     report = SweepReport()
-    base = Assignment.objects.filter(_open_parts()).select_related("appeal", "unit").order_by("pk")
+    base = WorkOrder.objects.filter(_open_parts()).select_related("appeal", "unit").order_by("pk")
     overdue = base.filter(due_at__lte=now).exclude(_flagged(EscalationKind.OVERDUE))
     for part in overdue[:batch]:
         report.overdue += _flag_overdue(part, now)

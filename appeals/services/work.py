@@ -18,7 +18,7 @@ from appeals.enums import (
     PartState,
     PhotoKind,
 )
-from appeals.models import Appeal, Assignment, ExtensionRequest, InternalNote, Reply
+from appeals.models import Appeal, ExtensionRequest, InternalNote, Reply, WorkOrder
 from appeals.services.common import (
     lock_appeal,
     lock_part,
@@ -41,14 +41,14 @@ from portal.timeutils import local_text
 NOT_YOUR_PART = _("这张工单不属于你的单位，不能操作。")
 
 
-def _load(actor: User, assignment_id) -> tuple[Appeal, Assignment]:
+def _load(actor: User, assignment_id) -> tuple[Appeal, WorkOrder]:
     """Checks the actor's unit holds the part, then locks appeal then part
     (always in that order, so two actions on one appeal cannot deadlock)."""
     try:
         assignment_id = int(assignment_id)
     except (TypeError, ValueError):
         raise NotFoundError(_("工单不存在。")) from None
-    part = Assignment.objects.filter(pk=assignment_id).first()
+    part = WorkOrder.objects.filter(pk=assignment_id).first()
     if part is None:
         raise NotFoundError(_("工单不存在。"))
     require(actor, "appeals.work_on_part", part, message=str(NOT_YOUR_PART))
@@ -56,14 +56,14 @@ def _load(actor: User, assignment_id) -> tuple[Appeal, Assignment]:
     return appeal, lock_part(part.pk)
 
 
-def _move(part: Assignment, action: str, now) -> str:
+def _move(part: WorkOrder, action: str, now) -> str:
     previous = part.state
     part.state = next_part_state(previous, action)
     return previous
 
 
 @transaction.atomic
-def accept_part(*, actor: User, assignment_id: int) -> Assignment:
+def accept_part(*, actor: User, assignment_id: int) -> WorkOrder:
     """The unit signs for its part; the primary's signature moves the appeal to 办理中."""
     appeal, part = _load(actor, assignment_id)
     now = timezone.now()
@@ -77,18 +77,18 @@ def accept_part(*, actor: User, assignment_id: int) -> Assignment:
         appeal.save(update_fields=["state", "updated_at"])
         transition_event(
             appeal=appeal, actor=actor, unit=part.unit, from_state=previous, to_state=appeal.state,
-            assignment=part, public_text=_("%(unit)s 已签收，正在办理。") % {"unit": part.unit.name}, at=now,
+            work_order=part, public_text=_("%(unit)s 已签收，正在办理。") % {"unit": part.unit.name}, at=now,
         )
     else:
         record_event(
-            appeal=appeal, kind=EventKind.PART, actor=actor, unit=part.unit, assignment=part, public=False,
+            appeal=appeal, kind=EventKind.PART, actor=actor, unit=part.unit, work_order=part, public=False,
             from_state=PartState.DISPATCHED, to_state=PartState.ACCEPTED, reason=_("协办单位签收"),
         )
     return part
 
 
 @transaction.atomic
-def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
+def return_part(*, actor: User, assignment_id: int, reason: str) -> WorkOrder:
     """Within the return window a unit can send its part back to the centre
     with a reason; after it, the unit that received it is responsible
     (首接负责)."""
@@ -108,7 +108,7 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
     part.return_reason = reason
     part.finished_at = now
     part.save(update_fields=["state", "return_reason", "finished_at"])
-    ExtensionRequest.objects.filter(assignment=part, state=ExtensionState.PENDING).update(
+    ExtensionRequest.objects.filter(work_order=part, state=ExtensionState.PENDING).update(
         state=ExtensionState.REFUSED, decided_at=now, decision_note=_("工单已退回")
     )
     if part.is_primary:
@@ -117,11 +117,11 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> Assignment:
         appeal.refresh_from_db(fields=["return_count"])
         transition_event(
             appeal=appeal, actor=actor, unit=part.unit, from_state=previous, to_state=appeal.state, reason=reason,
-            assignment=part, public_text=_("承办单位申请改派，派单中心将重新分派。"), at=now,
+            work_order=part, public_text=_("承办单位申请改派，派单中心将重新分派。"), at=now,
         )
     else:
         record_event(
-            appeal=appeal, kind=EventKind.PART, actor=actor, unit=part.unit, assignment=part, public=False,
+            appeal=appeal, kind=EventKind.PART, actor=actor, unit=part.unit, work_order=part, public=False,
             from_state=PartState.DISPATCHED, to_state=PartState.RETURNED, reason=reason,
         )
     notify_dispatch_centre(
@@ -145,7 +145,7 @@ def reply_to_appeal(*, actor: User, assignment_id: int, body: str) -> Reply:
     previous_part = _move(part, PartAction.REPLY, now)
     part.replied_at = part.replied_at or now
     part.save(update_fields=["state", "replied_at"])
-    reply = Reply.objects.create(appeal=appeal, assignment=part, unit=part.unit, author=actor, body=body, created_at=now)
+    reply = Reply.objects.create(appeal=appeal, work_order=part, unit=part.unit, author=actor, body=body, created_at=now)
     fields = ["updated_at"]
     if appeal.first_reply_at is None:
         appeal.first_reply_at = now
@@ -155,14 +155,14 @@ def reply_to_appeal(*, actor: User, assignment_id: int, body: str) -> Reply:
         if previous != appeal.state:
             transition_event(
                 appeal=appeal, actor=actor, unit=part.unit, from_state=previous, to_state=appeal.state,
-                assignment=part, public_text=body, at=now,
+                work_order=part, public_text=body, at=now,
             )
         else:
-            record_event(appeal=appeal, kind=EventKind.REPLY, actor=actor, unit=part.unit, assignment=part,
+            record_event(appeal=appeal, kind=EventKind.REPLY, actor=actor, unit=part.unit, work_order=part,
                          public_text=body, at=now)
     else:
         record_event(
-            appeal=appeal, kind=EventKind.REPLY, actor=actor, unit=part.unit, assignment=part,
+            appeal=appeal, kind=EventKind.REPLY, actor=actor, unit=part.unit, work_order=part,
             from_state=previous_part, to_state=part.state, public_text=body, at=now,
         )
     appeal.save(update_fields=fields)
@@ -194,7 +194,7 @@ def resolve_appeal(*, actor: User, assignment_id: int, summary: str, photos=()) 
             save_photos(appeal=appeal, processed=processed, kind=PhotoKind.AFTER, user=actor)
         transition_event(
             appeal=appeal, actor=actor, unit=part.unit, from_state=previous, to_state=appeal.state,
-            assignment=part, public_text=summary, at=now,
+            work_order=part, public_text=summary, at=now,
         )
         notify_resident(appeal, _("你的诉求已办结：%(summary)s") % {"summary": summary})
         return appeal
@@ -228,13 +228,13 @@ def request_extension(*, actor: User, assignment_id: int, extra_working_days: in
     if not 1 <= days <= 30:
         raise InvalidError(_("延期天数应为 1 到 30 个工作日。"), code="invalid_days", field="extra_working_days")
     reason = clean_text(reason, field="reason", label=_("延期理由"), minimum=5, maximum=1000)
-    if ExtensionRequest.objects.filter(assignment=part, state=ExtensionState.PENDING).exists():
+    if ExtensionRequest.objects.filter(work_order=part, state=ExtensionState.PENDING).exists():
         raise ConflictError(_("已有一份延期申请在审批中。"), code="extension_pending")
     request = ExtensionRequest.objects.create(
-        assignment=part, requested_by=actor, extra_working_days=days, reason=reason
+        work_order=part, requested_by=actor, extra_working_days=days, reason=reason
     )
     record_event(
-        appeal=appeal, kind=EventKind.EXTENSION_REQUESTED, actor=actor, unit=part.unit, assignment=part,
+        appeal=appeal, kind=EventKind.EXTENSION_REQUESTED, actor=actor, unit=part.unit, work_order=part,
         public=False, reason=_("申请延期 %(days)d 个工作日：%(reason)s") % {"days": days, "reason": reason},
     )
     notify_dispatch_centre(_("延期申请：%(number)s") % {"number": appeal.tracking_number}, reason, appeal=appeal)
@@ -249,8 +249,8 @@ def decide_extension(*, actor: User, extension_id: int, grant: bool, note: str =
     request = ExtensionRequest.objects.filter(pk=extension_id).first()
     if request is None:
         raise NotFoundError(_("延期申请不存在。"))
-    appeal = lock_appeal(request.assignment.appeal_id)
-    part = lock_part(request.assignment_id)
+    appeal = lock_appeal(request.work_order.appeal_id)
+    part = lock_part(request.work_order_id)
     request = ExtensionRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     if request.state != ExtensionState.PENDING:
         raise ConflictError(_("这份延期申请已处理过。"), code="transition_not_allowed")
@@ -272,7 +272,7 @@ def decide_extension(*, actor: User, extension_id: int, grant: bool, note: str =
     request.save()
     due_text = local_text(request.new_due_at or part.due_at)
     record_event(
-        appeal=appeal, kind=EventKind.EXTENSION_DECIDED, actor=actor, assignment=part,
+        appeal=appeal, kind=EventKind.EXTENSION_DECIDED, actor=actor, work_order=part,
         public=bool(grant and part.is_primary),
         public_text=_("办理时限延长至 %(due)s。") % {"due": due_text} if grant else "",
         reason=(_("同意延期至 %(due)s") % {"due": due_text} if grant else _("不同意延期"))

@@ -155,19 +155,19 @@ def dispatch(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def decide_extension(request: HttpRequest, extension_id: int) -> HttpResponse:
     form = ExtensionDecisionForm(request.POST)
-    extension = ExtensionRequest.objects.filter(pk=extension_id).select_related("assignment").first()
+    extension = ExtensionRequest.objects.filter(pk=extension_id).select_related("work_order").first()
     if extension is None:
         raise Http404
     if not form.is_valid():
         messages.error(request, _("请选择同意或不同意。"))
-        return back_to_appeal(extension.assignment.appeal_id)
+        return back_to_appeal(extension.work_order.appeal_id)
     try:
         services.decide_extension(actor=request.user, extension_id=extension_id, **form.cleaned_data)
     except INPUT_REFUSALS as refusal:
         flash_refusal(request, refusal)
     else:
         messages.success(request, _("延期申请已处理。"))
-    return back_to_appeal(extension.assignment.appeal_id)
+    return back_to_appeal(extension.work_order.appeal_id)
 
 
 @login_required

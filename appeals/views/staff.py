@@ -68,8 +68,8 @@ def staff_detail(request: HttpRequest, appeal_id: int, contact=None, status: int
         })
     if user.has_perm("appeals.decide_extension"):
         context["extensions"] = list(
-            ExtensionRequest.objects.filter(assignment__appeal=appeal, state=ExtensionState.PENDING)
-            .select_related("assignment__unit")
+            ExtensionRequest.objects.filter(work_order__appeal=appeal, state=ExtensionState.PENDING)
+            .select_related("work_order__unit")
         )
         context["decision_form"] = ExtensionDecisionForm()
     if my_part is not None and user.has_perm("appeals.work_on_part", my_part):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from appeals import selectors, services
 from appeals.enums import InboxBucket
 from appeals.forms import ExtensionForm, ReasonForm, ReplyForm, ResolveForm
-from appeals.models import Assignment
+from appeals.models import WorkOrder
 from appeals.views.common import INPUT_REFUSALS, NOT_YOUR_PAGE, PAGE_SIZE, back_to_appeal
 from portal import selectors as portal_selectors
 from portal.errors import flash_refusal
@@ -57,7 +57,7 @@ def part_action(request: HttpRequest, assignment_id: int, action: str) -> HttpRe
     if action not in PART_ACTIONS:
         raise Http404
     form_class, call, done = PART_ACTIONS[action]
-    part = Assignment.objects.filter(pk=assignment_id).first()
+    part = WorkOrder.objects.filter(pk=assignment_id).first()
     if part is None:
         raise Http404
     data = {}

@@ -132,7 +132,7 @@ def approve(appeal):
 
 
 def part_of(appeal, unit):
-    return appeal.assignments.filter(unit=unit).order_by("-pk").first()
+    return appeal.work_orders.filter(unit=unit).order_by("-pk").first()
 
 
 def work_through(appeal, staff, unit, *, reply="已到现场核查，安排维修人员处理。", summary="井盖已更换，现场恢复正常，已回访反映人。"):

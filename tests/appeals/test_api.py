@@ -7,7 +7,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from appeals.models import Appeal, Assignment, ContactView
+from appeals.models import Appeal, ContactView, WorkOrder
 from tests import factories
 from tests.appeals.conftest import fake_image, jpeg, part_of
 
@@ -122,7 +122,7 @@ def test_dispatcher_queue_suggestion_dispatch_and_contact(api, world, dispatcher
     assert suggestion["primary_unit"]["id"] == world.bureau.pk and suggestion["auto_dispatch"] is False
     forged = api.post(f"/api/v1/appeals/{appeal.pk}/dispatch", {"primary_unit": 999999}, format="json")
     assert forged.status_code == 404 and forged.json()["error"]["code"] == "unknown_unit"
-    assert not Assignment.objects.filter(appeal=appeal).exists()
+    assert not WorkOrder.objects.filter(appeal=appeal).exists()
     response = api.post(f"/api/v1/appeals/{appeal.pk}/dispatch",
                         {"primary_unit": world.bureau.pk, "co_units": [world.eco.pk], "urgency": "urgent",
                          "instructions": {str(world.eco.pk): "协助核查"}}, format="json")

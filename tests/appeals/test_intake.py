@@ -44,7 +44,7 @@ def test_urgent_item_gets_30_minute_dispatch_deadline(world, resident):
 def test_not_sure_goes_to_the_dispatch_centre(world, resident):
     appeal = services.file_appeal(resident=resident, **world.report(item_id=None)).appeal
     assert appeal.item is None and appeal.state == AppealState.SUBMITTED
-    assert not appeal.assignments.exists()
+    assert not appeal.work_orders.exists()
 
 
 def test_same_token_twice_creates_one_appeal(world, resident):

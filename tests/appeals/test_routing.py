@@ -6,7 +6,7 @@ import pytest
 
 from appeals import selectors, services
 from appeals.enums import AppealState, PartRole
-from appeals.models import Assignment
+from appeals.models import WorkOrder
 from portal.exceptions import InvalidError, NotFoundError, PermissionDeniedError
 from tests.appeals.conftest import part_of
 
@@ -29,7 +29,7 @@ def test_no_row_or_no_item_means_no_suggestion(world):
 def test_unambiguous_item_is_dispatched_automatically(world, resident):
     appeal = services.file_appeal(resident=resident, **world.report(item_id=world.item_town.pk)).appeal
     assert appeal.state == AppealState.DISPATCHED and appeal.primary_unit == world.town
-    parts = {(p.unit, p.role) for p in appeal.assignments.all()}
+    parts = {(p.unit, p.role) for p in appeal.work_orders.all()}
     assert parts == {(world.town, PartRole.PRIMARY), (world.eco, PartRole.CO_HANDLER)}
     event = appeal.events.filter(to_state="dispatched").get()
     assert event.actor is None and event.actor_label == "系统" and "自动派单" in event.reason
@@ -38,7 +38,7 @@ def test_unambiguous_item_is_dispatched_automatically(world, resident):
 def test_auto_dispatch_setting_off_leaves_it_to_the_centre(world, resident, settings):
     settings.APPEALS_AUTO_DISPATCH = False
     appeal = services.file_appeal(resident=resident, **world.report()).appeal
-    assert appeal.state == AppealState.SUBMITTED and not appeal.assignments.exists()
+    assert appeal.state == AppealState.SUBMITTED and not appeal.work_orders.exists()
 
 
 def test_row_marked_manual_is_not_dispatched_automatically(world, resident):
@@ -68,7 +68,7 @@ def test_not_sure_appeal_needs_an_item_before_dispatch(world, dispatcher, reside
         services.dispatch_appeal(actor=dispatcher, appeal_id=appeal.pk, primary_unit_id=world.bureau.pk)
     assert info.value.code == "item_required"
     appeal.refresh_from_db()
-    assert appeal.state == AppealState.SUBMITTED and not Assignment.objects.exists()
+    assert appeal.state == AppealState.SUBMITTED and not WorkOrder.objects.exists()
 
 
 @pytest.mark.parametrize("kwargs,code", [
@@ -87,7 +87,7 @@ def test_forged_dispatch_ids_are_refused(world, dispatcher, unrouted, kwargs, co
         services.dispatch_appeal(actor=dispatcher, appeal_id=unrouted.pk, **args)
     assert info.value.code == code
     unrouted.refresh_from_db()
-    assert unrouted.state == AppealState.SUBMITTED and not Assignment.objects.exists()
+    assert unrouted.state == AppealState.SUBMITTED and not WorkOrder.objects.exists()
 
 
 def test_only_dispatchers_dispatch(world, unrouted, organiser, resident):

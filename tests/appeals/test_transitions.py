@@ -17,7 +17,7 @@ from appeals.enums import (
     PartAction,
     PartState,
 )
-from appeals.models import AppealEvent, Assignment
+from appeals.models import AppealEvent, WorkOrder
 from appeals.services.common import next_appeal_state, next_part_state
 from portal.exceptions import ConflictError
 from tests import factories
@@ -94,7 +94,7 @@ def appeal_in(world, state):
     now = timezone.now()
     appeal = factories.AppealFactory(item=world.item, area=world.area, state=state, primary_unit=world.bureau,
                                      resolved_at=now if state in (S.RESOLVED, S.RATED, S.CLOSED, S.REOPENED) else None)
-    part = Assignment.objects.create(
+    part = WorkOrder.objects.create(
         appeal=appeal, unit=world.bureau, role="primary", state=PART_FOR[state], dispatched_at=now,
         return_until=now + dt.timedelta(hours=24), due_soon_at=now + dt.timedelta(days=2), due_at=now + dt.timedelta(days=3),
     )
@@ -146,7 +146,7 @@ def test_services_follow_the_table_in_every_state(world, dispatcher, state, acti
 def test_full_flow_writes_one_event_per_transition(world, dispatcher, unrouted):
     appeal = services.dispatch_appeal(actor=dispatcher, appeal_id=unrouted.pk, item_id=world.item.pk,
                                       primary_unit_id=world.bureau.pk)
-    part = appeal.assignments.get()
+    part = appeal.work_orders.get()
     services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
     services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已派人到现场核查，今天内处理。")
     services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="已补装井盖并设置警示标志。")

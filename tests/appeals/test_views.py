@@ -152,7 +152,7 @@ def test_forged_unit_in_the_dispatch_form_changes_nothing(client, world, residen
         "item": world.item_manual.pk, "urgency": "general", "primary_unit": 999999,
     }, follow=True)
     appeal.refresh_from_db()
-    assert appeal.state == "submitted" and not appeal.assignments.exists()
+    assert appeal.state == "submitted" and not appeal.work_orders.exists()
 
 
 def test_unit_acts_from_the_page_and_other_unit_is_refused(client, world, dispatched):

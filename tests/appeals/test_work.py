@@ -17,7 +17,7 @@ from tests.appeals.conftest import jpeg, part_of
 
 def snapshot(appeal):
     appeal.refresh_from_db()
-    return (appeal.state, list(appeal.assignments.values_list("state", flat=True).order_by("pk")),
+    return (appeal.state, list(appeal.work_orders.values_list("state", flat=True).order_by("pk")),
             appeal.events.count(), appeal.replies.count())
 
 

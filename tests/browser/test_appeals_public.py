@@ -40,7 +40,7 @@ def test_bad_rating_rectified_public_page_and_dashboard(phone_page, new_phone_pa
     ).appeal
     services.moderate_appeal(actor=dispatcher, appeal_id=appeal.pk, publish=True, title=appeal.public_title,
                              description=appeal.public_description)
-    part = appeal.assignments.get()
+    part = appeal.work_orders.get()
     services.accept_part(actor=staff, assignment_id=part.pk)
     services.reply_to_appeal(actor=staff, assignment_id=part.pk, body=REPLY)
     services.resolve_appeal(actor=staff, assignment_id=part.pk, summary=RESULT)

@@ -26,7 +26,7 @@ def test_demo_seed_is_complete_and_rerunnable():
     assert (Category.objects.count(), Item.objects.count(), Responsibility.objects.count(), Appeal.objects.count()) == counts
     # The demo unit accounts have work in their inboxes.
     assert Appeal.objects.filter(primary_unit__name="南城街道住房和城乡建设局").count() >= 4
-    assert Appeal.objects.filter(assignments__unit__name="大朗镇城市管理和综合执法分局").exists()
+    assert Appeal.objects.filter(work_orders__unit__name="大朗镇城市管理和综合执法分局").exists()
     # The wall shows moderated appeals and a few wait in the moderation queue.
     demo_appeals = Appeal.objects.filter(idempotency_key__startswith="demo-")
     assert demo_appeals.filter(is_public=True, moderation="approved").count() >= 5
