@@ -35,7 +35,7 @@ TOWN_LEVEL = "town"
 CATALOGUE = [
     ("CG", "城市管理", TOWN_LEVEL, [], [
         "占道经营", "流动摊贩", "店外经营", "违规户外广告", "违法搭建", "共享单车乱停放",
-        ("建筑垃圾乱倒", G, 3, W), "违规停车占用人行道", "沿街晾晒", "违规张贴小广告",
+        ("建筑垃圾乱倒", G, 3, W), "违规停车占用人行道", "沿街晾晒", "违规张贴小广告", ("路灯损坏", G, 3, W),
     ]),
     ("HW", "市容环卫", TOWN_LEVEL, [], [
         ("垃圾清运不及时", G, 24, H), "道路清扫不干净", "公厕脏乱", "垃圾桶破损", "垃圾分类投放点",
@@ -110,6 +110,39 @@ CATALOGUE = [
     ]),
 ]
 
+# Synonyms and common words residents search with (Item.keywords), by item name.
+SYNONYMS = {
+    "路灯损坏": "路灯 街灯 灯不亮 路灯不亮 路灯闪 灯坏了 照明",
+    "占道经营": "摆摊 摊位 占道 乱摆卖", "流动摊贩": "摆摊 小贩 走鬼 乱摆卖", "店外经营": "出店经营 占道",
+    "违规户外广告": "广告牌 招牌", "违法搭建": "违建 搭建 铁皮房 加建", "共享单车乱停放": "单车 自行车 乱停",
+    "建筑垃圾乱倒": "垃圾 渣土 乱倒 偷倒", "违规停车占用人行道": "乱停车 停车 占用人行道 违停",
+    "违规张贴小广告": "牛皮癣 小广告 乱贴",
+    "垃圾清运不及时": "垃圾 垃圾没人收 垃圾堆 垃圾满了", "道路清扫不干净": "垃圾 卫生 扫地", "公厕脏乱": "厕所 卫生间",
+    "垃圾桶破损": "垃圾 垃圾桶 垃圾箱", "垃圾分类投放点": "垃圾 垃圾分类 垃圾房", "卫生死角": "垃圾 脏乱",
+    "绿化带垃圾": "垃圾 绿化", "死禽死畜处理": "死猫 死狗 死老鼠 动物尸体",
+    "夜间施工噪音": "噪音 噪声 吵 施工 半夜施工", "商铺高音喇叭": "噪音 噪声 吵 喇叭 音响",
+    "广场舞噪音": "噪音 噪声 吵 跳舞 音响", "工厂设备噪音": "噪音 噪声 吵 机器", "娱乐场所噪音": "噪音 噪声 吵 酒吧 KTV",
+    "装修噪音": "噪音 噪声 吵 电钻", "车辆改装噪音": "噪音 噪声 炸街",
+    "物业服务纠纷": "物业 物业费", "小区电梯故障": "电梯 电梯坏了 困梯", "房屋质量问题": "漏水 裂缝 墙体开裂",
+    "建筑工地扬尘": "灰尘 扬尘 工地", "工地安全隐患": "工地 施工安全", "房屋租赁纠纷": "租房 押金 房东",
+    "道路破损坑洼": "坑 路面破损 坑洼 烂路", "交通信号灯故障": "红绿灯 信号灯 红绿灯坏了",
+    "公交站台设施": "公交站 站台 候车亭", "出租车拒载": "的士 打车",
+    "停水": "没水 断水 自来水", "水压不足": "水小 水压", "水质异常": "水黄 水有味 自来水",
+    "井盖缺失破损": "井盖 沙井盖 窨井 井盖丢了", "下水道堵塞": "下水道 堵 渠道 排水", "道路积水": "水浸 积水 内涝 水淹",
+    "污水外溢": "污水 冒水 臭水", "河涌黑臭": "河 臭 黑臭水体",
+    "工业废气": "废气 臭气 排气", "餐饮油烟扰民": "油烟 烟 饭店", "露天焚烧": "烧垃圾 焚烧 烟", "异味扰民": "臭 异味 臭味",
+    "扬尘污染": "灰尘 扬尘",
+    "食品安全": "变质 过期 吃坏 食物中毒", "价格欺诈": "乱收费 价格 宰客", "预付卡退费": "办卡 退卡 跑路",
+    "网购纠纷": "网购 快递 退货",
+    "拖欠工资": "欠薪 工资 讨薪 不发工资", "社保缴费": "社保 五险", "招聘欺诈": "招聘 中介 骗",
+    "学位申请": "学位 入学 读书 上学", "积分入学": "积分 入学", "校外培训机构": "补习班 培训班 退费",
+    "医疗服务投诉": "医院 医生", "医保报销": "医保 报销",
+    "电信网络诈骗": "诈骗 骗子 被骗", "治安隐患": "治安 小偷 打架", "非机动车乱行驶": "电动车 逆行",
+    "电动车违规充电": "电动车 充电 飞线充电", "消防通道堵塞": "消防 通道 堵",
+    "燃气泄漏": "煤气 燃气 漏气 天然气", "燃气供应中断": "煤气 燃气 天然气 没气", "停电": "没电 断电 跳闸",
+    "通信信号差": "信号 手机信号 没信号", "高空坠物隐患": "高空抛物 坠物",
+}
+
 # Items of these categories that name a city unit other than the category's.
 ITEM_UNITS = {
     "SW-01": "东莞市供水有限公司", "SW-02": "东莞市供水有限公司", "SW-03": "东莞市供水有限公司", "SW-09": "东莞市供水有限公司",
@@ -171,11 +204,16 @@ def seed_catalogue(units: dict[str, Unit]) -> dict[str, Item]:
         for number, spec in enumerate(specs, start=1):
             item_name, urgency, value, unit, publishable = _item_spec(spec)
             item_code = f"{code}-{number:02d}"
+            keywords = SYNONYMS.get(item_name, "")
             item, _ = Item.objects.get_or_create(
                 code=item_code,
                 defaults={"category": category, "name": item_name, "default_urgency": urgency, "deadline_value": value,
-                          "deadline_unit": unit, "publishable": publishable, "keywords": name},
+                          "deadline_unit": unit, "publishable": publishable, "keywords": keywords},
             )
+            if item.keywords in ("", name) and item.keywords != keywords:
+                # An earlier seed stored the category's name as the item's search words.
+                item.keywords = keywords
+                item.save(update_fields=["keywords"])
             items[item_code] = item
             co = [units[n] for n in ITEM_CO_UNITS.get(item_code, co_names)]
             auto = item_code not in MANUAL_ITEMS

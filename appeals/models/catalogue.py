@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from appeals.catalogue_terms import pinyin_terms
 from appeals.enums import DeadlineUnit, HolidayKind, Urgency
 
 
@@ -50,7 +51,13 @@ class Item(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="items")
     code = models.CharField(_("编码"), max_length=24, unique=True)
     name = models.CharField(_("名称"), max_length=60)
-    keywords = models.CharField(_("检索词"), max_length=200, blank=True)
+    # Synonyms and common words residents search with (路灯 for 路灯损坏): data, edited here and imported.
+    keywords = models.CharField(
+        _("检索词"), max_length=200, blank=True,
+        help_text=_("居民可能搜索的同义词和俗称，用空格或顿号分隔，如：路灯、街灯、灯不亮"),
+    )
+    # Kept with the name and keywords by save() and the catalogue import.
+    search_pinyin = models.CharField(_("拼音检索词"), max_length=600, blank=True, editable=False)
     default_urgency = models.CharField(_("默认紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
     deadline_value = models.PositiveIntegerField(_("办理时限"), default=5)
     deadline_unit = models.CharField(
@@ -70,6 +77,12 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.name} › {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_pinyin = pinyin_terms(self.name, self.keywords)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_pinyin"}
+        super().save(*args, **kwargs)
 
     @property
     def deadline_label(self) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 from django.http import Http404
 
+from appeals.catalogue_terms import is_pinyin_query, normalise
 from appeals.enums import (
     APPEAL_DISPATCH_STATES,
     APPEAL_HANDLING_STATES,
@@ -76,12 +79,41 @@ def catalogue() -> list[Category]:
     return list(Category.objects.prefetch_related(items).order_by("position", "code"))
 
 
+# A term of the item (its name or a synonym, two characters or more) that the
+# resident's words contain: "路灯坏了好几天" names the synonym 路灯.
+_TERM_IN_QUERY = (
+    "EXISTS (SELECT 1 FROM regexp_split_to_table(appeals_item.name || ' ' || lower(appeals_item.keywords), "
+    "'[[:space:],，、;；|/／]+') AS t(term) WHERE char_length(t.term) >= 2 AND strpos(%s, t.term) > 0)"
+)
+
+
 def search_items(query: str, *, limit: int = 30) -> list[Item]:
-    query = query.strip()
+    """Active items for what a resident typed: the item's name, its synonyms
+    and common words (Item.keywords), its category, a term the words contain,
+    or the pinyin of any of these (initials "ld" or full "ludeng"). Best
+    matches first: the name, then a synonym, then the rest."""
+    query = normalise(query)
     qs = Item.objects.filter(active=True).select_related("category")
-    if query:
-        qs = qs.filter(Q(name__icontains=query) | Q(keywords__icontains=query) | Q(category__name__icontains=query))
-    return list(qs.order_by("category__position", "code")[:limit])
+    if not query:
+        return list(qs.order_by("category__position", "code")[:limit])
+    qs = qs.alias(term_in_query=RawSQL(_TERM_IN_QUERY, [query], output_field=BooleanField()))
+    matches = {
+        0: Q(name__iexact=query),
+        1: Q(name__icontains=query),
+        2: Q(keywords__icontains=query),
+        3: Q(term_in_query=True),
+        4: Q(category__name__icontains=query),
+    }
+    if is_pinyin_query(query):
+        # Whole initials or syllables ("ld" is 路灯) before a prefix ("ld" of 流动摊贩's "ldtf").
+        qs = qs.alias(pinyin_words=Concat(Value(" "), "search_pinyin", Value(" "), output_field=CharField()))
+        matches[5] = Q(pinyin_words__contains=f" {query} ")
+        matches[6] = Q(pinyin_words__contains=f" {query}")
+    found = Q()
+    for match in matches.values():
+        found |= match
+    rank = Case(*(When(match, then=Value(n)) for n, match in matches.items()), default=Value(9))
+    return list(qs.filter(found).annotate(rank=rank).order_by("rank", "category__position", "code")[:limit])
 
 
 def areas() -> QuerySet[Area]:

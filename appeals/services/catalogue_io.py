@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from appeals.catalogue_terms import pinyin_terms
 from appeals.enums import DeadlineUnit, Urgency
 from appeals.exceptions import CatalogueImportError
 from appeals.models import Area, Category, Item, Responsibility
@@ -164,13 +165,15 @@ def import_items(*, actor: User | None, upload) -> ImportResult:
         Item.objects.bulk_create(
             [
                 Item(category=existing_categories[p[1]], code=p[3], name=p[4], default_urgency=p[5], deadline_value=p[6],
-                     deadline_unit=p[7], publishable=p[8], active=p[9], keywords=p[10])
+                     deadline_unit=p[7], publishable=p[8], active=p[9], keywords=p[10],
+                     search_pinyin=pinyin_terms(p[4], p[10]))
                 for p in parsed
             ],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["code"],
-            update_fields=["category", "name", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active", "keywords"],
+            update_fields=["category", "name", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active", "keywords",
+                           "search_pinyin"],
         )
     return ImportResult(created=len(parsed) - len(existing), updated=len(existing))
 

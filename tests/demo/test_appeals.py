@@ -55,3 +55,20 @@ def test_demo_history_looks_like_a_city_year():
     assert DailyStat.objects.count() > 10_000
     assert Appeal.objects.filter(is_public=True).count() > 20_000
     assert 20 < history.filter(moderation="pending").count() < 200
+
+
+@pytest.mark.django_db
+def test_demo_catalogue_finds_the_everyday_words_and_an_earlier_seed_gets_its_synonyms():
+    from appeals import selectors
+
+    units = portal_demo.seed()["units"]
+    appeals_demo.seed_catalogue(units)
+    # An earlier seed stored the category's name as every item's search words.
+    Item.objects.filter(code="SW-04").update(keywords="供水排水", search_pinyin="")
+    appeals_demo.seed_catalogue(units)
+    found = {words: [item.name for item in selectors.search_items(words)] for words in ["路灯", "井盖", "噪音", "垃圾", "ld", "ludeng"]}
+    assert found["路灯"][0] == "路灯损坏" and found["ludeng"][0] == "路灯损坏"
+    assert "路灯损坏" in found["ld"][:3]  # two initials are ambiguous: 乱倒 is "ld" too
+    assert found["井盖"][0] == "井盖缺失破损"
+    assert "夜间施工噪音" in found["噪音"] and "垃圾清运不及时" in found["垃圾"]
+    assert Item.objects.get(code="SW-04").keywords == appeals_demo.SYNONYMS["井盖缺失破损"]
