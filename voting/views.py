@@ -37,6 +37,8 @@ from voting.templatetags.voting_tags import ANSWERED_REFUSALS, answer_html
 
 LEADERBOARD_CACHE_SECONDS = 2
 LIVE_LOCAL_SECONDS = 1
+PATTERNS_SHOWN = 10  # the worst of each suspicious pattern; filters find the rest
+REVIEW_PAGE_SIZE = 20  # ballots per page of the fraud review: a page a phone can scroll
 
 
 def _back(request: HttpRequest, entry: CaseEntry) -> str:
@@ -235,10 +237,11 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
         user_agent=filters.get("user_agent") or "", starts_at=filters.get("starts_at"), ends_at=filters.get("ends_at"),
         show_void=filters.get("show_void", True) if filters else True,
     )
-    page = Paginator(ballots, 50).get_page(request.GET.get("page"))
+    page = Paginator(ballots, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_voter_evidence(campaign, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
+    patterns = selectors.suspicious_patterns(campaign, limit=PATTERNS_SHOWN)
     return render(
         request,
         "voting/review.html",
@@ -248,10 +251,10 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
             "void_form": VoidForm(initial=_void_initial(filters)),
             "page": page,
             "query": query.urlencode(),
-            "ips": selectors.shared_ips(campaign),
-            "subnets": selectors.shared_subnets(campaign),
-            "agents": selectors.shared_user_agents(campaign),
-            "bursts": selectors.new_account_bursts(campaign),
+            "ips": patterns["ip"],
+            "subnets": patterns["subnet"],
+            "agents": patterns["user_agent"],
+            "bursts": selectors.new_account_bursts(campaign, limit=PATTERNS_SHOWN),
             "batches": selectors.void_batches(campaign)[:20],
             "totals": selectors.totals(campaign.pk),
         },

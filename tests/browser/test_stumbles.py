@@ -121,3 +121,39 @@ def test_a_vote_on_the_board_updates_the_cards_count_and_marks_it_voted(phone_pa
     check_a11y(page, context="board after a vote")
     page.locator(f"#vote-{voted.pk}").scroll_into_view_if_needed()
     screenshot(page, "stumble-05-board-voted")
+
+
+def test_the_fraud_review_fits_a_phone(phone_page, live_server):
+    from tests import factories
+    from voting import services
+
+    campaign = factories.CampaignFactory(title="第三届东莞市民点赞榜",
+                                         timeline=factories.campaign_timeline(open_phase="voting"))
+    cases = [factories.CaseEntryFactory(campaign=campaign, title=f"持续推进老旧小区改造加装电梯工作{n}") for n in range(5)]
+    agent = ("Mozilla/5.0 (Linux; Android 9; SM-G960F) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/79.0.3945.136 Mobile Safari/537.36")
+    for n in range(60):
+        voter = factories.ResidentFactory(with_phone=True)
+        services.cast_vote(voter=voter, campaign_id=campaign.pk, case_id=cases[n % 5].pk,
+                           ip=f"27.38.105.{n % 7 + 10}", user_agent=agent)
+    organiser = factories.StaffFactory(role="organiser", with_totp=True)
+    page = phone_page
+    sign_in_with_cookie(page, organiser, live_server)
+
+    page.goto(f"/voting/review/{campaign.slug}/")
+    expect(page.get_by_role("heading", name="刷票审查")).to_be_visible()
+    expect(page.locator("tr.ballot-row")).to_have_count(20)
+    expect(page.get_by_text("第 1 / 3 页")).to_be_visible()
+    # Nothing wider than the phone: the page does not scroll sideways and no card is cut off.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    card = page.locator("tr.ballot-row").first
+    assert card.bounding_box()["width"] <= 390
+    expect(card.locator("td[data-label='浏览器标识']")).to_be_visible()
+    screenshot(page, "stumble-02-review-phone")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 10_000, height  # it was about 49,500 px at the demo's size
+    check_a11y(page, context="fraud review on a phone")
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot.__globals__["SCREENSHOTS"] / "stumble-02-review-card.png"))
+    page.get_by_role("link", name="下一页").click()
+    expect(page.get_by_text("第 2 / 3 页")).to_be_visible()

@@ -68,7 +68,7 @@ def test_review_page_shows_the_evidence_networks_browser_and_counts(client, orga
     body = review(client, campaign).content.decode()
     assert "27.38.105.0/24" in body and "farm/1" in body
     assert "27.38.105.10<" not in body  # a ballot's row shows its network, not the address
-    row = re.search(rf"{label(campaign, farm[0])}</a></td>\s*<td>([^<]*)</td>", body)
+    row = re.search(rf"{label(campaign, farm[0])}</a></td>\s*<td[^>]*>([^<]*)</td>", body)
     assert row.group(1) == "3（3）· 1 · 1"  # ballots (valid) · days · addresses
 
 
@@ -181,3 +181,25 @@ def test_role_holds_exactly_its_voting_permissions(role, permission):
     user = {"anonymous": AnonymousUser, "resident": factories.ResidentFactory}.get(
         role, lambda: factories.StaffFactory(role=role))()
     assert user.has_perm(permission) is (role in VOTING_EXPECTED[permission])
+
+
+# --- on a phone (issue 21): a page at a time, each ballot a labelled card ------------------------
+
+def test_review_page_lists_ballots_a_page_of_20_at_a_time(client, organiser, campaign, cases):
+    for n in range(30):
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk,
+                           case_id=cases[n % 5].pk, ip=f"10.0.{n}.1")
+    client.force_login(organiser)
+    first = review(client, campaign).content.decode()
+    assert first.count('class="ballot-row') == 20
+    assert "第 1 / 2 页" in first
+    assert review(client, campaign, page=2).content.decode().count('class="ballot-row') == 10
+
+
+def test_each_ballot_cell_names_its_column_for_the_card_layout(client, organiser, campaign, farm):
+    client.force_login(organiser)
+    body = review(client, campaign).content.decode()
+    row = body[body.index('class="ballot-row'):]
+    row = row[:row.index("</tr>")]
+    for heading in ("时间", "投票人代号", "注册时间", "案例", "网段", "浏览器标识", "状态"):
+        assert f'data-label="{heading}"' in row, heading
