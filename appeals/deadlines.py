@@ -37,13 +37,16 @@ def is_working_day(day: dt.date, calendar: dict[dt.date, str]) -> bool:
     return day.weekday() < 5
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """End of the `days`-th working day after `start`'s local day."""
+def add_working_days(start: dt.datetime, days: int, *, calendar: dict[dt.date, str] | None = None) -> dt.datetime:
+    """End of the `days`-th working day after `start`'s local day.
+    ``calendar``: the holidays already loaded (holiday_calendar) covering the
+    days counted, for a caller computing many deadlines (the demo history)."""
     if days < 1:
         raise ValueError("days must be at least 1")
     day = start.astimezone(LOCAL_TZ).date()
-    # Long holidays (Spring Festival) fit easily in this look-ahead.
-    calendar = holiday_calendar(day, day + dt.timedelta(days=days * 3 + 30))
+    if calendar is None:
+        # Long holidays (Spring Festival) fit easily in this look-ahead.
+        calendar = holiday_calendar(day, day + dt.timedelta(days=days * 3 + 30))
     counted = 0
     while counted < days:
         day += dt.timedelta(days=1)

@@ -293,7 +293,7 @@ def generate(
             if d_unit == "hours":
                 handling_due = dispatched + dt.timedelta(hours=d_value)
             else:
-                handling_due = _add_working_days(dispatched, d_value, calendar)
+                handling_due = deadlines.add_working_days(dispatched, d_value, calendar=calendar)
             state = AppealState.ACCEPTED
             span = handling_due - dispatched
             replied_frac = rng.uniform(0.05, 0.5)
@@ -328,7 +328,7 @@ def generate(
                                 rng.choice(BAD_COMMENTS) if rated_score <= 2 else "", False, rating_at))
             written.ratings += 1
             if rated_score <= 2:
-                due = _add_working_days(rating_at, 5, calendar)
+                due = deadlines.add_working_days(rating_at, 5, calendar=calendar)
                 roll = rng.random()
                 submit_at = rating_at + (due - rating_at) * (rng.uniform(0.2, 0.9) if roll < 0.92 else rng.uniform(1.1, 1.6))
                 rect_state, checked_at = "open", None
@@ -397,16 +397,6 @@ def _unit_names():
     from portal.models import Unit
 
     return Unit.objects.values_list("pk", "name")
-
-
-def _add_working_days(start: dt.datetime, days: int, calendar: dict) -> dt.datetime:
-    day = start.astimezone(LOCAL_TZ).date()
-    counted = 0
-    while counted < days:
-        day += dt.timedelta(days=1)
-        if deadlines.is_working_day(day, calendar):
-            counted += 1
-    return dt.datetime.combine(day, deadlines.END_OF_DAY, tzinfo=LOCAL_TZ)
 
 
 def _copy(table: str, columns: list[str], rows: list[tuple]) -> None:

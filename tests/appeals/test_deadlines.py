@@ -72,6 +72,17 @@ class TestWorkingDays:
         with pytest.raises(ValueError):
             deadlines.add_working_days(at(2026, 11, 18), 0)
 
+    def test_a_calendar_loaded_once_gives_the_same_deadlines(self):
+        # The demo history computes thousands of deadlines from one loaded calendar.
+        for day in range(1, 8):
+            HolidayFactory(date=dt.date(2026, 10, day), name="国庆节")
+        HolidayFactory(date=dt.date(2026, 10, 10), name="国庆调休", kind="workday")
+        calendar = deadlines.holiday_calendar(dt.date(2026, 9, 1), dt.date(2026, 11, 30))
+        for start in (at(2026, 9, 30, 16), at(2026, 10, 9, 23, 59), at(2026, 10, 10, 0)):
+            for days in (1, 3, 5):
+                assert deadlines.add_working_days(start, days, calendar=calendar) == deadlines.add_working_days(
+                    start, days)
+
 
 @pytest.mark.django_db
 def test_hours_deadline_is_plain_clock_hours_across_a_weekend():
