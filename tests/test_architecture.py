@@ -35,11 +35,24 @@ def test_a_module_over_about_400_lines_says_why_at_its_top():
     assert unexplained == []
 
 
-def test_no_module_imports_a_private_name_of_another_of_ours():
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_module_uses_a_private_name_of_another_of_ours():
+    """Neither ``from appeals.services.intake import _text`` nor
+    ``intake._text`` after ``from appeals.services import intake``."""
     found = []
     for path in _modules():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
-                found += [f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}" for alias in node.names
-                          if alias.name.startswith("_") and not alias.name.startswith("__")]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = set()  # names bound here to one of our modules
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] in PACKAGES}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+                found += [f"{path.relative_to(ROOT)}:{node.lineno} {a.name}" for a in node.names if _private(a.name)]
+                modules |= {a.asname or a.name for a in node.names if a.name[:1].islower()}
+        found += [f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                  and node.value.id in modules and _private(node.attr)]
     assert found == []
