@@ -3,9 +3,10 @@ entries for unit staff, screening for organisers. Same services as the pages."""
 
 from __future__ import annotations
 
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from cases import selectors, services
 from cases.enums import SCREENING_ACTIONS, BoardSort, PhaseKind
 from cases.forms import BoardFilterForm, ScreeningFilterForm
-from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track
+from cases.models import SUMMARY_MAX_CHARS, Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, Track
 from portal import selectors as portal_selectors
 from portal.api import checked_query, text_field
 from portal.enums import UnitLevel
@@ -167,6 +168,17 @@ class _SlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+# A phone as the service accepts it (digits, spaces, + - brackets, 转), without outer spaces.
+ENTRY_PHONE_PATTERN = r"^(?:[0-9+()（）转-][0-9+\-\s()（）转]{3,30}[0-9+()（）转-])?$"
+# An http(s) address Django's URLValidator accepts, written so that a schema can state it.
+VIDEO_URL_PATTERN = r"^(?:https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[A-Za-z0-9._~/?#=&%+-]*)?)?$"
+
+
+def _optional_text(maximum: int, **kwargs) -> serializers.CharField:
+    """A text that may be blank, at most `maximum` characters as sent, no NUL."""
+    return serializers.CharField(required=False, allow_blank=True, max_length=maximum, trim_whitespace=False, **kwargs)
+
+
 class EntrySerializer(serializers.ModelSerializer):
     """A unit's entry as its own staff (and organisers) see it."""
 
@@ -177,8 +189,21 @@ class EntrySerializer(serializers.ModelSerializer):
     images = ImageSerializer(many=True, read_only=True)
     upload_images = serializers.ListField(child=serializers.FileField(), required=False, write_only=True, max_length=9)
     remove_images = serializers.ListField(child=serializers.IntegerField(), required=False, write_only=True)
-    submit = serializers.BooleanField(required=False, default=False, write_only=True)
+    submit = serializers.BooleanField(required=False, default=False, write_only=True,
+                                      help_text="Submit for screening too: needs every field filled and an image")
     events = EntryEventSerializer(many=True, read_only=True)
+    # The texts as cases.services._clean_content checks them, so the schema states them.
+    title = text_field(minimum=1, maximum=80)
+    summary = _optional_text(SUMMARY_MAX_CHARS)
+    story = _optional_text(20000, help_text="HTML or plain text; no script, event handler or javascript: link")
+    results = _optional_text(2000)
+    contact_name = _optional_text(40)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=32, trim_whitespace=False,
+                                          validators=[RegexValidator(ENTRY_PHONE_PATTERN, message=_lazy(
+                                              "联系电话只能包含数字、空格、+ 和 -。"))])
+    video_url = serializers.CharField(required=False, allow_blank=True, max_length=200, trim_whitespace=False,
+                                      validators=[RegexValidator(VIDEO_URL_PATTERN, message=_lazy(
+                                          "视频链接必须是以 https:// 开头的完整网址。"))])
 
     class Meta:
         model = CaseEntry
@@ -188,7 +213,6 @@ class EntrySerializer(serializers.ModelSerializer):
             "accepted_at", "images", "upload_images", "remove_images", "submit", "events",
         ]
         read_only_fields = ["state", "changes_deadline", "screening_note", "submitted_at", "accepted_at"]
-        extra_kwargs = {"summary": {"max_length": None}, "title": {"max_length": None}}
 
 
 CONTENT_FIELDS = ("track", "domain", "title", "summary", "story", "results", "video_url", "contact_name", "contact_phone")
@@ -199,7 +223,8 @@ def _staff_unit(request):
     return portal_selectors.staff_unit_of(request.user)
 
 
-@extend_schema_view(post=extend_schema(responses={201: EntrySerializer, **refusals(409)}))
+# 404: a campaign, track or domain that names nothing.
+@extend_schema_view(post=extend_schema(responses={201: EntrySerializer, **refusals(404, 409)}))
 class EntryListCreateView(generics.ListCreateAPIView):
     serializer_class = EntrySerializer
     permission_classes = [IsAuthenticated]

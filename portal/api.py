@@ -73,8 +73,8 @@ def _names_a_missing_object(form, name: str) -> bool:
     codes = {error.code for error in form.errors.as_data().get(name, [])}
     digits = str(form.data.get(name, "")).strip().removeprefix("-")
     is_id_choice = isinstance(field, forms.ModelChoiceField) or getattr(field, "model", None) is not None
-    # Up to 18 digits: a number an id column can hold; longer is malformed.
-    return is_id_choice and codes == {"invalid_choice"} and digits.isascii() and digits.isdigit() and len(digits) <= 18
+    # Any whole number: the schema says integer, so one too long for an id column is still an id of nothing.
+    return is_id_choice and codes == {"invalid_choice"} and digits.isascii() and digits.isdigit()
 
 
 def exception_handler(exc, context):

@@ -25,6 +25,7 @@ refusal has one body, ``Error``: what ``portal.api.exception_handler`` and
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance, is_serializer
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
@@ -84,6 +85,20 @@ def _decimal_pattern(field: serializers.DecimalField) -> str:
     return rf"^{sign}{digits}$"
 
 
+def _text_rules(field) -> dict:
+    """What DRF's CharField refuses that drf-spectacular leaves unsaid: a NUL
+    character (PostgreSQL text cannot hold one), and a text that is only
+    spaces where a blank is not allowed (it is stripped first). Fields with
+    a pattern or a format of their own (slugs, e-mail, URLs) state theirs."""
+    if isinstance(field, serializers.SlugRelatedField):
+        return {"pattern": r"^[^\x00]+$"}
+    if type(field) is not serializers.CharField or any(isinstance(v, RegexValidator) for v in field.validators):
+        return {}  # a pattern of its own (drf-spectacular states it) excludes NUL already
+    if field.trim_whitespace and not field.allow_blank:
+        return {"pattern": r"^\s*[^\s\x00][^\x00]*$"}
+    return {"pattern": r"^[^\x00]*$"}
+
+
 def _applies_second_factor_rule(authenticator) -> bool:
     return getattr(authenticator, "applies_second_factor_rule", False)
 
@@ -109,6 +124,8 @@ class PortalAutoSchema(AutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and schema.get("type") == "string" and "pattern" not in schema:
+            schema.update(_text_rules(field))
         if isinstance(field, serializers.DecimalField) and r"\d{0," in schema.get("pattern", "") and direction == "request":
             schema["pattern"] = _decimal_pattern(field)
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":

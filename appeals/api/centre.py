@@ -11,7 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appeals import selectors, services
-from appeals.api.common import API_FORBIDDEN, staff_appeal
+from appeals.api.common import (
+    API_FORBIDDEN,
+    IDEMPOTENCY_HEADER,
+    idempotency_key_field,
+    phone_field,
+    sent_idempotency_key,
+    staff_appeal,
+)
 from appeals.api.staff import StaffAppealSerializer
 from appeals.enums import ModerationDecision, Urgency
 from appeals.models import Appeal
@@ -93,6 +100,7 @@ class DispatchView(APIView):
 
     @extend_schema(request=DispatchSerializer, responses={200: StaffAppealSerializer, **refusals(409)})
     def post(self, request, appeal_id: int):
+        require(request.user, "appeals.dispatch_appeal")  # permission before the body (see HotlineView)
         serializer = DispatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -104,28 +112,34 @@ class DispatchView(APIView):
 
 
 class HotlineSerializer(serializers.Serializer):
+    """A caller's report as appeals.services.validation checks it."""
+
     item = serializers.IntegerField(required=False, allow_null=True)
     area = serializers.IntegerField()
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=5000)
-    address = serializers.CharField(max_length=500)
-    caller_name = serializers.CharField(max_length=100)
-    caller_phone = serializers.CharField(max_length=40)
+    title = text_field(minimum=4, maximum=80)
+    description = text_field(minimum=10, maximum=2000)
+    address = text_field(minimum=4, maximum=200)
+    caller_name = text_field(minimum=1, maximum=40)
+    caller_phone = phone_field()
     publish_consent = serializers.BooleanField(default=False)
-    idempotency_key = serializers.CharField(required=False, max_length=64)
+    idempotency_key = idempotency_key_field()
 
 
 class HotlineView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=HotlineSerializer, responses={201: StaffAppealSerializer, 200: StaffAppealSerializer, **refusals(409)})
+    # 404: an item or area id that names nothing.
+    @extend_schema(request=HotlineSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: StaffAppealSerializer, 200: StaffAppealSerializer, **refusals(404, 409)})
     def post(self, request):
+        # Permission first: a caller who may not file learns 403, not what was wrong with the body.
+        require(request.user, "appeals.file_for_caller")
         serializer = HotlineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = services.file_for_caller(
-            actor=request.user, idempotency_key=request.headers.get("Idempotency-Key") or data.get("idempotency_key", ""),
+            actor=request.user, idempotency_key=sent_idempotency_key(request, data),
             item_id=data.get("item"), area_id=data["area"], urgency=data.get("urgency"), title=data["title"],
             description=data["description"], address=data["address"], caller_name=data["caller_name"],
             caller_phone=data["caller_phone"], publish_consent=data["publish_consent"],
@@ -144,6 +158,7 @@ class ExtensionDecisionView(APIView):
 
     @extend_schema(request=ExtensionDecisionSerializer, responses={200: dict, **refusals(409)})
     def post(self, request, extension_id: int):
+        require(request.user, "appeals.decide_extension")
         serializer = ExtensionDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         extension = services.decide_extension(actor=request.user, extension_id=extension_id, **serializer.validated_data)
@@ -160,6 +175,7 @@ class RectificationCheckView(APIView):
 
     @extend_schema(request=RectificationCheckSerializer, responses={200: dict, **refusals(409)})
     def post(self, request, rectification_id: int):
+        require(request.user, "appeals.check_rectification")
         body = RectificationCheckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         rectification = services.check_rectification(actor=request.user, rectification_id=rectification_id,
@@ -228,6 +244,7 @@ class ModerationView(APIView):
         resource_type_field_name="decision",
     ), responses={200: dict, **refusals(409)})
     def post(self, request, appeal_id: int):
+        require(request.user, "appeals.moderate_publication")
         decision = ModerationSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
         body = MODERATION_DECISIONS[decision.validated_data["decision"]](data=request.data)

@@ -11,9 +11,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appeals import selectors, services
-from appeals.api.common import PhotoSerializer, PublicEventSerializer
+from appeals.api.common import (
+    IDEMPOTENCY_HEADER,
+    PhotoSerializer,
+    PublicEventSerializer,
+    idempotency_key_field,
+    phone_field,
+    sent_idempotency_key,
+)
 from appeals.enums import Channel
 from appeals.models import Appeal
+from portal.api import text_field
 from portal.ratelimits import check_rate, counting_misses, own_rate_limit
 from portal.schema import refusals
 
@@ -47,17 +55,22 @@ class OwnerAppealListSerializer(serializers.ModelSerializer):
 
 
 class IntakeSerializer(serializers.Serializer):
+    """The report as appeals.services.validation checks it: texts measured
+    once stripped, coordinates both or neither and inside the city."""
+
     item = serializers.IntegerField(required=False, allow_null=True, help_text="Catalogue item id; null = not sure")
     area = serializers.IntegerField()
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=5000)
-    address = serializers.CharField(max_length=500)
-    latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
-    contact_name = serializers.CharField(max_length=100)
-    contact_phone = serializers.CharField(max_length=40)
+    title = text_field(minimum=4, maximum=80)
+    description = text_field(minimum=10, maximum=2000)
+    address = text_field(minimum=4, maximum=200)
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True,
+                                        help_text="With longitude, or neither; inside the city (22.60 to 23.20)")
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True,
+                                         help_text="With latitude, or neither; inside the city (113.50 to 114.30)")
+    contact_name = text_field(minimum=1, maximum=40)
+    contact_phone = phone_field()
     publish_consent = serializers.BooleanField(default=False)
-    idempotency_key = serializers.CharField(required=False, max_length=64, help_text="Or the Idempotency-Key header")
+    idempotency_key = idempotency_key_field()
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
 
 
@@ -73,7 +86,9 @@ class AppealCollectionView(APIView):
         appeals = selectors.appeals_of_resident(request.user)[:100]
         return Response(OwnerAppealListSerializer(appeals, many=True).data)
 
-    @extend_schema(request=IntakeSerializer, responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer, **refusals(409)})
+    # 404: an item or area id that names nothing.
+    @extend_schema(request=IntakeSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: OwnerAppealSerializer, 200: OwnerAppealSerializer, **refusals(404, 409)})
     def post(self, request):
         check_rate(request, "appeal.file")
         serializer = IntakeSerializer(data=request.data)
@@ -81,7 +96,7 @@ class AppealCollectionView(APIView):
         data = serializer.validated_data
         result = services.file_appeal(
             resident=request.user,
-            idempotency_key=request.headers.get("Idempotency-Key") or data.get("idempotency_key", ""),
+            idempotency_key=sent_idempotency_key(request, data),
             item_id=data.get("item"), area_id=data["area"], title=data["title"], description=data["description"],
             address=data["address"], latitude=data.get("latitude"), longitude=data.get("longitude"),
             contact_name=data["contact_name"], contact_phone=data["contact_phone"],

@@ -83,6 +83,7 @@ class NoteView(APIView):
 
     @extend_schema(request=NoteSerializer, responses={201: None})
     def post(self, request, appeal_id: int):
+        services.require_note(request.user, appeal_id)  # permission before the body
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = services.add_internal_note(actor=request.user, appeal_id=appeal_id, body=serializer.validated_data["body"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -63,14 +63,21 @@ class PartActionSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
 
 
+PART_ACTIONS = ("accept", "return", "reply", "resolve", "extension")
+
+
 class PartActionView(APIView):
     """POST accept | return | reply | resolve | extension on the unit's part."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=PartActionSerializer, responses={200: PartSerializer, **refusals(409)})
+    @extend_schema(request=PartActionSerializer, responses={200: PartSerializer, **refusals(409)},
+                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=PART_ACTIONS)])
     def post(self, request, assignment_id: int, action: str):
+        if action not in PART_ACTIONS:
+            raise Http404
+        services.require_part(request.user, assignment_id)  # permission before the body
         serializer = PartActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -101,6 +108,7 @@ class RectificationSubmitView(APIView):
 
     @extend_schema(request=RectificationSubmitSerializer, responses={200: dict, **refusals(409)})
     def post(self, request, rectification_id: int):
+        services.require_rectifier(request.user, rectification_id)  # permission before the body
         body = RectificationSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         rectification = services.submit_rectification(actor=request.user, rectification_id=rectification_id,

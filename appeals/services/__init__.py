@@ -21,7 +21,13 @@ from appeals.services.clusters import (
 )
 from appeals.services.privacy import require_reveal, reveal_contact
 from appeals.services.publication import add_me_too, edit_public_text, moderate_appeal, withdraw_publish_consent
-from appeals.services.ratings import check_rectification, rate_appeal, submit_rectification, sweep_ratings
+from appeals.services.ratings import (
+    check_rectification,
+    rate_appeal,
+    require_rectifier,
+    submit_rectification,
+    sweep_ratings,
+)
 from appeals.services.stats import recompute_all, recompute_daily_stats, recompute_recent
 from appeals.services.work import (
     accept_part,
@@ -29,6 +35,8 @@ from appeals.services.work import (
     decide_extension,
     reply_to_appeal,
     request_extension,
+    require_note,
+    require_part,
     resolve_appeal,
     return_part,
 )
@@ -36,7 +44,7 @@ from appeals.services.work import (
 __all__ = [
     "IntakeResult", "accept_part", "add_internal_note", "capture_clue", "convert_clue", "decide_extension",
     "dispatch_appeal", "file_appeal", "file_for_caller", "import_items", "import_responsibilities",
-    "reply_to_appeal", "request_extension", "resolve_appeal", "return_part", "require_reveal", "reveal_contact",
+    "reply_to_appeal", "request_extension", "resolve_appeal", "return_part", "require_note", "require_part", "require_rectifier", "require_reveal", "reveal_contact",
     "sweep_deadlines", "verify_clue",
     "add_me_too", "check_rectification", "compute_clusters", "confirm_cluster", "dismiss_cluster", "edit_public_text",
     "merge_clusters", "moderate_appeal", "rate_appeal", "recompute_all", "recompute_daily_stats", "recompute_recent", "reply_to_cluster",

@@ -175,14 +175,21 @@ def _rating_refusal(appeal: Appeal, now: dt.datetime, config: AppealSettings) ->
     return _("诉求办结后才能评价。")
 
 
+def require_rectifier(actor: User, rectification_id: int) -> Rectification:
+    """The rectification, for staff of the unit that owes it (404 for no such
+    task, 403 for anyone else); asked before the report is read."""
+    rectification = Rectification.objects.filter(pk=rectification_id).first()
+    if rectification is None:
+        raise NotFoundError(_("整改任务不存在。"))
+    require(actor, "appeals.rectify", rectification, message=_("这项整改不属于你的单位。"))
+    return rectification
+
+
 def submit_rectification(*, actor: User, rectification_id: int, report: str) -> Rectification:
     """The unit reports what it did about the bad rating (once per task)."""
+    rectification = require_rectifier(actor, rectification_id)
     report = clean_text(report, field="report", label=_("整改情况"), minimum=10, maximum=4000)
     with transaction.atomic():
-        rectification = Rectification.objects.filter(pk=rectification_id).first()
-        if rectification is None:
-            raise NotFoundError(_("整改任务不存在。"))
-        require(actor, "appeals.rectify", rectification, message=_("这项整改不属于你的单位。"))
         appeal = lock_appeal(rectification.appeal_id)
         rectification = Rectification.objects.select_for_update(no_key=True).get(pk=rectification.pk)
         if rectification.state != RectificationState.OPEN:

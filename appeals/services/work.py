@@ -41,9 +41,10 @@ from portal.timeutils import local_text
 NOT_YOUR_PART = _("这张工单不属于你的单位，不能操作。")
 
 
-def _load(actor: User, assignment_id) -> tuple[Appeal, WorkOrder]:
-    """Checks the actor's unit holds the part, then locks appeal then part
-    (always in that order, so two actions on one appeal cannot deadlock)."""
+def require_part(actor: User, assignment_id) -> WorkOrder:
+    """The part, for staff of the unit holding it: 404 when there is no such
+    part, 403 for anyone else. The API asks before it reads a body, so a
+    refused caller learns nothing about what it sent."""
     try:
         assignment_id = int(assignment_id)
     except (TypeError, ValueError):
@@ -52,6 +53,13 @@ def _load(actor: User, assignment_id) -> tuple[Appeal, WorkOrder]:
     if part is None:
         raise NotFoundError(_("工单不存在。"))
     require(actor, "appeals.work_on_part", part, message=str(NOT_YOUR_PART))
+    return part
+
+
+def _load(actor: User, assignment_id) -> tuple[Appeal, WorkOrder]:
+    """Checks the actor's unit holds the part, then locks appeal then part
+    (always in that order, so two actions on one appeal cannot deadlock)."""
+    part = require_part(actor, assignment_id)
     appeal = lock_appeal(part.appeal_id)
     return appeal, lock_part(part.pk)
 
@@ -200,13 +208,20 @@ def resolve_appeal(*, actor: User, assignment_id: int, summary: str, photos=()) 
         return appeal
 
 
-@transaction.atomic
-def add_internal_note(*, actor: User, appeal_id: int, body: str) -> InternalNote:
-    """Staff-only note (dispatch centre or a unit on the work order)."""
+def require_note(actor: User, appeal_id: int) -> Appeal:
+    """The appeal, for those who may write a note on it (404 for no such
+    appeal, 403 for anyone else); asked before the note is read."""
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None:
         raise NotFoundError(_("诉求不存在。"))
     require(actor, "appeals.add_note", appeal, message=_("只有派单中心和承办单位可以写内部备注。"))
+    return appeal
+
+
+@transaction.atomic
+def add_internal_note(*, actor: User, appeal_id: int, body: str) -> InternalNote:
+    """Staff-only note (dispatch centre or a unit on the work order)."""
+    appeal = require_note(actor, appeal_id)
     body = clean_text(body, field="body", label=_("备注"), minimum=2, maximum=2000)
     appeal = lock_appeal(appeal.pk)
     unit = portal_selectors.staff_unit_of(actor)

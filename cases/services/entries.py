@@ -135,6 +135,7 @@ def _unit_may_edit(entry: CaseEntry, what: str) -> None:
         raise CaseError(
             _("案例当前状态为“%(state)s”，不能再%(what)s。") % {"state": entry.get_state_display(), "what": what},
             code="read_only",
+            status=409,  # the request is fine; the entry's state forbids it now
         )
     if entry.state == EntryState.CHANGES_REQUESTED and entry.changes_deadline and now < entry.changes_deadline:
         return
@@ -144,6 +145,7 @@ def _unit_may_edit(entry: CaseEntry, what: str) -> None:
         raise CaseError(
             _("修改期限已于 %(deadline)s 截止，案例已只读。") % {"deadline": timeutils.local_text(entry.changes_deadline)},
             code="deadline_passed",
+            status=409,
         )
     raise call_closed_error(entry.campaign, what)
 

@@ -103,6 +103,7 @@ def test_visitors_share_the_wall_and_its_pages_for_a_second_and_the_signed_in_ne
 @pytest.mark.parametrize("query, refusal, api_status", [
     # The API answers 404 for a well-formed id that names nothing, as its schema documents.
     ("category=999999", "没有这个大类。", 404),
+    ("category=755339343539771146240", "没有这个大类。", 404),  # schemathesis: any whole number is an id of nothing
     ("area=abc", "没有这个镇街。", 400),
     ("unit=999999", "没有这个承办单位。", 404),
     ("state=lost", "状态只能是待派单、办理中或已办结。", 400),

@@ -132,6 +132,27 @@ def test_organiser_only_endpoints_refuse_reviewers_and_residents(api, campaign, 
     assert not ResultVersion.objects.exists()
 
 
+def test_organiser_writes_refuse_others_before_reading_the_body(api, campaign, organiser, resident):
+    """Permission first: a bad body from a caller who may not write is 403, not 400 (schemathesis saw 400)."""
+    cases, (person, *_rest) = panel(campaign, organiser, [30])
+    review = submit(campaign, person, cases[0], 80)
+    bad = {"finalists": "many", "criteria": "x", "reason": ["x"], "override": "perhaps", "email": 1}
+    for user in (person, resident):
+        api.force_authenticate(user)
+        for method, url in (("put", f"{base(campaign)}/panel/settings"), ("put", f"{base(campaign)}/panel/criteria"),
+                            ("post", f"{base(campaign)}/panel/finalists"), ("post", f"{base(campaign)}/panel/reviewers"),
+                            ("post", f"{base(campaign)}/results"), ("post", f"/api/v1/panel/reviews/{review.pk}/reopen")):
+            response = getattr(api, method)(url, bad, format="json")
+            assert response.status_code == 403, (user, url, response.json())
+
+
+def test_marks_for_a_case_not_assigned_are_404_before_they_are_read(api, campaign, organiser, resident):
+    panel(campaign, organiser, [30])
+    api.force_authenticate(resident)
+    response = api.post(f"{base(campaign)}/panel/cases/424242/review", {"marks": "none"}, format="json")
+    assert response.status_code == 404
+
+
 def test_standings_publication_and_correction_through_the_api(api, campaign, organiser):
     cases, people = panel(campaign, organiser, [1000, 800])
     for person, a, b in zip(people, (80, 85, 90), (90, 95, 94)):
