@@ -10,7 +10,8 @@ urlpatterns = [
     path("areas", public.AreaListView.as_view(), name="appeals-areas"),
     path("track/<str:tracking_number>", resident.TrackView.as_view(), name="appeals-track"),
     path("inbox", unit.InboxView.as_view(), name="appeals-inbox"),
-    path("parts/<int:assignment_id>/<slug:action>", unit.PartActionView.as_view(), name="appeals-part-action"),
+    *[path(f"parts/<int:assignment_id>/{action}", view.as_view(), name=f"appeals-part-{action}")
+      for action, view in unit.PART_ACTIONS.items()],
     path("queue", centre.QueueView.as_view(), name="appeals-queue"),
     path("hotline", centre.HotlineView.as_view(), name="appeals-hotline"),
     path("extensions/<int:extension_id>/decide", centre.ExtensionDecisionView.as_view(), name="appeals-extension-decide"),

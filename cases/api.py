@@ -168,10 +168,10 @@ class _SlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-# A phone as the service accepts it (digits, spaces, + - brackets, 转), without outer spaces.
-ENTRY_PHONE_PATTERN = r"^(?:[0-9+()（）转-][0-9+\-\s()（）转]{3,30}[0-9+()（）转-])?$"
-# An http(s) address Django's URLValidator accepts, written so that a schema can state it.
-VIDEO_URL_PATTERN = r"^(?:https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[A-Za-z0-9._~/?#=&%+-]*)?)?$"
+# A phone as the service accepts it (digits, spaces, + - brackets, 转), without outer spaces (or blank).
+ENTRY_PHONE_PATTERN = r"^[0-9+()（）转-][0-9+\-\s()（）转]{3,30}[0-9+()（）转-]$"
+# An http(s) address Django's URLValidator accepts, written so that a schema can state it (or blank).
+VIDEO_URL_PATTERN = r"^https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[A-Za-z0-9._~/?#=&%+-]*)?$"
 
 
 def _optional_text(maximum: int, **kwargs) -> serializers.CharField:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.utils import html
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -51,6 +52,26 @@ def text_field(*, minimum: int, maximum: int, **kwargs) -> serializers.CharField
     message = lazy(lambda: _("请至少填写 %(minimum)d 个字（首尾空格不算）。") % {"minimum": minimum}, str)()
     return serializers.CharField(max_length=maximum, trim_whitespace=False,
                                  validators=[RegexValidator(pattern, message=message)], **kwargs)
+
+
+class FormNull:
+    """A nullable field in a form body (multipart, the only way to send
+    files): a form cannot carry JSON's null, so the text "null" (or nothing)
+    means none."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if self.allow_null and html.is_html_input(dictionary) and value == "null":
+            return None
+        return value
+
+
+class FormNullIntegerField(FormNull, serializers.IntegerField):
+    pass
+
+
+class FormNullDecimalField(FormNull, serializers.DecimalField):
+    pass
 
 
 def checked_query(form) -> dict:

@@ -1,4 +1,4 @@
-"""Django's error handlers (handler404, handler403 and handler500 in
+"""Django's error handlers (handler400, handler404, handler403 and handler500 in
 portal.urls): the portal's error page, or the API's error body, through
 portal.errors; a database outage met outside a view answers 503 through
 portal.outages. A module of their own because both of those are needed
@@ -10,6 +10,12 @@ from django.utils.translation import gettext as _
 
 from portal.errors import error_answer
 from portal.outages import answer_if_outage
+
+
+def bad_request(request, exception=None):
+    """Django's own refusals before any view (too many files or fields in a
+    form, a malformed multipart body): the API's error body under /api/."""
+    return error_answer(request, 400, "invalid", _("请求无法读取：文件或字段太多，或请求体格式不正确。"))
 
 
 def not_found(request, exception=None):

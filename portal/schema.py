@@ -28,7 +28,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance, is_serializer
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, inline_serializer
 from rest_framework import permissions, serializers
 
 ErrorBody = inline_serializer(
@@ -96,7 +96,8 @@ def _text_rules(field) -> dict:
         return {}  # a pattern of its own (drf-spectacular states it) excludes NUL already
     if field.trim_whitespace and not field.allow_blank:
         return {"pattern": r"^\s*[^\s\x00][^\x00]*$"}
-    return {"pattern": r"^[^\x00]*$"}
+    # Not matching "": a blank is the other shape drf-spectacular gives the field (oneOf: exactly one).
+    return {"pattern": r"^[^\x00]+$"}
 
 
 def _applies_second_factor_rule(authenticator) -> bool:
@@ -126,6 +127,8 @@ class PortalAutoSchema(AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction == "request" and schema.get("type") == "string" and "pattern" not in schema:
             schema.update(_text_rules(field))
+        if isinstance(field, serializers.FileField) and not field.allow_empty_file and direction == "request":
+            schema["minLength"] = 1  # an empty file is refused
         if isinstance(field, serializers.DecimalField) and r"\d{0," in schema.get("pattern", "") and direction == "request":
             schema["pattern"] = _decimal_pattern(field)
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
@@ -134,6 +137,12 @@ class PortalAutoSchema(AutoSchema):
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
         return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A body of several shapes (a decision to publish or refuse) is
+        required: drf-spectacular cannot see the required fields inside."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        return schema, required or isinstance(force_instance(serializer), PolymorphicProxySerializer)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

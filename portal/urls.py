@@ -56,6 +56,7 @@ if settings.PORTAL_BENCH_ENDPOINTS:
         path("bench/signed-in", views.bench_signed_in),
     ]
 
+handler400 = "portal.handlers.bad_request"
 handler404 = "portal.handlers.not_found"
 handler500 = "portal.handlers.server_error"
 handler403 = "portal.handlers.forbidden"

@@ -88,7 +88,8 @@ class SuggestionView(APIView):
 
 class DispatchSerializer(serializers.Serializer):
     primary_unit = serializers.IntegerField()
-    co_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    co_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+                                     help_text="Distinct units, not the primary one")
     item = serializers.IntegerField(required=False, allow_null=True)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     instructions = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)

@@ -3,6 +3,7 @@ track their own, rate the result, withdraw consent to publish."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -21,7 +22,7 @@ from appeals.api.common import (
 )
 from appeals.enums import Channel
 from appeals.models import Appeal
-from portal.api import text_field
+from portal.api import FormNullDecimalField, FormNullIntegerField, text_field
 from portal.ratelimits import check_rate, counting_misses, own_rate_limit
 from portal.schema import refusals
 
@@ -58,20 +59,20 @@ class IntakeSerializer(serializers.Serializer):
     """The report as appeals.services.validation checks it: texts measured
     once stripped, coordinates both or neither and inside the city."""
 
-    item = serializers.IntegerField(required=False, allow_null=True, help_text="Catalogue item id; null = not sure")
+    item = FormNullIntegerField(required=False, allow_null=True, help_text="Catalogue item id; null = not sure")
     area = serializers.IntegerField()
     title = text_field(minimum=4, maximum=80)
     description = text_field(minimum=10, maximum=2000)
     address = text_field(minimum=4, maximum=200)
-    latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True,
+    latitude = FormNullDecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True,
                                         help_text="With longitude, or neither; inside the city (22.60 to 23.20)")
-    longitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True,
+    longitude = FormNullDecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True,
                                          help_text="With latitude, or neither; inside the city (113.50 to 114.30)")
     contact_name = text_field(minimum=1, maximum=40)
     contact_phone = phone_field()
     publish_consent = serializers.BooleanField(default=False)
     idempotency_key = idempotency_key_field()
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=settings.APPEALS_MAX_PHOTOS)
 
 
 @own_rate_limit
@@ -120,7 +121,8 @@ class TrackView(APIView):
 
 class RateSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                    help_text="Required (two characters at least) with a score of 1 or 2: why")
 
 
 @own_rate_limit

@@ -3,9 +3,9 @@ work order (accept, return, reply, resolve, ask for more time), rectifications."
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -55,48 +55,93 @@ class InboxView(APIView):
         return response
 
 
-class PartActionSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    body = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    extra_working_days = serializers.IntegerField(required=False)
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
+class ReturnSerializer(serializers.Serializer):
+    reason = text_field(minimum=5, maximum=1000, help_text="Why the part goes back to the dispatch centre")
 
 
-PART_ACTIONS = ("accept", "return", "reply", "resolve", "extension")
+class ReplySerializer(serializers.Serializer):
+    body = text_field(minimum=10, maximum=4000, help_text="The reply the resident reads")
+
+
+class ResolveSerializer(serializers.Serializer):
+    summary = text_field(minimum=10, maximum=4000, help_text="What was done")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=settings.APPEALS_MAX_PHOTOS)
+
+
+class ExtensionSerializer(serializers.Serializer):
+    extra_working_days = serializers.IntegerField(min_value=1, max_value=30)
+    reason = text_field(minimum=5, maximum=1000)
 
 
 class PartActionView(APIView):
-    """POST accept | return | reply | resolve | extension on the unit's part."""
+    """One action on the unit's part of a work order: each has its own path
+    and body, so the schema states what each needs."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    body: type[serializers.Serializer] | None = None
 
-    @extend_schema(request=PartActionSerializer, responses={200: PartSerializer, **refusals(409)},
-                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=PART_ACTIONS)])
-    def post(self, request, assignment_id: int, action: str):
-        if action not in PART_ACTIONS:
-            raise Http404
+    def post(self, request, assignment_id: int):
         services.require_part(request.user, assignment_id)  # permission before the body
-        serializer = PartActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        user = request.user
-        if action == "accept":
-            services.accept_part(actor=user, assignment_id=assignment_id)
-        elif action == "return":
-            services.return_part(actor=user, assignment_id=assignment_id, reason=data.get("reason", ""))
-        elif action == "reply":
-            services.reply_to_appeal(actor=user, assignment_id=assignment_id, body=data.get("body", ""))
-        elif action == "resolve":
-            services.resolve_appeal(actor=user, assignment_id=assignment_id, summary=data.get("summary", ""),
-                                    photos=request.FILES.getlist("photos"))
-        elif action == "extension":
-            services.request_extension(actor=user, assignment_id=assignment_id,
-                                       extra_working_days=data.get("extra_working_days"), reason=data.get("reason", ""))
-        else:
-            raise Http404
+        data = {}
+        if self.body is not None:
+            serializer = self.body(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        self.act(request, assignment_id, data)
         return Response(PartSerializer(WorkOrder.objects.select_related("unit").get(pk=assignment_id)).data)
+
+    def act(self, request, assignment_id: int, data: dict) -> None:
+        raise NotImplementedError
+
+
+def _documented(body, summary: str):
+    return extend_schema_view(post=extend_schema(request=body, responses={200: PartSerializer, **refusals(409)},
+                                                 summary=summary))
+
+
+@_documented(None, "Accept the part")
+class AcceptPartView(PartActionView):
+    def act(self, request, assignment_id, data):
+        services.accept_part(actor=request.user, assignment_id=assignment_id)
+
+
+@_documented(ReturnSerializer, "Return the part to the dispatch centre (within its return window)")
+class ReturnPartView(PartActionView):
+    body = ReturnSerializer
+
+    def act(self, request, assignment_id, data):
+        services.return_part(actor=request.user, assignment_id=assignment_id, reason=data["reason"])
+
+
+@_documented(ReplySerializer, "Reply to the resident")
+class ReplyPartView(PartActionView):
+    body = ReplySerializer
+
+    def act(self, request, assignment_id, data):
+        services.reply_to_appeal(actor=request.user, assignment_id=assignment_id, body=data["body"])
+
+
+@_documented(ResolveSerializer, "Resolve the appeal (the primary unit, once it has replied)")
+class ResolvePartView(PartActionView):
+    body = ResolveSerializer
+
+    def act(self, request, assignment_id, data):
+        services.resolve_appeal(actor=request.user, assignment_id=assignment_id, summary=data["summary"],
+                                photos=request.FILES.getlist("photos"))
+
+
+@_documented(ExtensionSerializer, "Ask the dispatch centre for more working days")
+class ExtensionPartView(PartActionView):
+    body = ExtensionSerializer
+
+    def act(self, request, assignment_id, data):
+        services.request_extension(actor=request.user, assignment_id=assignment_id,
+                                   extra_working_days=data["extra_working_days"], reason=data["reason"])
+
+
+PART_ACTIONS = {"accept": AcceptPartView, "return": ReturnPartView, "reply": ReplyPartView,
+                "resolve": ResolvePartView, "extension": ExtensionPartView}
 
 
 class RectificationSubmitSerializer(serializers.Serializer):

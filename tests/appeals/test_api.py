@@ -196,3 +196,22 @@ def test_a_caller_without_the_permission_is_refused_before_the_body_is_read(api,
     response = api.post(url, {"decision": "nonsense", "grant": "maybe", "body": "", "extra_working_days": "x"}, format="json")
     assert response.status_code == 403, (url, response.json())
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_form_body_says_no_item_and_no_location_with_null(api, world, resident):
+    """A multipart body cannot carry JSON's null: the text "null" means none
+    (schemathesis sent it for the schema's nullable item and coordinates)."""
+    api.force_authenticate(resident)
+    data = {**body(world), "item": "null", "latitude": "null", "longitude": "null"}
+    response = api.post("/api/v1/appeals/", data, format="multipart", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    assert response.status_code == 201, response.json()
+    appeal = Appeal.objects.get()
+    assert (appeal.item_id, appeal.latitude, appeal.longitude) == (None, None, None)
+
+
+def test_an_empty_idempotency_key_header_is_refused_not_replaced_by_the_body(api, world, resident):
+    api.force_authenticate(resident)
+    response = api.post("/api/v1/appeals/", {**body(world), "idempotency_key": uuid.uuid4().hex}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert not Appeal.objects.exists()

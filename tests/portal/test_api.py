@@ -151,3 +151,41 @@ def test_a_body_with_a_malformed_field_beside_a_missing_object_is_refused_with_4
     response = api.post("/api/v1/case-entries", {"campaign": "no-such-edition", "track": "abc", "domain": 0},
                         format="json")
     assert response.status_code == 400
+
+
+def test_a_body_of_several_shapes_is_required_where_the_view_needs_one():
+    """Found by schemathesis: a moderation decision (oneOf publish/refuse)
+    was optional in the schema, so an empty POST was a valid request answered 400."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+
+    def has_shapes(body) -> bool:
+        refs = [media["schema"].get("$ref", "") for media in body.get("content", {}).values()]
+        return any("oneOf" in components.get(ref.rsplit("/", 1)[-1], {}) for ref in refs)
+
+    optional = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items() for method, operation in operations.items()
+        if has_shapes(operation.get("requestBody", {})) and not operation["requestBody"].get("required")
+    ]
+    assert optional == []
+
+
+def test_a_text_that_may_be_blank_matches_one_shape_of_its_schema_only():
+    """Found by schemathesis: a blank video address matched both the address
+    pattern and the blank shape of a oneOf, so the answer broke the schema."""
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    both = []
+    for name, component in schema["components"]["schemas"].items():
+        for field, prop in component.get("properties", {}).items():
+            shapes = prop.get("oneOf", [])
+            if any(s.get("maxLength") == 0 for s in shapes):
+                both += [f"{name}.{field}" for s in shapes
+                         if "pattern" in s and re.search(s["pattern"].replace("\\u0000", "\\x00"), "")]
+    assert both == []

@@ -70,7 +70,7 @@ class PanelSettingsView(APIView):
 
     def put(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)  # permission before the body: a refused caller learns 403, not 400
+        require(request.user, "voting.manage_panel", campaign, message=services.ORGANISERS_ONLY)  # before the body: 403, not 400
         serializer = SettingsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         panel = services.set_panel_settings(actor=request.user, campaign=campaign, **serializer.validated_data)
@@ -127,7 +127,7 @@ class CriteriaView(APIView):
 
     def put(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.manage_panel", campaign, message=services.ORGANISERS_ONLY)
         serializer = CriteriaInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         criteria = services.set_criteria(actor=request.user, campaign=campaign,
@@ -166,7 +166,7 @@ class FinalistsView(APIView):
     @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=ReasonSerializer, summary="Select (or, with a reason, recompute) the finalists")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.manage_panel", campaign, message=services.ORGANISERS_ONLY)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.select_finalists(actor=request.user, campaign=campaign, reason=serializer.validated_data["reason"])
@@ -220,7 +220,7 @@ class ReviewersView(APIView):
     ), summary="Invite a reviewer by email or phone")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.manage_panel", campaign, message=services.ORGANISERS_ONLY)
         serializer = InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         profile = services.invite_reviewer(actor=request.user, campaign=campaign, **serializer.validated_data)
@@ -295,7 +295,7 @@ class ReviewView(APIView):
 
     def _save(self, request, campaign_id: int, case_id: int, submit: bool):
         campaign = _campaign(campaign_id)
-        selectors.case_for_reviewer(request.user, campaign, case_id)  # 404 unless assigned, before the marks are read
+        services.require_review_task(request.user, campaign, case_id)  # 404 unless assigned, before the marks are read
         serializer = MarksSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.save_review(actor=request.user, campaign=campaign, case_id=case_id,
@@ -318,7 +318,7 @@ class ReopenView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409)}, request=ReasonSerializer, summary="Reopen a submitted review (organisers, recorded)")
     def post(self, request, review_id: int):
         review = get_object_or_404(Review, pk=review_id)
-        _organiser(request, review.campaign)
+        require(request.user, "voting.reopen_review", review.campaign, message=services.ORGANISERS_ONLY)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.reopen_review(actor=request.user, review=review, reason=serializer.validated_data["reason"])
@@ -378,7 +378,7 @@ class ResultsView(APIView):
     @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
-        _organiser(request, campaign)
+        require(request.user, "voting.publish_results", campaign, message=services.ORGANISERS_ONLY)
         serializer = PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         published = services.publish_results(actor=request.user, campaign=campaign, **serializer.validated_data)

@@ -343,6 +343,21 @@ def assign_finalists(*, actor: User | None, campaign: Campaign) -> int:
 # --- reviews -----------------------------------------------------------------
 
 
+def require_review_task(actor: User, campaign: Campaign, case_id: int) -> Finalist:
+    """The finalist `actor` may score; any other (not a finalist, not
+    assigned, a conflict of interest) answers as one that does not exist.
+    The API asks before it reads the marks."""
+    finalist = (
+        Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True, case_id=case_id)
+        .select_related("case").first()
+    )
+    not_found = _("找不到这个评审任务。")
+    if finalist is None:
+        raise NotFoundError(not_found)
+    require(actor, "voting.score_case", finalist.case, message=not_found, conceal=True)
+    return finalist
+
+
 @transaction.atomic
 def save_review(
     *,
@@ -356,16 +371,7 @@ def save_review(
     """Save a reviewer's marks for one assigned finalist as a draft, or submit
     them. Marks are range-checked against each criterion's maximum; submitting
     needs every required criterion. A submitted review is locked."""
-    finalist = (
-        Finalist.objects.filter(cut__campaign=campaign, cut__is_current=True, case_id=case_id)
-        .select_related("case").first()
-    )
-    not_found = _("找不到这个评审任务。")
-    if finalist is None:
-        raise NotFoundError(not_found)
-    # A finalist that is not this reviewer's answers as one that does not exist.
-    require(actor, "voting.score_case", finalist.case, message=not_found, conceal=True)
-    case = finalist.case
+    case = require_review_task(actor, campaign, case_id).case
     criteria = {c.pk: c for c in selectors.criteria_of(campaign)}
     if not criteria:
         raise ConflictError(_("评分标准尚未设置。"), code="no_criteria")
