@@ -25,7 +25,10 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from procrastinate import jobs as procrastinate_jobs
+from procrastinate import manager as procrastinate_manager
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
 
 from portal import sms
 from portal.enums import NotificationChannel, NotificationState
@@ -33,6 +36,15 @@ from portal.models import Notification
 
 SEND_TASK = "portal.send_notification"
 MAX_ATTEMPTS = 6
+# Jobs written through Django's own connection, so inside the caller's
+# transaction wherever the caller runs. procrastinate's task worker swaps the
+# app's connector for a pool of its own (autocommit): a notice queued by a
+# task (the deadline sweep) had its job committed before its row, another
+# worker ran the job before the row existed ("already handled"), and the
+# notice stayed pending for ever (found by the cluster drill, bench/cluster.py).
+_JOBS_IN_TRANSACTION = procrastinate_manager.JobManager(
+    DjangoConnector(alias=getattr(settings, "PROCRASTINATE_DATABASE_ALIAS", "default"))
+)
 
 
 def queue_email(*, to: list[str], subject: str, body: str, about=None) -> list[Notification]:
@@ -52,10 +64,10 @@ def _queue(*, channel: str, recipients: list[str], subject: str, body: str, abou
         Notification(channel=channel, recipient=recipient, subject=str(subject)[:255], body=str(body), **about_fields)
         for recipient in dict.fromkeys(r for r in recipients if r)
     )
-    task = app.configure_task(name=SEND_TASK, queue="notifications")
+    job = app.configure_task(name=SEND_TASK, queue="notifications").job
+    task = procrastinate_jobs.JobDeferrer(job_manager=_JOBS_IN_TRANSACTION, job=job)
     for row in rows:
-        # procrastinate's Django connector writes the job through this
-        # transaction's connection: row and job commit (or vanish) together.
+        # Through this transaction's connection: row and job commit (or vanish) together.
         task.defer(notification_id=row.pk)
     return rows
 

@@ -68,3 +68,24 @@ def test_a_notification_left_sending_by_a_killed_worker_is_not_sent_again():
     assert read_messages(to="13800138000") == []
     row.refresh_from_db()
     assert row.state == NotificationState.SENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_queued_inside_the_task_worker_commits_with_its_row():
+    """The task worker swaps procrastinate's connector for a pool of its own
+    (autocommit); a notice queued by a task (the deadline sweep) must still
+    have its job in the task's transaction, or another worker may run the
+    job before the row exists and the notice is never sent."""
+    from procrastinate import SyncPsycopgConnector
+    from procrastinate.contrib.django import app
+    from procrastinate.contrib.django.utils import connector_params
+
+    worker_connector = SyncPsycopgConnector(kwargs=connector_params(), min_size=1, max_size=1)
+    worker_connector.open()
+    try:
+        with app.replace_connector(worker_connector), transaction.atomic():
+            rows = notifications.queue_email(to=["unit@example.cn"], subject="工单已超期", body="超期")
+            transaction.set_rollback(True)
+    finally:
+        worker_connector.close()
+    assert not ProcrastinateJob.objects.filter(args__notification_id=rows[0].pk).exists()
