@@ -3,7 +3,8 @@
 ``report`` answers /healthz; ``readiness`` answers /readyz, which adds the
 migrations and the depth of the task queue: a node is ready to take traffic
 when every part is up, its code's migrations are applied and the queue is
-not backed up."""
+not backed up (the worker is not required with PORTAL_READY_REQUIRES_WORKER
+off: on a cluster, docs/cluster.md)."""
 
 from __future__ import annotations
 
@@ -93,5 +94,6 @@ def readiness() -> tuple[bool, dict]:
         "worker": check_worker(),
         "queue": check_queue(),
     }
-    ready = all(part["ok"] for part in parts.values())
+    required = [name for name in parts if name != "worker" or settings.PORTAL_READY_REQUIRES_WORKER]
+    ready = all(parts[name]["ok"] for name in required)
     return ready, {"status": "ready" if ready else "not ready", **parts}

@@ -556,6 +556,12 @@ PORTAL_WORKER_STALE_SECONDS = 60
 # --- Faults and readiness (issue 16) ---
 # /readyz answers 503 when more jobs than this are due and waiting.
 PORTAL_READY_MAX_QUEUE_DEPTH = int(os.environ.get("PORTAL_READY_MAX_QUEUE_DEPTH", "1000"))
+# /readyz needs a live task worker (on one machine: this machine's). Behind a
+# balancer with workers on every node, 0: a web node serves without one, and
+# after a database failover, when every worker restarts at once, the balancer
+# would otherwise take the whole web tier out until one has registered
+# (bench/cluster.py). /healthz still reports the workers; so does /readyz.
+PORTAL_READY_REQUIRES_WORKER = env_bool("PORTAL_READY_REQUIRES_WORKER", True)
 
 # --- Security -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -152,6 +152,9 @@ class Layout:
             # session of its own: PgBouncer's session pool (scripts/supervise.py).
             "WORKER_DATABASE_URL": self.database_url("portal_session"),
             "PGBOUNCER": "1",
+            # A web node serves without a task worker: after a failover every
+            # worker restarts at once, and the balancer would take every node out.
+            "PORTAL_READY_REQUIRES_WORKER": "0",
             "REDIS_URL": f"redis://{SENTINEL_SERVICE}/0",
             "REDIS_SENTINELS": self.sentinel_addresses,
         }

@@ -41,6 +41,17 @@ def test_not_ready_without_a_live_worker(client):
     assert response.json()["worker"] == {"ok": False, "workers": 0}
 
 
+def test_ready_without_a_live_worker_when_the_balancer_need_not_wait_for_one(client, settings):
+    settings.PORTAL_READY_REQUIRES_WORKER = False
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+        cursor.execute("DELETE FROM procrastinate_workers")
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    assert response.json()["worker"] == {"ok": False, "workers": 0}
+
+
 def test_not_ready_when_redis_is_down(client, live_worker, settings):
     settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     response = client.get("/readyz")
