@@ -179,6 +179,10 @@ def start_patroni(layout: Layout, n: int) -> None:
     if os.geteuid() == 0:
         shutil.chown(directory, user=PG_USER, group=PG_USER)
         directory.chmod(0o700)
+        # PostgreSQL runs as postgres: every folder above the data must let it through.
+        if subprocess.run(["runuser", "-u", PG_USER, "--", "test", "-w", str(directory)]).returncode != 0:
+            raise SystemExit(f"[cluster] the user {PG_USER} cannot reach {directory}: let it traverse the folders "
+                             "above (chmod o+x) or use --root elsewhere")
     spawn(layout, f"pg{n}", ["patroni", str(directory / "patroni.yml")], as_postgres=True)
 
 
@@ -223,6 +227,8 @@ def portal_env(layout: Layout, **extra: str) -> dict[str, str]:
     env.update(layout.portal_env())
     env.update({
         "SECRET_KEY": secret_key(layout),
+        # The development e-mail and SMS outbox, one file for every node of the box.
+        "PORTAL_OUTBOX_FILE": str(layout.root / "outbox.jsonl"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHON": env.get("PYTHON", str(ROOT / ".venv" / "bin" / "python")),
     })
@@ -263,6 +269,20 @@ def kill_web(layout: Layout, n: int) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
     pid_file(layout, f"web{n}").unlink(missing_ok=True)
+
+
+def kill_task_workers(layout: Layout) -> list[int]:
+    """kill -9 the procrastinate worker of every web node (supervise.py
+    starts a new one); returns the pids killed."""
+    killed = []
+    for n in range(1, layout.web_nodes + 1):
+        pid = read_pid(layout, f"web{n}")
+        for member in _session_members(pid) if pid else []:
+            with contextlib.suppress(OSError):
+                if b"procrastinate" in Path(f"/proc/{member}/cmdline").read_bytes():
+                    os.kill(member, signal.SIGKILL)
+                    killed.append(member)
+    return killed
 
 
 def _session_members(session: int) -> list[int]:
