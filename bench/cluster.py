@@ -415,9 +415,9 @@ def run(*, votes: int, voters: int, rate: float, connections: int, web_at: float
             print(f"  {note}")
         for failure in drill.failures:
             print(f"  FAILED: {failure}")
-        print(f"  during the storm: answered 201 {first['told']:,}; answered 503 or nothing but stored as accepted "
-              f"{first['refused_but_stored'] + first['unanswered_committed']:,} (the primary died between a commit and "
-              "its answer)")
+        committed_unanswered = sum(1 for x in attempts if (x.status == 503 or x.status is None) and x.key in stored_before)
+        print(f"  during the storm: answered 201 {first['told']:,}; answered 503 or nothing though their vote was "
+              f"stored: {committed_unanswered:,} (the primary died between a commit and its answer)")
         answers = collections.Counter(r.status for r in retry)
         print(f"  resent with the same Idempotency-Key: {len(retry):,}, answered {dict(answers)}; {replayed:,} of the "
               "201s replayed a vote stored before the resend")
