@@ -157,3 +157,33 @@ def test_the_fraud_review_fits_a_phone(phone_page, live_server):
     page.screenshot(path=str(screenshot.__globals__["SCREENSHOTS"] / "stumble-02-review-card.png"))
     page.get_by_role("link", name="下一页").click()
     expect(page.get_by_text("第 2 / 3 页")).to_be_visible()
+
+
+def test_the_organiser_follows_the_panels_progress_at_panel(phone_page, live_server):
+    from tests import factories
+    from tests.voting.panel_setup import closed_campaign, panel, submit
+
+    organiser = factories.StaffFactory(role="organiser", with_totp=True)
+    campaign = closed_campaign(title="第二届东莞市民点赞榜")
+    cases, people = panel(campaign, organiser, [12000, 9000, 7000])
+    submit(campaign, people[0], cases[0], 91, comment="成效扎实")
+    submit(campaign, people[0], cases[1], 77)
+    submit(campaign, people[1], cases[0], 85)
+    page = phone_page
+    sign_in_with_cookie(page, organiser, live_server)
+
+    page.goto("/")
+    page.get_by_role("link", name="专家评审").click()
+    expect(page.get_by_role("heading", name="评审进度")).to_be_visible()
+    expect(page.get_by_text("已提交 3 / 9 份评分")).to_be_visible()
+    expect(page.get_by_text(f"{people[0].reviewer_profile.name}")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("91.0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check_a11y(page, context="panel progress")
+    screenshot(page, "stumble-09-panel-progress")
+    page.locator("summary", has_text=people[1].reviewer_profile.name).click()
+    opened = page.locator("details[open] .progress-cases")
+    expect(opened.locator(".progress-state.submitted")).to_have_count(1)
+    expect(opened.locator(".progress-state.todo")).to_have_count(2)
+    check_a11y(page, context="panel progress, a reviewer opened")
+    screenshot(page, "stumble-09-panel-progress-reviewer")

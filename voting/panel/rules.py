@@ -25,6 +25,8 @@ def is_assigned_without_conflict(user, case) -> bool:
 PANEL_PERMISSIONS = {
     "voting.manage_panel": is_organiser,
     "voting.view_standings": is_organiser,
+    # Who has scored what, without the marks: the organisers at /panel/.
+    "voting.view_panel_progress": is_organiser,
     "voting.reopen_review": is_organiser,
     "voting.publish_results": is_organiser,
     "voting.view_panel": is_reviewer,

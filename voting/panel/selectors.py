@@ -118,6 +118,71 @@ def panel_campaigns(user) -> list[Campaign]:
 
 
 @dataclass(frozen=True)
+class CaseProgress:
+    title: str
+    state: str  # "submitted", "draft" or "todo": never the marks
+
+
+@dataclass(frozen=True)
+class ReviewerProgress:
+    name: str
+    cases: list[CaseProgress]
+
+    @property
+    def assigned(self) -> int:
+        return len(self.cases)
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for case in self.cases if case.state == ReviewState.SUBMITTED)
+
+    @property
+    def drafts(self) -> int:
+        return sum(1 for case in self.cases if case.state == ReviewState.DRAFT)
+
+
+@dataclass(frozen=True)
+class PanelProgress:
+    campaign: Campaign
+    reviewers: list[ReviewerProgress]
+
+    @property
+    def assigned(self) -> int:
+        return sum(r.assigned for r in self.reviewers)
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.submitted for r in self.reviewers)
+
+
+def panel_progress(actor: User) -> list[PanelProgress]:
+    """Each campaign with finalists, newest first: every reviewer's current
+    finalists and how far they are with each (submitted, draft, not
+    started), for the organisers. Reads the states only, never a mark or a
+    comment, so nothing of the blind scoring shows. Three queries."""
+    require(actor, "voting.view_panel_progress")
+    campaigns = list(Campaign.objects.filter(finalist_cuts__is_current=True).distinct().order_by("-year", "-created_at"))
+    current = Finalist.objects.filter(cut__campaign__in=campaigns, cut__is_current=True).values("case_id")
+    assignments = (
+        ReviewAssignment.objects.filter(campaign__in=campaigns, case_id__in=current)
+        .values_list("campaign_id", "reviewer_id", "reviewer__reviewer_profile__name", "reviewer__display_name",
+                     "case_id", "case__title")
+        .order_by("campaign_id", "reviewer__reviewer_profile__name", "reviewer_id", "case__title", "case_id")
+    )
+    states = {
+        (campaign_id, reviewer_id, case_id): state
+        for campaign_id, reviewer_id, case_id, state in Review.objects.filter(campaign__in=campaigns)
+        .values_list("campaign_id", "reviewer_id", "case_id", "state")
+    }
+    grouped: dict[int, dict[int, tuple[str, list[CaseProgress]]]] = {c.pk: {} for c in campaigns}
+    for campaign_id, reviewer_id, name, display_name, case_id, title in assignments:
+        _name, cases = grouped[campaign_id].setdefault(reviewer_id, (name or display_name or "", []))
+        cases.append(CaseProgress(title, states.get((campaign_id, reviewer_id, case_id), "todo")))
+    return [PanelProgress(c, [ReviewerProgress(name, cases) for name, cases in grouped[c.pk].values()])
+            for c in campaigns]
+
+
+@dataclass(frozen=True)
 class QueueItem:
     finalist: Finalist
     review: Review | None

@@ -47,6 +47,13 @@ def _campaign(slug: str) -> Campaign:
 
 @login_required
 def panel_home(request: HttpRequest) -> HttpResponse:
+    """Organisers: the panel's progress (and their own queue if they also
+    review); reviewers: their campaigns, straight to the queue when one."""
+    if request.user.has_perm("voting.view_panel_progress"):
+        own = selectors.panel_campaigns(request.user) if request.user.has_perm("voting.view_panel") else []
+        return render(request, "voting/panel_progress.html", {
+            "panels": selectors.panel_progress(request.user), "campaigns": own,
+        })
     require(request.user, "voting.view_panel", message=NOT_YOURS)
     campaigns = selectors.panel_campaigns(request.user)
     if len(campaigns) == 1:
