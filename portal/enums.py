@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("派单员")
     REVIEWER = "reviewer", _("评审专家")
     ORGANISER = "organiser", _("主办方")
+    PORTAL_ADMIN = "portal_admin", _("平台管理员")
 
 
 class ConflictReason(models.TextChoices):
@@ -51,3 +52,22 @@ class NotificationState(models.TextChoices):
 class TokenScope(models.TextChoices):
     READ = "read", _("只读")
     READ_WRITE = "read_write", _("读写")
+
+
+class AuditAction(models.TextChoices):
+    """What a portal administrator (or a superuser) changed: one row each."""
+
+    UNIT_CREATED = "unit_created", _("新建单位")
+    UNIT_RENAMED = "unit_renamed", _("单位改名")
+    UNIT_MOVED = "unit_moved", _("单位调整上级")
+    UNIT_DEACTIVATED = "unit_deactivated", _("停用单位")
+    UNIT_REACTIVATED = "unit_reactivated", _("恢复单位")
+    UNIT_DELETED = "unit_deleted", _("删除单位")
+    INVITATION_SENT = "invitation_sent", _("发出邀请")
+    INVITATION_REVOKED = "invitation_revoked", _("撤回邀请")
+    INVITATION_ACCEPTED = "invitation_accepted", _("接受邀请")
+    ROLE_GRANTED = "role_granted", _("授予角色")
+    ROLE_REVOKED = "role_revoked", _("撤销角色")
+    STAFF_MOVED = "staff_moved", _("调整所属单位")
+    ACCOUNT_DEACTIVATED = "account_deactivated", _("停用账号")
+    ACCOUNT_REACTIVATED = "account_reactivated", _("恢复账号")

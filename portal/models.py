@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
-from portal.enums import NotificationChannel, NotificationState, Role, TokenScope, UnitKind, UnitLevel
+from portal.enums import AuditAction, NotificationChannel, NotificationState, Role, TokenScope, UnitKind, UnitLevel
 from portal.masking import mask_email, mask_phone
 
 
@@ -115,6 +115,9 @@ class Unit(models.Model):
         blank=True,
         related_name="children",
     )
+    # A deactivated unit keeps its history (appeals, cases, staff rows) but
+    # takes no new staff, invitations or child units (portal.administration).
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         verbose_name = _("单位")
@@ -122,6 +125,8 @@ class Unit(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="unit_not_own_parent"),
+            # No unit below itself at any depth: the trigger unit_tree_acyclic
+            # (migration 0006) walks the ancestors of every new parent.
         ]
 
     def __str__(self) -> str:
@@ -237,3 +242,98 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Roles an invitation may carry: reviewers join through the panel's own
+# invitation (voting.panel.services.invite_reviewer).
+INVITABLE_ROLES = (Role.UNIT_STAFF, Role.DISPATCHER, Role.ORGANISER, Role.PORTAL_ADMIN)
+
+
+class Invitation(models.Model):
+    """An invitation to join the staff, sent by SMS or e-mail through the
+    outbox (portal.administration.services.invite_staff).
+
+    Only the SHA-256 digest of its token is stored; the token works once
+    (``accepted_at``) and until ``expires_at``, unless revoked. It names a
+    contact, never an account: whoever holds the contact and accepts decides
+    which account it joins, so inviting a number tells the administrator
+    nothing about who already uses it.
+    """
+
+    channel = models.CharField(_("渠道"), max_length=8, choices=NotificationChannel.choices)
+    contact = models.CharField(_("邀请的手机号或邮箱"), max_length=254)
+    name = models.CharField(_("称呼"), max_length=64)
+    role = models.CharField(_("角色"), max_length=16, choices=[(r.value, r.label) for r in INVITABLE_ROLES])
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="invitations")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, verbose_name=_("邀请人"), on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("邀请时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    accepted_at = models.DateTimeField(_("接受时间"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, verbose_name=_("接受账号"), on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工作人员邀请")
+        verbose_name_plural = _("工作人员邀请")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=NotificationChannel.values), name="invitation_channel_known"),
+            models.CheckConstraint(condition=Q(role__in=[r.value for r in INVITABLE_ROLES]), name="invitation_role_invitable"),
+            models.CheckConstraint(
+                condition=(Q(role=Role.UNIT_STAFF) & Q(unit__isnull=False)) | (~Q(role=Role.UNIT_STAFF) & Q(unit__isnull=True)),
+                name="invitation_unit_iff_unit_staff",
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="invitation_expires_after_creation"),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True, accepted_by__isnull=True)
+                | Q(accepted_at__isnull=False, accepted_by__isnull=False),
+                name="invitation_accepted_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True), name="invitation_accepted_or_revoked"
+            ),
+            models.CheckConstraint(condition=~Q(contact="") & ~Q(name=""), name="invitation_has_contact_and_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.get_role_display()}"
+
+    @property
+    def masked_contact(self) -> str:
+        return mask_email(self.contact) if self.channel == NotificationChannel.EMAIL else mask_phone(self.contact)
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AuditEntry(models.Model):
+    """One change to accounts, roles or the unit tree: who, when, what, on
+    whom or which unit. Append-only: a trigger (migration 0006) refuses to
+    update or delete a row."""
+
+    actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    action = models.CharField(_("操作"), max_length=32, choices=AuditAction.choices)
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.DO_NOTHING, db_constraint=False,
+                             null=True, blank=True, related_name="+")
+    # Names and values as they were (a deleted unit's name, a role's code).
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="audit_action_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

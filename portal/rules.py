@@ -33,6 +33,13 @@ def is_reviewer(user) -> bool:
 
 
 @rules.predicate
+def is_portal_admin(user) -> bool:
+    """平台管理员: invites staff, gives roles, keeps the unit tree. Granted
+    by a superuser or another portal administrator (portal.administration)."""
+    return Role.PORTAL_ADMIN in selectors.roles_of(user)
+
+
+@rules.predicate
 def is_verified(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.verified_at)
 
@@ -53,20 +60,20 @@ must_enrol_second_factor = needs_second_factor & ~has_second_factor
 
 
 is_signed_in = rules.is_authenticated
-is_staff_member = is_organiser | is_dispatcher | is_unit_staff | is_reviewer
+is_staff_member = is_organiser | is_dispatcher | is_unit_staff | is_reviewer | is_portal_admin
 
 # Every named permission of the core, in one table (tests walk it).
 PERMISSIONS = {
     "portal.view_staff_workspace": is_staff_member,
     "portal.access_admin": is_organiser,
-    "portal.view_unit": is_organiser | is_dispatcher,
-    "portal.add_unit": is_organiser,
-    "portal.change_unit": is_organiser,
-    "portal.delete_unit": is_organiser,
-    "portal.view_membership": is_organiser,
-    "portal.add_membership": is_organiser,
-    "portal.change_membership": is_organiser,
-    "portal.delete_membership": is_organiser,
+    "portal.view_unit": is_organiser | is_dispatcher | is_portal_admin,
+    "portal.add_unit": is_portal_admin,
+    "portal.change_unit": is_portal_admin,
+    "portal.delete_unit": is_portal_admin,
+    "portal.view_membership": is_portal_admin,
+    "portal.add_membership": is_portal_admin,
+    "portal.change_membership": is_portal_admin,
+    "portal.delete_membership": is_portal_admin,
     "portal.view_user": is_organiser,
     "portal.change_user": is_organiser,
     "portal.view_dashboards": is_organiser,
@@ -76,6 +83,8 @@ PERMISSIONS = {
     "portal.act_as_verified_resident": is_verified,
     "portal.view_task_queue": is_organiser,
     "portal.manage_api_tokens": is_staff_member,
+    # The administration pages (portal.administration): accounts, roles, the unit tree, the audit log.
+    "portal.manage_accounts": is_portal_admin,
 }
 
 for name, predicate in PERMISSIONS.items():

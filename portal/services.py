@@ -1,4 +1,5 @@
-"""Writes of the core: units, roles and resident verification."""
+"""Writes of the core: roles, the audit log and resident verification (the
+administration pages' writes: portal.administration.services)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,18 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from portal import selectors
-from portal.enums import Role, TokenScope
+from portal.enums import AuditAction, Role, TokenScope
 from portal.exceptions import NotFoundError, PortalError
-from portal.models import API_TOKEN_MAX_LIFETIME, ApiToken, Membership, Unit, User
+from portal.models import API_TOKEN_MAX_LIFETIME, ApiToken, AuditEntry, Membership, Unit, User
 from portal.permissions import require
+
+
+def record_audit(*, actor: User | None, action: str, user: User | None = None, unit: Unit | None = None,
+                 **details) -> AuditEntry:
+    """One row of the audit log, in the transaction of the change it records."""
+    if unit is not None:
+        details.setdefault("unit_name", unit.name)
+    return AuditEntry.objects.create(actor=actor, action=action, user=user, unit=unit, details=details)
 
 
 @transaction.atomic
@@ -31,13 +40,15 @@ def grant_role(*, actor: User | None, user: User, role: str, unit: Unit | None =
         raise PortalError(_("此账号已是其他单位的工作人员。"), code="other_unit", field="unit")
     try:
         with transaction.atomic():
-            membership, _created = Membership.objects.get_or_create(user=user, role=role, unit=unit)
+            membership, created = Membership.objects.get_or_create(user=user, role=role, unit=unit)
     except IntegrityError as exc:
         raise PortalError(_("此账号已是其他单位的工作人员。"), code="other_unit", field="unit") from exc
     if role == Role.ORGANISER and not user.is_staff:
         User.objects.filter(pk=user.pk).update(is_staff=True)
         user.is_staff = True
     _sync_roles(user)
+    if actor is not None and created:
+        record_audit(actor=actor, action=AuditAction.ROLE_GRANTED, user=user, unit=unit, role=role)
     return membership
 
 
@@ -56,6 +67,8 @@ def revoke_role(*, actor: User | None, user: User, role: str, unit: Unit | None 
     if role == Role.ORGANISER and not Membership.objects.filter(user=user, role=Role.ORGANISER).exists():
         User.objects.filter(pk=user.pk, is_superuser=False).update(is_staff=False)
     _sync_roles(user)
+    if actor is not None and deleted:
+        record_audit(actor=actor, action=AuditAction.ROLE_REVOKED, user=user, unit=unit, role=role)
     return deleted
 
 

@@ -359,12 +359,14 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "民心榜"
 # Roles that must hold a second factor before they can use the portal: every
 # staff role (residents may enrol).
-PORTAL_SECOND_FACTOR_ROLES = {"organiser", "dispatcher", "unit_staff", "reviewer"}
+PORTAL_SECOND_FACTOR_ROLES = {"organiser", "dispatcher", "unit_staff", "reviewer", "portal_admin"}
 # Sensitive actions (revealing a resident's contact, voiding ballots,
 # publishing results, exporting personal data, creating API tokens) ask for
 # the password or the second factor again when the last authentication in the
 # session is older than this (portal.reauth).
 PORTAL_REAUTHENTICATION_SECONDS = 15 * 60
+# A staff invitation's link works once, for this long (portal.administration).
+PORTAL_INVITATION_HOURS = int(os.environ.get("PORTAL_INVITATION_HOURS", "72"))
 ACCOUNT_REAUTHENTICATION_TIMEOUT = PORTAL_REAUTHENTICATION_SECONDS
 # Staff sessions end 8 hours after sign-in, or after 30 minutes without a
 # request (portal.middleware.StaffSessionMiddleware); residents keep the
@@ -750,6 +752,12 @@ PORTAL_RATE_LIMITS = {
     # Lookups by tracking number or token that matched nothing: guessing is
     # refused long before a code space of millions could be walked.
     "tracking.miss": {"ip": "30/h"},
+    # Portal administration (portal.administration): invitations send SMS and
+    # e-mail, so fewer of them than other changes to accounts and units.
+    "accounts.invite": {"user": "30/h", "ip": "120/h"},
+    "accounts.change": {"user": "120/h", "ip": "600/h"},
+    # Accepting an invitation (a visitor holding a token).
+    "accounts.accept": {"user": "20/h", "ip": "60/h"},
 }
 for _action, _scopes in PORTAL_RATE_LIMITS.items():
     for _scope in _scopes:

@@ -32,6 +32,8 @@ urlpatterns = [
     path("tokens/new", views.create_api_token, name="api-token-create"),
     path("tokens/revoke", views.revoke_api_token, name="api-token-revoke"),
     path("admin/", admin.site.urls),
+    # Portal administration (平台管理员): accounts, roles, the unit tree.
+    path("staff-admin/", include("portal.administration.urls")),
     path("appeals/", include("appeals.urls")),
     path("open311/v2/", include("appeals.open311_urls")),
     path("", include("cases.urls")),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal import services
 from portal.enums import Role, UnitKind, UnitLevel
 from portal.enums import TokenScope
-from portal.models import ApiToken, Membership, Unit, User
+from portal.models import ApiToken, AuditEntry, Invitation, Membership, Unit, User
 
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TEST_PASSWORD = "correct-horse-battery-9"
@@ -124,6 +124,47 @@ class StaffFactory(ResidentFactory):
         yes_declaration=factory.RelatedFactory(AuthenticatorFactory, factory_related_name="user"),
         no_declaration=None,
     )
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation by SMS to be unit staff; the link's token is
+    ``invitation.token`` (only its digest is stored)."""
+
+    class Meta:
+        model = Invitation
+
+    channel = "sms"
+    contact = factory.Sequence(lambda n: f"+86139{n:08d}")
+    name = factory.Sequence(lambda n: f"受邀人{n}")
+    role = Role.UNIT_STAFF
+    unit = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == Role.UNIT_STAFF),
+        yes_declaration=factory.SubFactory(UnitFactory), no_declaration=None,
+    )
+    invited_by = None
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + _dt.timedelta(hours=72))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        import secrets
+
+        from portal.administration.services import token_digest
+
+        token = secrets.token_urlsafe(32)
+        invitation = super()._create(model_class, *args, token_digest=token_digest(token), **kwargs)
+        invitation.token = token
+        return invitation
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEntry
+
+    actor = None
+    action = "unit_created"
+    unit = factory.SubFactory(UnitFactory)
+    details = factory.Dict({})
 
 
 class ApiTokenFactory(factory.django.DjangoModelFactory):

@@ -7,29 +7,30 @@ from django.contrib.auth.models import AnonymousUser
 from portal import rules as portal_rules
 from tests import factories
 
-ROLES = ["anonymous", "unverified", "resident", "unit_staff", "dispatcher", "reviewer", "organiser"]
+ROLES = ["anonymous", "unverified", "resident", "unit_staff", "dispatcher", "reviewer", "organiser", "portal_admin"]
 
 # permission -> roles that hold it
 EXPECTED = {
-    "portal.view_staff_workspace": {"unit_staff", "dispatcher", "reviewer", "organiser"},
+    "portal.view_staff_workspace": {"unit_staff", "dispatcher", "reviewer", "organiser", "portal_admin"},
     "portal.access_admin": {"organiser"},
-    "portal.view_unit": {"dispatcher", "organiser"},
-    "portal.add_unit": {"organiser"},
-    "portal.change_unit": {"organiser"},
-    "portal.delete_unit": {"organiser"},
-    "portal.view_membership": {"organiser"},
-    "portal.add_membership": {"organiser"},
-    "portal.change_membership": {"organiser"},
-    "portal.delete_membership": {"organiser"},
+    "portal.view_unit": {"dispatcher", "organiser", "portal_admin"},
+    "portal.add_unit": {"portal_admin"},
+    "portal.change_unit": {"portal_admin"},
+    "portal.delete_unit": {"portal_admin"},
+    "portal.view_membership": {"portal_admin"},
+    "portal.add_membership": {"portal_admin"},
+    "portal.change_membership": {"portal_admin"},
+    "portal.delete_membership": {"portal_admin"},
     "portal.view_user": {"organiser"},
     "portal.change_user": {"organiser"},
     "portal.view_dashboards": {"organiser"},
     "portal.view_dispatch_centre": {"dispatcher", "organiser"},
     "portal.view_unit_workspace": {"unit_staff"},
     "portal.view_review_panel": {"reviewer"},
-    "portal.act_as_verified_resident": {"resident", "unit_staff", "dispatcher", "reviewer", "organiser"},
+    "portal.act_as_verified_resident": {"resident", "unit_staff", "dispatcher", "reviewer", "organiser", "portal_admin"},
     "portal.view_task_queue": {"organiser"},
-    "portal.manage_api_tokens": {"unit_staff", "dispatcher", "reviewer", "organiser"},
+    "portal.manage_api_tokens": {"unit_staff", "dispatcher", "reviewer", "organiser", "portal_admin"},
+    "portal.manage_accounts": {"portal_admin"},
 }
 
 

@@ -57,7 +57,7 @@ def test_unit_staff_role_without_unit_is_refused():
 
 
 @pytest.mark.django_db
-def test_only_an_organiser_may_grant_roles():
+def test_only_a_portal_admin_may_grant_roles():
     dispatcher = factories.StaffFactory(role=Role.DISPATCHER)
     resident = factories.ResidentFactory()
     with pytest.raises(PermissionDeniedError):
