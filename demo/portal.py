@@ -81,6 +81,7 @@ DEMO_ACCOUNTS = [
     DemoAccount(Role.UNIT_STAFF, "nancheng@demo.minxinbang.cn", "单位 · 南城街道住房和城乡建设局", "梁家豪", totp=True),
     DemoAccount(Role.UNIT_STAFF, "dalang@demo.minxinbang.cn", "单位 · 大朗镇城市管理和综合执法分局", "邓慧", totp=True),
     DemoAccount(Role.REVIEWER, "reviewer@demo.minxinbang.cn", "评审专家 · 市人大代表", "林志明", totp=True),
+    DemoAccount(Role.PORTAL_ADMIN, "admin@demo.minxinbang.cn", "平台管理员 · 账号与单位", "郑雅文", totp=True),
     DemoAccount("resident", "resident@demo.minxinbang.cn", "市民 · 已验证", "陈女士"),
 ]
 STAFF_UNITS = {
