@@ -337,3 +337,20 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def summary(self) -> list[str]:
+        """What the entry is about, in words (the audit page joins them):
+        the account, the role's name, the unit, the masked contact, the
+        former name, parent or unit. Never an unmasked contact."""
+        details = self.details or {}
+        role = details.get("role")
+        parts = [
+            str(self.user) if self.user_id else "",
+            str(Role(role).label) if role in Role.values else (role or ""),
+            details.get("unit_name") or "",
+            details.get("contact") or "",
+            _("原名 %(old)s") % {"old": details["old_name"]} if details.get("old_name") else "",
+            _("原上级 %(old)s") % {"old": details["old_parent"]} if details.get("old_parent") else "",
+            _("原单位 %(old)s") % {"old": details["old_unit"]} if details.get("old_unit") else "",
+        ]
+        return [part for part in parts if part]

@@ -254,3 +254,14 @@ def test_invitations_are_rate_limited(client, scene, settings):
     ]
     assert statuses == [302, 302, 429]
     assert Invitation.objects.count() == 3  # the fixture's and two
+
+
+def test_the_audit_page_names_roles_and_former_names_in_words(client):
+    admin = factories.StaffFactory(role=Role.PORTAL_ADMIN)
+    unit = factories.UnitFactory(name="旧名")
+    sign_in(client, admin)
+    client.post(f"/staff-admin/units/{unit.pk}/rename", {"name": "新名"})
+    client.post("/staff-admin/invite", {"name": "李娜", "contact": "13800138000", "role": "dispatcher"})
+    page = client.get("/staff-admin/audit/").content.decode()
+    assert "新名 · 原名 旧名" in page and "派单员 · 138****8000" in page
+    assert "dispatcher" not in page and "13800138000" not in page
