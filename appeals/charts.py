@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from portal.charts import WIDTH, clean, count_ticks, style
+from portal.charts import LABEL_FONT_SIZE, WIDTH, clean, count_ticks, style
 
 
 def _label_margin(labels) -> int:
     # pygal sizes the label column for Latin text; CJK glyphs are about one em wide.
-    return 13 * max((len(label) for label in labels), default=2) + 8
+    return LABEL_FONT_SIZE * max((len(label) for label in labels), default=2) + 8
 
 
 def trend_svg(points, *, title: str) -> str:

@@ -187,3 +187,92 @@ def test_the_organiser_follows_the_panels_progress_at_panel(phone_page, live_ser
     expect(opened.locator(".progress-state.todo")).to_have_count(2)
     check_a11y(page, context="panel progress, a reviewer opened")
     screenshot(page, "stumble-09-panel-progress-reviewer")
+
+
+SMALL_TARGETS_JS = """() => {
+  // Controls a finger taps: header links and buttons, buttons, selects, summaries, radios and
+  // checkboxes (with the label that activates them). Links inside a sentence are exempt (WCAG 2.5.5).
+  const selector = 'header a, header button, main button, main .button, main select, main summary,'
+    + ' main input[type=radio], main input[type=checkbox], main input[type=submit], main nav a';
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    let width = box.width, height = box.height;
+    if (el.matches('input[type=radio], input[type=checkbox]')) {
+      if (box.width < 23.5 || box.height < 23.5) small.push('input ' + el.name + ' itself ' + Math.round(box.width) + '×' + Math.round(box.height));
+      const label = el.closest('label') || (el.id && document.querySelector('label[for="' + el.id + '"]'));
+      if (label) {
+        const l = label.getBoundingClientRect();
+        width = Math.max(box.right, l.right) - Math.min(box.left, l.left);
+        height = Math.max(box.bottom, l.bottom) - Math.min(box.top, l.top);
+      }
+    }
+    if (width < 43.5 || height < 43.5) {
+      const name = (el.getAttribute('aria-label') || el.textContent || el.value || el.name || '').trim().slice(0, 24);
+      small.push(el.tagName.toLowerCase() + ' "' + name + '" ' + Math.round(width) + '×' + Math.round(height));
+    }
+  }
+  return small;
+}"""
+
+CHART_TEXT_JS = """() => Array.from(document.querySelectorAll('svg.pygal-chart text')).filter(t => t.textContent.trim()
+  && getComputedStyle(t).visibility !== 'hidden' && t.getBoundingClientRect().width).map(t => {
+    const svg = t.ownerSVGElement;
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return [t.textContent.trim(), parseFloat(getComputedStyle(t).fontSize) * scale];
+})"""
+
+
+def test_tap_targets_are_44_px_and_chart_labels_readable_on_a_phone(phone_page, live_server):
+    import re
+
+    from tests import factories
+    from voting import services
+
+    campaign = factories.CampaignFactory(title="第三届东莞市民点赞榜",
+                                         timeline=factories.campaign_timeline(open_phase="voting"))
+    cases = [factories.CaseEntryFactory(campaign=campaign, title=f"老旧小区加装电梯{n}") for n in range(3)]
+    for n in range(6):
+        services.cast_vote(voter=factories.ResidentFactory(with_phone=True), campaign_id=campaign.pk,
+                           case_id=cases[n % 3].pk)
+    services.rollup_vote_counts(campaign_id=campaign.pk)
+    services.take_snapshot(campaign_id=campaign.pk)
+    page = phone_page
+
+    def small_targets(where):
+        found = page.evaluate(SMALL_TARGETS_JS)
+        return [f"{where}: {item}" for item in found]
+
+    problems = []
+    page.goto("/")
+    problems += small_targets("home")
+    page.locator("button[name=elder][value='1']").click()
+    page.wait_for_load_state()
+    problems += small_targets("home (长辈版)")
+    screenshot(page, "stumble-10-home-elder")
+    page.locator("button[name=elder][value='0']").click()
+    page.wait_for_load_state()
+
+    sign_in_with_cookie(page, factories.ResidentFactory(with_phone=True), live_server)
+    page.goto("/appeals/new/")
+    problems += small_targets("appeal form")
+    page.get_by_label("不确定").scroll_into_view_if_needed()
+    screenshot(page, "stumble-10-appeal-form")
+    page.goto("/board/")
+    page.locator(f"#vote-{cases[0].pk}").get_by_role("button", name=re.compile(cases[0].title)).click()
+    expect(page.locator(f"#vote-{cases[0].pk}")).to_contain_text("投票成功！")
+    problems += small_targets("board")
+    page.goto(f"/board/edition/{campaign.slug}/leaderboard/")
+    expect(page.locator("#leaderboard-chart svg")).to_be_visible()
+    problems += small_targets("leaderboard")
+    # The chart's backgrounds are light (they were black, the labels dark on black: "&gt;" in charts.css).
+    fills = page.evaluate("""() => ['.graph > .background', '.plot > .background'].map(
+        s => getComputedStyle(document.querySelector('#leaderboard-chart svg ' + s)).fill)""")
+    assert fills == ["rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"], fills
+    labels = page.evaluate(CHART_TEXT_JS)
+    assert labels, "no chart text found"
+    problems += [f"leaderboard chart: {text!r} at {size:.1f} px" for text, size in labels if size < 14]
+    page.locator("#leaderboard-chart").scroll_into_view_if_needed()
+    screenshot(page, "stumble-10-leaderboard-chart")
+    assert not problems, "\n".join(problems)

@@ -177,10 +177,13 @@ def _chart(points: list) -> str:
 
     from portal import charts
 
+    # Short time labels, centred under their point: room for half of one at each side.
+    days = (points[-1][0] - points[0][0]).days if points else 0
+    label = "%m-%d" if days >= 1 else "%H:%M"
     chart = pygal.DateTimeLine(
         style=charts.style(), show_legend=False, show_dots=False, fill=True, width=charts.WIDTH, height=240,
         x_label_rotation=0, disable_xml_declaration=True, js=[], show_y_guides=True, margin=12,
-        x_value_formatter=lambda moment: moment.strftime("%m-%d %H:%M"),
+        margin_left=30, margin_right=30, x_value_formatter=lambda moment: moment.strftime(label),
         value_formatter=lambda n: f"{n:,.0f}", truncate_label=-1, x_labels_major_count=3, show_minor_x_labels=False,
     )
     chart.title = _("累计有效票数")
