@@ -332,3 +332,37 @@ def test_the_staff_lists_never_hold_a_resident():
     assert list(selectors.staff_accounts().order_by("pk")) == [clerk, dispatcher]
     assert [m.user for m in selectors.unit_staff(unit)] == [clerk]
     assert list(selectors.centre_staff()) == [dispatcher]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_racing_into_a_loop_let_exactly_one_through():
+    """A below B and B below A at the same instant: each passes the service's
+    own check, and the database's trigger (one lock for the tree) refuses
+    the second."""
+    import threading
+
+    admin = factories.StaffFactory(role=Role.PORTAL_ADMIN)
+    first, second = factories.UnitFactory(name="甲"), factories.UnitFactory(name="乙")
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(index, unit, parent):
+        try:
+            barrier.wait()
+            services.move_unit(actor=admin, unit_id=unit.pk, parent_id=parent.pk)
+            results[index] = "moved"
+        except ConflictError as error:
+            results[index] = error.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(0, first, second)),
+               threading.Thread(target=run, args=(1, second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["moved", "unit_cycle"]
+    parents = dict(Unit.objects.filter(pk__in=[first.pk, second.pk]).values_list("name", "parent__name"))
+    assert list(parents.values()).count(None) == 1
+    assert AuditEntry.objects.filter(action="unit_moved").count() == 1

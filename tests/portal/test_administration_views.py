@@ -265,3 +265,34 @@ def test_the_audit_page_names_roles_and_former_names_in_words(client):
     page = client.get("/staff-admin/audit/").content.decode()
     assert "新名 · 原名 旧名" in page and "派单员 · 138****8000" in page
     assert "dispatcher" not in page and "13800138000" not in page
+
+
+@pytest.mark.parametrize("page", ["tree", "unit", "people", "audit"])
+def test_list_pages_take_as_many_queries_for_many_rows_as_for_one(client, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = factories.StaffFactory(role=Role.PORTAL_ADMIN)
+    unit = factories.UnitFactory()
+    sign_in(client, admin)
+    address = {"tree": "/staff-admin/", "unit": f"/staff-admin/units/{unit.pk}/", "people": "/staff-admin/people/",
+               "audit": "/staff-admin/audit/"}[page]
+
+    def add_rows(n):
+        for _ in range(n):
+            child = factories.UnitFactory(parent=unit)
+            factories.StaffFactory(role=Role.UNIT_STAFF, unit=unit)
+            factories.StaffFactory(role=Role.DISPATCHER)
+            factories.InvitationFactory(unit=unit)
+            factories.AuditEntryFactory(unit=child, actor=admin)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(address).status_code == 200
+        return len(queries)
+
+    add_rows(1)
+    count()  # the first request of the session also writes the session
+    one = count()
+    add_rows(12)
+    assert count() == one
