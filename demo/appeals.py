@@ -278,13 +278,13 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     result = _file(resident, "lift", items, "JS-02", nc, "小区3栋电梯经常停运", "3栋两台电梯这个月已经停了4次，老人上下楼很困难，物业说在等配件，请督促尽快修好。", "南城街道新基社区某花园3栋")
     if result.created:
         made += 1
-        services.accept_part(actor=nancheng, assignment_id=_part(result.appeal, nc_unit).pk)
+        services.accept_part(actor=nancheng, work_order_id=_part(result.appeal, nc_unit).pk)
 
     # 已退回: sent to Dalang, which says it belongs to another town.
     result = _file(resident, "returned", items, "CG-05", dl, "违建铁皮房占用消防通道", "村口新搭了一排铁皮房，把消防通道挡住了一半，发生火灾消防车进不来。", "大朗镇与黄江镇交界处某村口")
     if result.created:
         made += 1
-        services.return_part(actor=dalang, assignment_id=_part(result.appeal, dl_unit).pk,
+        services.return_part(actor=dalang, work_order_id=_part(result.appeal, dl_unit).pk,
                              reason="现场核查，地址属于黄江镇辖区，请改派黄江镇。")
 
     # 已答复: property dispute, replied.
@@ -292,8 +292,8 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     if result.created:
         made += 1
         part = _part(result.appeal, nc_unit)
-        services.accept_part(actor=nancheng, assignment_id=part.pk)
-        services.reply_to_appeal(actor=nancheng, assignment_id=part.pk,
+        services.accept_part(actor=nancheng, work_order_id=part.pk)
+        services.reply_to_appeal(actor=nancheng, work_order_id=part.pk,
                                  body="已约谈物业公司，要求其在15日内在小区公告栏和业主群公示近三年公共收益明细，我局将跟进核查。")
 
     # 已办结: with a photo after.
@@ -301,9 +301,9 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     if result.created:
         made += 1
         part = _part(result.appeal, nc_unit)
-        services.accept_part(actor=nancheng, assignment_id=part.pk)
-        services.reply_to_appeal(actor=nancheng, assignment_id=part.pk, body="已到现场检查，责令施工单位设置车辆冲洗设施，并对出入口道路洒水降尘。")
-        services.resolve_appeal(actor=nancheng, assignment_id=part.pk,
+        services.accept_part(actor=nancheng, work_order_id=part.pk)
+        services.reply_to_appeal(actor=nancheng, work_order_id=part.pk, body="已到现场检查，责令施工单位设置车辆冲洗设施，并对出入口道路洒水降尘。")
+        services.resolve_appeal(actor=nancheng, work_order_id=part.pk,
                                 summary="施工单位已安装洗车槽和喷淋设备，出入车辆全部冲洗，道路每日早晚各洒水一次，经复查已整改到位。",
                                 photos=[_photo("after", (60, 120, 80))])
 
@@ -312,7 +312,7 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     if result.created:
         made += 1
         part = _part(result.appeal, nc_unit)
-        services.accept_part(actor=nancheng, assignment_id=part.pk)
+        services.accept_part(actor=nancheng, work_order_id=part.pk)
         past = part.dispatched_at - dt.timedelta(days=10)
         type(part).objects.filter(pk=part.pk).update(dispatched_at=past, return_until=past + dt.timedelta(days=1),
                                                      due_soon_at=past + dt.timedelta(days=4), due_at=past + dt.timedelta(days=5))
@@ -323,8 +323,8 @@ def seed_appeals(items: dict[str, Item], units: dict[str, Unit]) -> int:
     if result.created:
         made += 1
         part = _part(result.appeal, nc_unit)
-        services.accept_part(actor=nancheng, assignment_id=part.pk)
-        services.request_extension(actor=nancheng, assignment_id=part.pk, extra_working_days=10,
+        services.accept_part(actor=nancheng, work_order_id=part.pk)
+        services.request_extension(actor=nancheng, work_order_id=part.pk, extra_working_days=10,
                                    reason="需要规划、消防等多部门联合审查方案，预计还需两周。")
 
     # Co-handling: night construction noise (town + ecology bureau).

@@ -82,6 +82,7 @@ class PartActionView(APIView):
     body: type[serializers.Serializer] | None = None
 
     def post(self, request, assignment_id: int):
+        # The path parameter keeps its published name (assignment_id); it names a WorkOrder.
         services.require_part(request.user, assignment_id)  # permission before the body
         data = {}
         if self.body is not None:
@@ -103,7 +104,7 @@ def _documented(body, summary: str):
 @_documented(None, "Accept the part")
 class AcceptPartView(PartActionView):
     def act(self, request, assignment_id, data):
-        services.accept_part(actor=request.user, assignment_id=assignment_id)
+        services.accept_part(actor=request.user, work_order_id=assignment_id)
 
 
 @_documented(ReturnSerializer, "Return the part to the dispatch centre (within its return window)")
@@ -111,7 +112,7 @@ class ReturnPartView(PartActionView):
     body = ReturnSerializer
 
     def act(self, request, assignment_id, data):
-        services.return_part(actor=request.user, assignment_id=assignment_id, reason=data["reason"])
+        services.return_part(actor=request.user, work_order_id=assignment_id, reason=data["reason"])
 
 
 @_documented(ReplySerializer, "Reply to the resident")
@@ -119,7 +120,7 @@ class ReplyPartView(PartActionView):
     body = ReplySerializer
 
     def act(self, request, assignment_id, data):
-        services.reply_to_appeal(actor=request.user, assignment_id=assignment_id, body=data["body"])
+        services.reply_to_appeal(actor=request.user, work_order_id=assignment_id, body=data["body"])
 
 
 @_documented(ResolveSerializer, "Resolve the appeal (the primary unit, once it has replied)")
@@ -127,7 +128,7 @@ class ResolvePartView(PartActionView):
     body = ResolveSerializer
 
     def act(self, request, assignment_id, data):
-        services.resolve_appeal(actor=request.user, assignment_id=assignment_id, summary=data["summary"],
+        services.resolve_appeal(actor=request.user, work_order_id=assignment_id, summary=data["summary"],
                                 photos=request.FILES.getlist("photos"))
 
 
@@ -136,7 +137,7 @@ class ExtensionPartView(PartActionView):
     body = ExtensionSerializer
 
     def act(self, request, assignment_id, data):
-        services.request_extension(actor=request.user, assignment_id=assignment_id,
+        services.request_extension(actor=request.user, work_order_id=assignment_id,
                                    extra_working_days=data["extra_working_days"], reason=data["reason"])
 
 

@@ -52,8 +52,8 @@ def lock_appeal(appeal_id) -> Appeal:
     return appeal
 
 
-def lock_part(assignment_id) -> WorkOrder:
-    part = WorkOrder.objects.select_for_update(no_key=True).filter(pk=assignment_id).first()
+def lock_part(work_order_id) -> WorkOrder:
+    part = WorkOrder.objects.select_for_update(no_key=True).filter(pk=work_order_id).first()
     if part is None:
         raise NotFoundError(_("工单不存在。"))
     return part

@@ -39,7 +39,7 @@ class SweepReport:
     dispatch_overdue: int = 0
 
 
-def _insert(*, appeal_id: int, assignment_id: int | None, kind: str, recipient: str, unit_id: int | None,
+def _insert(*, appeal_id: int, work_order_id: int | None, kind: str, recipient: str, unit_id: int | None,
             deadline: dt.datetime, now: dt.datetime) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -50,7 +50,7 @@ def _insert(*, appeal_id: int, assignment_id: int | None, kind: str, recipient: 
             ON CONFLICT DO NOTHING
             RETURNING id
             """,
-            [appeal_id, assignment_id, kind, recipient, unit_id, deadline, now],
+            [appeal_id, work_order_id, kind, recipient, unit_id, deadline, now],
         )
         return cursor.fetchone() is not None
 
@@ -64,7 +64,7 @@ def _open_parts() -> Q:
 
 def _flag_due_soon(part: WorkOrder, now: dt.datetime) -> bool:
     with transaction.atomic():
-        if not _insert(appeal_id=part.appeal_id, assignment_id=part.pk, kind=EscalationKind.DUE_SOON,
+        if not _insert(appeal_id=part.appeal_id, work_order_id=part.pk, kind=EscalationKind.DUE_SOON,
                        recipient=Recipient.UNIT, unit_id=part.unit_id, deadline=part.due_at, now=now):
             return False
         record_event(
@@ -88,7 +88,7 @@ def _flag_overdue(part: WorkOrder, now: dt.datetime) -> bool:
             targets.append((Recipient.PARENT_UNIT, part.unit.parent_id))
         sent = []
         for recipient, unit_id in targets:
-            if _insert(appeal_id=part.appeal_id, assignment_id=part.pk, kind=EscalationKind.OVERDUE,
+            if _insert(appeal_id=part.appeal_id, work_order_id=part.pk, kind=EscalationKind.OVERDUE,
                        recipient=recipient, unit_id=unit_id, deadline=part.due_at, now=now):
                 sent.append((recipient, unit_id))
         if not sent:
@@ -112,7 +112,7 @@ def _flag_overdue(part: WorkOrder, now: dt.datetime) -> bool:
 
 def _flag_dispatch_overdue(appeal: Appeal, now: dt.datetime) -> bool:
     with transaction.atomic():
-        if not _insert(appeal_id=appeal.pk, assignment_id=None, kind=EscalationKind.DISPATCH_OVERDUE,
+        if not _insert(appeal_id=appeal.pk, work_order_id=None, kind=EscalationKind.DISPATCH_OVERDUE,
                        recipient=Recipient.DISPATCH_CENTRE, unit_id=None, deadline=appeal.dispatch_due_at, now=now):
             return False
         record_event(

@@ -41,25 +41,25 @@ from portal.timeutils import local_text
 NOT_YOUR_PART = _("这张工单不属于你的单位，不能操作。")
 
 
-def require_part(actor: User, assignment_id) -> WorkOrder:
+def require_part(actor: User, work_order_id) -> WorkOrder:
     """The part, for staff of the unit holding it: 404 when there is no such
     part, 403 for anyone else. The API asks before it reads a body, so a
     refused caller learns nothing about what it sent."""
     try:
-        assignment_id = int(assignment_id)
+        work_order_id = int(work_order_id)
     except (TypeError, ValueError):
         raise NotFoundError(_("工单不存在。")) from None
-    part = WorkOrder.objects.filter(pk=assignment_id).first()
+    part = WorkOrder.objects.filter(pk=work_order_id).first()
     if part is None:
         raise NotFoundError(_("工单不存在。"))
     require(actor, "appeals.work_on_part", part, message=str(NOT_YOUR_PART))
     return part
 
 
-def _load(actor: User, assignment_id) -> tuple[Appeal, WorkOrder]:
+def _load(actor: User, work_order_id) -> tuple[Appeal, WorkOrder]:
     """Checks the actor's unit holds the part, then locks appeal then part
     (always in that order, so two actions on one appeal cannot deadlock)."""
-    part = require_part(actor, assignment_id)
+    part = require_part(actor, work_order_id)
     appeal = lock_appeal(part.appeal_id)
     return appeal, lock_part(part.pk)
 
@@ -71,9 +71,9 @@ def _move(part: WorkOrder, action: str, now) -> str:
 
 
 @transaction.atomic
-def accept_part(*, actor: User, assignment_id: int) -> WorkOrder:
+def accept_part(*, actor: User, work_order_id: int) -> WorkOrder:
     """The unit signs for its part; the primary's signature moves the appeal to 办理中."""
-    appeal, part = _load(actor, assignment_id)
+    appeal, part = _load(actor, work_order_id)
     now = timezone.now()
     if part.is_primary:
         previous = appeal.state
@@ -96,11 +96,11 @@ def accept_part(*, actor: User, assignment_id: int) -> WorkOrder:
 
 
 @transaction.atomic
-def return_part(*, actor: User, assignment_id: int, reason: str) -> WorkOrder:
+def return_part(*, actor: User, work_order_id: int, reason: str) -> WorkOrder:
     """Within the return window a unit can send its part back to the centre
     with a reason; after it, the unit that received it is responsible
     (首接负责)."""
-    appeal, part = _load(actor, assignment_id)
+    appeal, part = _load(actor, work_order_id)
     reason = clean_text(reason, field="reason", label=_("退回理由"), minimum=5, maximum=1000)
     now = timezone.now()
     if now > part.return_until:
@@ -139,10 +139,10 @@ def return_part(*, actor: User, assignment_id: int, reason: str) -> WorkOrder:
 
 
 @transaction.atomic
-def reply_to_appeal(*, actor: User, assignment_id: int, body: str) -> Reply:
+def reply_to_appeal(*, actor: User, work_order_id: int, body: str) -> Reply:
     """A public reply. The primary's first reply moves the appeal to 已答复;
     a co-handler's reply answers its own part."""
-    appeal, part = _load(actor, assignment_id)
+    appeal, part = _load(actor, work_order_id)
     body = clean_text(body, field="body", label=_("答复内容"), minimum=10, maximum=4000)
     now = timezone.now()
     if part.is_primary:
@@ -178,12 +178,12 @@ def reply_to_appeal(*, actor: User, assignment_id: int, body: str) -> Reply:
     return reply
 
 
-def resolve_appeal(*, actor: User, assignment_id: int, summary: str, photos=()) -> Appeal:
+def resolve_appeal(*, actor: User, work_order_id: int, summary: str, photos=()) -> Appeal:
     """The primary unit marks the appeal resolved with what was done (and
     photos after); it must have replied first. Co-handlers cannot resolve."""
     processed = process_photos(photos)
     with transaction.atomic():
-        appeal, part = _load(actor, assignment_id)
+        appeal, part = _load(actor, work_order_id)
         if part.role != PartRole.PRIMARY:
             raise PermissionDeniedError(
                 _("协办单位答复自己负责的部分即可；诉求由主办单位办结。"), code="co_handler_cannot_resolve"
@@ -231,9 +231,9 @@ def add_internal_note(*, actor: User, appeal_id: int, body: str) -> InternalNote
 
 
 @transaction.atomic
-def request_extension(*, actor: User, assignment_id: int, extra_working_days: int, reason: str) -> ExtensionRequest:
+def request_extension(*, actor: User, work_order_id: int, extra_working_days: int, reason: str) -> ExtensionRequest:
     """The unit asks the centre for more working days on an open part (one pending request at a time)."""
-    appeal, part = _load(actor, assignment_id)
+    appeal, part = _load(actor, work_order_id)
     if not part.is_open:
         raise ConflictError(_("这张工单已结束，不能申请延期。"), code="transition_not_allowed")
     try:

@@ -43,21 +43,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 PART_ACTIONS = {
-    "accept": (None, lambda request, pk, data: services.accept_part(actor=request.user, assignment_id=pk), _("已签收。")),
-    "return": (ReasonForm, lambda request, pk, data: services.return_part(actor=request.user, assignment_id=pk, reason=data["reason"]), _("已退回派单中心。")),
-    "reply": (ReplyForm, lambda request, pk, data: services.reply_to_appeal(actor=request.user, assignment_id=pk, body=data["body"]), _("答复已发布。")),
-    "resolve": (ResolveForm, lambda request, pk, data: services.resolve_appeal(actor=request.user, assignment_id=pk, summary=data["summary"], photos=request.FILES.getlist("photos")), _("已办结。")),
-    "extension": (ExtensionForm, lambda request, pk, data: services.request_extension(actor=request.user, assignment_id=pk, extra_working_days=data["extra_working_days"], reason=data["reason"]), _("延期申请已提交派单中心。")),
+    "accept": (None, lambda request, pk, data: services.accept_part(actor=request.user, work_order_id=pk), _("已签收。")),
+    "return": (ReasonForm, lambda request, pk, data: services.return_part(actor=request.user, work_order_id=pk, reason=data["reason"]), _("已退回派单中心。")),
+    "reply": (ReplyForm, lambda request, pk, data: services.reply_to_appeal(actor=request.user, work_order_id=pk, body=data["body"]), _("答复已发布。")),
+    "resolve": (ResolveForm, lambda request, pk, data: services.resolve_appeal(actor=request.user, work_order_id=pk, summary=data["summary"], photos=request.FILES.getlist("photos")), _("已办结。")),
+    "extension": (ExtensionForm, lambda request, pk, data: services.request_extension(actor=request.user, work_order_id=pk, extra_working_days=data["extra_working_days"], reason=data["reason"]), _("延期申请已提交派单中心。")),
 }
 
 
 @login_required
 @require_POST
-def part_action(request: HttpRequest, assignment_id: int, action: str) -> HttpResponse:
+def part_action(request: HttpRequest, work_order_id: int, action: str) -> HttpResponse:
     if action not in PART_ACTIONS:
         raise Http404
     form_class, call, done = PART_ACTIONS[action]
-    part = WorkOrder.objects.filter(pk=assignment_id).first()
+    part = WorkOrder.objects.filter(pk=work_order_id).first()
     if part is None:
         raise Http404
     data = {}
@@ -70,7 +70,7 @@ def part_action(request: HttpRequest, assignment_id: int, action: str) -> HttpRe
             return back_to_appeal(part.appeal_id)
         data = form.cleaned_data
     try:
-        call(request, assignment_id, data)
+        call(request, work_order_id, data)
     except INPUT_REFUSALS as refusal:
         flash_refusal(request, refusal)
     else:

@@ -139,9 +139,9 @@ def work_through(appeal, staff, unit, *, reply="已到现场核查，安排维�
     """Accept, reply and resolve the unit's part through the services."""
     part = part_of(appeal, unit)
     if part.state == "dispatched":
-        services.accept_part(actor=staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=staff, assignment_id=part.pk, body=reply)
-    services.resolve_appeal(actor=staff, assignment_id=part.pk, summary=summary)
+        services.accept_part(actor=staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=staff, work_order_id=part.pk, body=reply)
+    services.resolve_appeal(actor=staff, work_order_id=part.pk, summary=summary)
     appeal.refresh_from_db()
     return appeal
 

@@ -156,7 +156,7 @@ def test_hotline_and_extension_decision_through_the_api(api, world, dispatcher, 
     }, format="json", HTTP_IDEMPOTENCY_KEY="hotline-api-1")
     assert response.status_code == 201 and response.json()["channel"] == "hotline"
     part = part_of(dispatched, world.bureau)
-    request = services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=2, reason="等待配件到货")
+    request = services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=2, reason="等待配件到货")
     decided = api.post(f"/api/v1/appeals/extensions/{request.pk}/decide", {"grant": True}, format="json").json()
     assert decided["state"] == "granted" and decided["new_due_at"]
 

@@ -65,9 +65,9 @@ def test_dispatch_deadline_missed_notifies_the_centre(world, unrouted, dispatche
 
 def test_resolved_work_is_not_flagged(world, dispatched):
     part = part_of(dispatched, world.bureau)
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已安排人员到现场核查处理。")
-    services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="井盖已补装，恢复正常通行。")
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=world.bureau_staff, work_order_id=part.pk, body="已安排人员到现场核查处理。")
+    services.resolve_appeal(actor=world.bureau_staff, work_order_id=part.pk, summary="井盖已补装，恢复正常通行。")
     with time_machine.travel(part.due_at + dt.timedelta(days=1), tick=False):
         assert sweep_deadlines().overdue == 0
 
@@ -76,7 +76,7 @@ def test_granted_extension_gives_a_new_deadline_that_can_be_flagged_again(world,
     part = part_of(dispatched, world.bureau)
     with time_machine.travel(part.due_soon_at + dt.timedelta(minutes=1), tick=False):
         assert sweep_deadlines().due_soon == 1
-        request = services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=3, reason="等待配件到货")
+        request = services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=3, reason="等待配件到货")
         services.decide_extension(actor=dispatcher, extension_id=request.pk, grant=True)
     part.refresh_from_db()
     with time_machine.travel(part.due_soon_at + dt.timedelta(minutes=1), tick=False):

@@ -52,11 +52,11 @@ def scene(world):
     appeal = services.file_appeal(
         resident=resident, **world.report(contact_name=NAME, contact_phone=PHONE, address=ADDRESS)
     ).appeal
-    services.return_part(actor=people["finished_unit"], assignment_id=part_of(appeal, world.bureau).pk,
+    services.return_part(actor=people["finished_unit"], work_order_id=part_of(appeal, world.bureau).pk,
                          reason="不属于本单位职责，应由镇街处理")
     services.dispatch_appeal(actor=people["dispatcher"], appeal_id=appeal.pk, primary_unit_id=world.town.pk,
                              reason="改派镇街")
-    services.accept_part(actor=people["handling_unit"], assignment_id=part_of(appeal, world.town).pk)
+    services.accept_part(actor=people["handling_unit"], work_order_id=part_of(appeal, world.town).pk)
     services.add_internal_note(actor=people["handling_unit"], appeal_id=appeal.pk, body="已电话联系，约明早到场")
     appeal.refresh_from_db()
     return Scene(appeal=appeal, people=people)
@@ -207,10 +207,10 @@ def test_a_unit_whose_part_is_resolved_no_longer_reveals(world, file_appeal):
     appeal = file_appeal()
     staff = factories.StaffFactory(role="unit_staff", unit=world.bureau, with_totp=True)
     part = part_of(appeal, world.bureau)
-    services.accept_part(actor=staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=staff, assignment_id=part.pk, body="已安排维修人员今天到场。")
+    services.accept_part(actor=staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=staff, work_order_id=part.pk, body="已安排维修人员今天到场。")
     assert staff.has_perm("appeals.view_contact", appeal)
-    services.resolve_appeal(actor=staff, assignment_id=part.pk, summary="井盖已补装，现场已恢复。")
+    services.resolve_appeal(actor=staff, work_order_id=part.pk, summary="井盖已补装，现场已恢复。")
     appeal.refresh_from_db()
     assert not staff.has_perm("appeals.view_contact", appeal)
     assert staff.has_perm("appeals.view_staff_appeal", appeal)

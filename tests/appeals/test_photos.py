@@ -115,9 +115,9 @@ def test_accel_redirect_mode_still_refuses_other_residents(client, settings, pho
 
 def test_resolution_photos_of_the_unit_are_private_too(client, world, resident, dispatched, handling_staff):
     part = part_of(dispatched, world.bureau)
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已到现场核查，安排维修人员处理。")
-    services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="井盖已更换，现场恢复正常。",
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=world.bureau_staff, work_order_id=part.pk, body="已到现场核查，安排维修人员处理。")
+    services.resolve_appeal(actor=world.bureau_staff, work_order_id=part.pk, summary="井盖已更换，现场恢复正常。",
                             photos=[jpeg()])
     after = dispatched.photos.get(kind="after")
     assert fetch(client, factories.ResidentFactory(), after.url).status_code == 404

@@ -38,7 +38,7 @@ def test_everyone_else_is_refused_and_nothing_is_logged(world, resident, dispatc
 
 def test_unit_loses_contact_access_after_returning(world, dispatched):
     part = part_of(dispatched, world.bureau)
-    services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="不属于本单位职责")
+    services.return_part(actor=world.bureau_staff, work_order_id=part.pk, reason="不属于本单位职责")
     with pytest.raises(PermissionDeniedError):
         services.reveal_contact(viewer=world.bureau_staff, appeal_id=dispatched.pk, reason="回访联系市民")
     # It keeps read access to the history of what it handled.
@@ -77,9 +77,9 @@ def test_resident_cannot_read_another_residents_appeal(client, dispatched):
 def test_resident_timeline_has_no_internal_notes_or_staff_names(client, world, resident, dispatcher, dispatched):
     part = part_of(dispatched, world.bureau)
     services.add_internal_note(actor=world.bureau_staff, appeal_id=dispatched.pk, body="内部：产权不清需协调")
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已安排维修人员今天到场。")
-    services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=2, reason="内部：等待配件")
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=world.bureau_staff, work_order_id=part.pk, body="已安排维修人员今天到场。")
+    services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=2, reason="内部：等待配件")
     client.force_login(resident)
     page = client.get(reverse("appeals:track", args=[dispatched.tracking_number])).content.decode()
     assert "已安排维修人员今天到场。" in page and world.bureau.name in page

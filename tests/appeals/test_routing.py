@@ -101,7 +101,7 @@ def test_only_dispatchers_dispatch(world, unrouted, organiser, resident):
 
 def test_redispatch_after_return_needs_a_reason_and_replaces_the_parts(world, dispatcher, dispatched):
     part = part_of(dispatched, world.bureau)
-    services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="井盖属于供水公司的管网设施")
+    services.return_part(actor=world.bureau_staff, work_order_id=part.pk, reason="井盖属于供水公司的管网设施")
     with pytest.raises(InvalidError) as info:
         services.dispatch_appeal(actor=dispatcher, appeal_id=dispatched.pk, primary_unit_id=world.town.pk)
     assert info.value.code == "reason_required"

@@ -106,13 +106,13 @@ def run(action, world, dispatcher, appeal, part):
     if action == A.DISPATCH:
         return services.dispatch_appeal(actor=dispatcher, appeal_id=appeal.pk, primary_unit_id=world.bureau.pk, reason="改派处理")
     if action == A.ACCEPT:
-        return services.accept_part(actor=staff, assignment_id=part.pk)
+        return services.accept_part(actor=staff, work_order_id=part.pk)
     if action == A.RETURN:
-        return services.return_part(actor=staff, assignment_id=part.pk, reason="不属于本单位职责范围")
+        return services.return_part(actor=staff, work_order_id=part.pk, reason="不属于本单位职责范围")
     if action == A.REPLY:
-        return services.reply_to_appeal(actor=staff, assignment_id=part.pk, body="已安排人员到现场核查处理。")
+        return services.reply_to_appeal(actor=staff, work_order_id=part.pk, body="已安排人员到现场核查处理。")
     if action == A.RESOLVE:
-        return services.resolve_appeal(actor=staff, assignment_id=part.pk, summary="井盖已更换，现场已恢复正常通行。")
+        return services.resolve_appeal(actor=staff, work_order_id=part.pk, summary="井盖已更换，现场已恢复正常通行。")
     raise AssertionError(action)
 
 
@@ -147,9 +147,9 @@ def test_full_flow_writes_one_event_per_transition(world, dispatcher, unrouted):
     appeal = services.dispatch_appeal(actor=dispatcher, appeal_id=unrouted.pk, item_id=world.item.pk,
                                       primary_unit_id=world.bureau.pk)
     part = appeal.work_orders.get()
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已派人到现场核查，今天内处理。")
-    services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="已补装井盖并设置警示标志。")
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=world.bureau_staff, work_order_id=part.pk, body="已派人到现场核查，今天内处理。")
+    services.resolve_appeal(actor=world.bureau_staff, work_order_id=part.pk, summary="已补装井盖并设置警示标志。")
     moves = list(AppealEvent.objects.filter(appeal=appeal, kind="transition").values_list("from_state", "to_state"))
     assert moves == [("", "submitted"), ("submitted", "dispatched"), ("dispatched", "accepted"),
                      ("accepted", "replied"), ("replied", "resolved")]

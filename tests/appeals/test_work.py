@@ -25,11 +25,11 @@ def test_unit_cannot_act_on_another_units_part(world, dispatched):
     part = part_of(dispatched, world.bureau)
     before = snapshot(dispatched)
     for call in (
-        lambda: services.accept_part(actor=world.other_staff, assignment_id=part.pk),
-        lambda: services.return_part(actor=world.other_staff, assignment_id=part.pk, reason="不是我们的事情"),
-        lambda: services.reply_to_appeal(actor=world.other_staff, assignment_id=part.pk, body="我们来答复一下这件事。"),
-        lambda: services.resolve_appeal(actor=world.other_staff, assignment_id=part.pk, summary="已经办完了这件事情。"),
-        lambda: services.request_extension(actor=world.other_staff, assignment_id=part.pk, extra_working_days=3, reason="需要更多时间"),
+        lambda: services.accept_part(actor=world.other_staff, work_order_id=part.pk),
+        lambda: services.return_part(actor=world.other_staff, work_order_id=part.pk, reason="不是我们的事情"),
+        lambda: services.reply_to_appeal(actor=world.other_staff, work_order_id=part.pk, body="我们来答复一下这件事。"),
+        lambda: services.resolve_appeal(actor=world.other_staff, work_order_id=part.pk, summary="已经办完了这件事情。"),
+        lambda: services.request_extension(actor=world.other_staff, work_order_id=part.pk, extra_working_days=3, reason="需要更多时间"),
     ):
         with pytest.raises(PermissionDeniedError) as info:
             call()
@@ -41,20 +41,20 @@ def test_residents_and_dispatchers_cannot_work_a_part(world, dispatched, residen
     part = part_of(dispatched, world.bureau)
     for actor in (resident, dispatcher):
         with pytest.raises(PermissionDeniedError):
-            services.accept_part(actor=actor, assignment_id=part.pk)
+            services.accept_part(actor=actor, work_order_id=part.pk)
     assert part_of(dispatched, world.bureau).state == PartState.DISPATCHED
 
 
 def test_forged_part_id_is_not_found(world):
     with pytest.raises(NotFoundError) as info:
-        services.accept_part(actor=world.bureau_staff, assignment_id=987654)
+        services.accept_part(actor=world.bureau_staff, work_order_id=987654)
     assert info.value.status == 404
 
 
 def test_return_within_window_goes_back_to_the_centre(world, dispatched, settings):
     part = part_of(dispatched, world.bureau)
     with time_machine.travel(part.dispatched_at + dt.timedelta(hours=23), tick=False):
-        services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="井盖属于供水公司")
+        services.return_part(actor=world.bureau_staff, work_order_id=part.pk, reason="井盖属于供水公司")
     dispatched.refresh_from_db()
     part.refresh_from_db()
     assert dispatched.state == AppealState.RETURNED and dispatched.return_count == 1
@@ -68,7 +68,7 @@ def test_return_after_the_window_is_refused(world, dispatched):
     before = snapshot(dispatched)
     with time_machine.travel(part.dispatched_at + dt.timedelta(hours=24, minutes=1), tick=False):
         with pytest.raises(ConflictError) as info:
-            services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="井盖属于供水公司")
+            services.return_part(actor=world.bureau_staff, work_order_id=part.pk, reason="井盖属于供水公司")
     assert info.value.code == "return_window_closed" and "首接负责" in str(info.value.message)
     assert snapshot(dispatched) == before
 
@@ -76,7 +76,7 @@ def test_return_after_the_window_is_refused(world, dispatched):
 def test_return_needs_a_reason(world, dispatched):
     part = part_of(dispatched, world.bureau)
     with pytest.raises(InvalidError) as info:
-        services.return_part(actor=world.bureau_staff, assignment_id=part.pk, reason="  ")
+        services.return_part(actor=world.bureau_staff, work_order_id=part.pk, reason="  ")
     assert info.value.field == "reason"
     assert part_of(dispatched, world.bureau).state == PartState.DISPATCHED
 
@@ -85,25 +85,25 @@ def test_reply_before_accepting_is_refused(world, dispatched):
     part = part_of(dispatched, world.bureau)
     before = snapshot(dispatched)
     with pytest.raises(ConflictError):
-        services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已安排人员到现场核查。")
+        services.reply_to_appeal(actor=world.bureau_staff, work_order_id=part.pk, body="已安排人员到现场核查。")
     assert snapshot(dispatched) == before
 
 
 def test_resolving_without_a_reply_is_refused(world, dispatched):
     part = part_of(dispatched, world.bureau)
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
     before = snapshot(dispatched)
     with pytest.raises(ConflictError) as info:
-        services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="井盖已经更换完毕，恢复通行。", photos=[jpeg()])
+        services.resolve_appeal(actor=world.bureau_staff, work_order_id=part.pk, summary="井盖已经更换完毕，恢复通行。", photos=[jpeg()])
     assert info.value.code == "transition_not_allowed"
     assert snapshot(dispatched) == before and not dispatched.photos.exists()
 
 
 def test_resolve_with_photos_after(world, dispatched):
     part = part_of(dispatched, world.bureau)
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=world.bureau_staff, assignment_id=part.pk, body="已安排人员今天下午到现场处理。")
-    appeal = services.resolve_appeal(actor=world.bureau_staff, assignment_id=part.pk, summary="已补装井盖，恢复通行。",
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=world.bureau_staff, work_order_id=part.pk, body="已安排人员今天下午到现场处理。")
+    appeal = services.resolve_appeal(actor=world.bureau_staff, work_order_id=part.pk, summary="已补装井盖，恢复通行。",
                                      photos=[jpeg("a.jpg"), jpeg("b.jpg")])
     assert appeal.state == AppealState.RESOLVED and appeal.resolution == "已补装井盖，恢复通行。"
     assert list(appeal.photos.filter(kind="after").values_list("position", flat=True)) == [0, 1]
@@ -112,19 +112,19 @@ def test_resolve_with_photos_after(world, dispatched):
 def test_co_handler_replies_to_its_part_but_cannot_resolve(world, resident):
     appeal = services.file_appeal(resident=resident, **world.report(item_id=world.item_town.pk)).appeal
     co = part_of(appeal, world.eco)
-    services.accept_part(actor=world.eco_staff, assignment_id=co.pk)
-    services.reply_to_appeal(actor=world.eco_staff, assignment_id=co.pk, body="我局已对工地噪声进行监测，超标已立案。")
+    services.accept_part(actor=world.eco_staff, work_order_id=co.pk)
+    services.reply_to_appeal(actor=world.eco_staff, work_order_id=co.pk, body="我局已对工地噪声进行监测，超标已立案。")
     appeal.refresh_from_db()
     assert appeal.state == AppealState.DISPATCHED  # the co-handler does not move the appeal
     assert part_of(appeal, world.eco).state == PartState.REPLIED
     assert Reply.objects.get().unit == world.eco
     with pytest.raises(PermissionDeniedError) as info:
-        services.resolve_appeal(actor=world.eco_staff, assignment_id=co.pk, summary="噪声问题已经处理完毕。")
+        services.resolve_appeal(actor=world.eco_staff, work_order_id=co.pk, summary="噪声问题已经处理完毕。")
     assert info.value.code == "co_handler_cannot_resolve"
     primary = part_of(appeal, world.town)
-    services.accept_part(actor=world.town_staff, assignment_id=primary.pk)
-    services.reply_to_appeal(actor=world.town_staff, assignment_id=primary.pk, body="已责令工地夜间停工。")
-    services.resolve_appeal(actor=world.town_staff, assignment_id=primary.pk, summary="工地已停止夜间施工，经回访居民确认。")
+    services.accept_part(actor=world.town_staff, work_order_id=primary.pk)
+    services.reply_to_appeal(actor=world.town_staff, work_order_id=primary.pk, body="已责令工地夜间停工。")
+    services.resolve_appeal(actor=world.town_staff, work_order_id=primary.pk, summary="工地已停止夜间施工，经回访居民确认。")
     appeal.refresh_from_db()
     assert appeal.state == AppealState.RESOLVED
 
@@ -143,10 +143,10 @@ def test_internal_note_is_staff_only(world, dispatched, dispatcher, resident):
 def test_extension_granted_moves_the_deadline_by_working_days(world, dispatched, dispatcher):
     part = part_of(dispatched, world.bureau)
     old_due = part.due_at
-    request = services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=2,
+    request = services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=2,
                                          reason="需要等待配件到货")
     with pytest.raises(ConflictError) as info:
-        services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=2, reason="再申请一次")
+        services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=2, reason="再申请一次")
     assert info.value.code == "extension_pending"
     with pytest.raises(PermissionDeniedError):
         services.decide_extension(actor=world.bureau_staff, extension_id=request.pk, grant=True)
@@ -163,7 +163,7 @@ def test_extension_granted_moves_the_deadline_by_working_days(world, dispatched,
 
 def test_extension_refused_keeps_the_deadline(world, dispatched, dispatcher):
     part = part_of(dispatched, world.bureau)
-    request = services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=5, reason="人手不足，需要协调")
+    request = services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=5, reason="人手不足，需要协调")
     services.decide_extension(actor=dispatcher, extension_id=request.pk, grant=False, note="请按时办理")
     assert part_of(dispatched, world.bureau).due_at == part.due_at
     assert ExtensionRequest.objects.get().state == "refused"
@@ -173,13 +173,13 @@ def test_extension_refused_keeps_the_deadline(world, dispatched, dispatcher):
 def test_absurd_extension_is_refused(world, dispatched, days):
     part = part_of(dispatched, world.bureau)
     with pytest.raises(InvalidError):
-        services.request_extension(actor=world.bureau_staff, assignment_id=part.pk, extra_working_days=days, reason="需要更多时间")
+        services.request_extension(actor=world.bureau_staff, work_order_id=part.pk, extra_working_days=days, reason="需要更多时间")
     assert not ExtensionRequest.objects.exists()
 
 
 def test_every_write_is_on_the_timeline(world, dispatched):
     part = part_of(dispatched, world.bureau)
-    services.accept_part(actor=world.bureau_staff, assignment_id=part.pk)
+    services.accept_part(actor=world.bureau_staff, work_order_id=part.pk)
     kinds = list(AppealEvent.objects.filter(appeal=dispatched).values_list("kind", "actor_id"))
     assert kinds[-1] == ("transition", world.bureau_staff.pk)
     assert AppealEvent.objects.filter(appeal=dispatched).last().created_at <= timezone.now()

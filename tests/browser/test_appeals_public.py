@@ -41,9 +41,9 @@ def test_bad_rating_rectified_public_page_and_dashboard(phone_page, new_phone_pa
     services.moderate_appeal(actor=dispatcher, appeal_id=appeal.pk, publish=True, title=appeal.public_title,
                              description=appeal.public_description)
     part = appeal.work_orders.get()
-    services.accept_part(actor=staff, assignment_id=part.pk)
-    services.reply_to_appeal(actor=staff, assignment_id=part.pk, body=REPLY)
-    services.resolve_appeal(actor=staff, assignment_id=part.pk, summary=RESULT)
+    services.accept_part(actor=staff, work_order_id=part.pk)
+    services.reply_to_appeal(actor=staff, work_order_id=part.pk, body=REPLY)
+    services.resolve_appeal(actor=staff, work_order_id=part.pk, summary=RESULT)
     stats_services.recompute_recent(days=2)
 
     # The dashboard before any rating: one appeal, no satisfaction figure yet.
