@@ -262,3 +262,28 @@ class WallQueryForm(forms.Form):
 
     def clean_q(self):
         return self.cleaned_data["q"][:40]
+
+
+class QueueSearchForm(forms.Form):
+    """The dispatch centre's search of its queue (all optional): words, a
+    tracking number or a phone's last four digits; state, category, area,
+    how close the dispatch deadline is."""
+
+    q = forms.CharField(label=_("搜索"), max_length=40, required=False, help_text=_("诉求编号、联系电话后四位、关键词或镇街"),
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", "aria-describedby": "queue-q-help"}))
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    category = forms.ModelChoiceField(label=_("大类"), queryset=Category.objects.order_by("position", "code"),
+                                      required=False, empty_label=_("全部大类"))
+    area = forms.ModelChoiceField(label=_("镇街"), queryset=Area.objects.order_by("position", "code"),
+                                  required=False, empty_label=_("全部镇街"))
+    due = forms.ChoiceField(label=_("派单时限"), required=False, choices=[
+        ("", _("全部")), ("soon", _("30 分钟内到期")), ("overdue", _("已超时")),
+    ])
+
+    def __init__(self, data=None, **kwargs):
+        from appeals.enums import APPEAL_DISPATCH_STATES, AppealState
+
+        super().__init__(data, **kwargs)
+        self.fields["state"].choices = [("", _("全部状态"))] + [
+            (state.value, AppealState(state).label) for state in APPEAL_DISPATCH_STATES
+        ]

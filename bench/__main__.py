@@ -11,7 +11,7 @@ import sys
 
 # scenario name -> module under bench/ exposing main(argv)
 SCENARIOS = {"servers": "bench.servers", "votes": "bench.votes", "appeals": "bench.appeals", "uploads": "bench.uploads",
-             "contract": "bench.contract", "review": "bench.review"}
+             "contract": "bench.contract", "review": "bench.review", "queue": "bench.queue"}
 # Run only when named (`make faults`, `make cluster-check`): the drills bring their own services.
 DRILLS = {"faults": "bench.faults", "cluster": "bench.cluster"}
 

@@ -5,8 +5,10 @@ private details."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,7 @@ from portal.masking import mask_name, mask_phone
 from portal.media import private_storage
 
 from appeals.enums import (
+    APPEAL_DISPATCH_STATES,
     PHONE_FILED_CHANNELS,
     AppealState,
     Channel,
@@ -24,6 +27,9 @@ from appeals.enums import (
     Urgency,
 )
 from appeals.models.catalogue import Area, Category, Item
+
+# Appeals waiting for the dispatch centre.
+_WAITING = Q(state__in=APPEAL_DISPATCH_STATES)
 
 
 class Appeal(models.Model):
@@ -137,6 +143,16 @@ class Appeal(models.Model):
             models.Index(fields=["submitted_at", "id"], condition=Q(moderation="pending"), name="appeals_moderation_queue"),
             models.Index(fields=["first_dispatched_at"], name="appeals_appeal_dispatched"),
             models.Index(fields=["submitted_at"], name="appeals_appeal_submitted"),
+            # The dispatch centre's search of its queue (appeals.selectors.queue), waiting rows only.
+            models.Index(Right("contact_phone", 4), "dispatch_due_at", condition=_WAITING, name="appeals_queue_phone4"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], condition=_WAITING, name="appeals_queue_title_trgm"),
+            GinIndex(fields=["description"], opclasses=["gin_trgm_ops"], condition=_WAITING,
+                     name="appeals_queue_text_trgm"),
+            models.Index(fields=["area", "dispatch_due_at"], condition=_WAITING, name="appeals_queue_area"),
+            models.Index(fields=["item", "dispatch_due_at"], condition=_WAITING, name="appeals_queue_item"),
+            models.Index(fields=["dispatch_due_at", "id"], condition=_WAITING, name="appeals_queue_due"),
+            GinIndex(fields=["tracking_number"], opclasses=["gin_trgm_ops"], condition=_WAITING,
+                     name="appeals_queue_number_trgm"),
         ]
 
     def __str__(self) -> str:

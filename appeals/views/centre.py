@@ -23,14 +23,18 @@ from appeals.forms import (
     ClueVerifyForm,
     DispatchForm,
     ExtensionDecisionForm,
+    QueueSearchForm,
     new_token,
 )
 from appeals.models import ExtensionRequest, OnlineClue
 from appeals.selectors import moderation as moderation_selectors
 from appeals.selectors import public as public_selectors
+from appeals.selectors import queue as queue_selectors
+from appeals.selectors.queue import QueueFilters
 from appeals.views.common import INPUT_REFUSALS, NOT_YOUR_PAGE, PAGE_SIZE, back_to_appeal, pk_of
 from portal.errors import flash_refusal, form_refusal
 from portal.exceptions import PortalError
+from portal.forms import filter_query
 from portal.permissions import require
 
 
@@ -38,14 +42,24 @@ from portal.permissions import require
 def centre(request: HttpRequest) -> HttpResponse:
     require(request.user, "appeals.use_dispatch_centre", message=NOT_YOUR_PAGE)
     now = timezone.now()
-    page = Paginator(selectors.dispatch_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    search = QueueSearchForm(request.GET or None)
+    accepted, refusals = filter_query(search)
+    filters = QueueFilters(
+        query=accepted.get("q") or "", state=accepted.get("state") or "", due=accepted.get("due") or "",
+        category_id=pk_of(accepted.get("category")), area_id=pk_of(accepted.get("area")),
+    )
+    queue = queue_selectors.search_queue(actor=request.user, filters=filters, now=now)
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return render(request, "appeals/centre.html", {
-        "page": page, "now": now,
+        "page": page, "now": now, "search": search, "refusals": refusals, "searching": filters != QueueFilters(),
+        "extra": f"&{kept.urlencode()}" if kept else "",
         "overdue": list(selectors.overdue_parts(now)[:20]),
         "extensions": list(selectors.pending_extensions()[:20]),
         "clue_count": selectors.open_clues().count(),
         "to_check": list(selectors.public.rectifications_to_check()[:50]),
-    })
+    }, status=400 if refusals else 200)
 
 
 @login_required

@@ -38,3 +38,48 @@ def test_the_picker_finds_the_words_its_placeholder_suggests(phone_page, live_se
     check_a11y(page, context="appeal form, picker searched for 路灯")
     search.scroll_into_view_if_needed()
     screenshot(page, "stumble-03-picker-streetlight")
+
+
+def test_the_dispatch_centre_finds_an_appeal_by_phone_end_words_and_area(phone_page, live_server):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from appeals.models import Area
+    from tests import factories
+
+    seeded = portal_demo.seed()
+    appeals_demo.seed_catalogue(seeded["units"])
+    nancheng, dalang = Area.objects.get(name="南城街道"), Area.objects.get(name="大朗镇")
+    now = timezone.now()
+    for n in range(35):
+        factories.AppealFactory(title=f"小区垃圾清运不及时{n}", area=dalang, item=None, contact_phone=f"1360000{n:04d}",
+                                dispatch_due_at=now + dt.timedelta(minutes=n * 5))
+    factories.AppealFactory(tracking_number="DG-2026-004321", title="鸿福路路灯一到晚上就闪", area=nancheng, item=None,
+                            contact_phone="13912345678", dispatch_due_at=now + dt.timedelta(minutes=90))
+    page = phone_page
+    sign_in_with_cookie(page, seeded["accounts"]["dispatcher@demo.minxinbang.cn"], live_server)
+
+    page.goto("/appeals/centre/")
+    expect(page.get_by_role("heading", name=re.compile("待派单（36）"))).to_be_visible()
+    search = page.get_by_role("searchbox", name="搜索")
+    search.fill("5678")
+    search.press("Enter")
+    expect(page.get_by_text("找到 1 条。")).to_be_visible()
+    expect(page.get_by_role("link", name="鸿福路路灯一到晚上就闪")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("13912345678")
+    expect(page.locator("main")).not_to_contain_text("139****5678")
+    check_a11y(page, context="dispatch centre, searched by the phone's last four digits")
+    screenshot(page, "stumble-08-queue-phone-last-four")
+
+    page.get_by_role("searchbox", name="搜索").fill("垃圾")
+    page.get_by_text("筛选", exact=True).click()
+    page.get_by_label("镇街").select_option(label="大朗镇")
+    page.get_by_label("派单时限").select_option(label="30 分钟内到期")
+    page.get_by_role("button", name="应用筛选").click()
+    expect(page.get_by_text("找到 6 条。")).to_be_visible()
+    check_a11y(page, context="dispatch centre, words and filters")
+    screenshot(page, "stumble-08-queue-filters")
+    page.get_by_role("link", name="清除搜索和筛选").click()
+    expect(page.get_by_role("heading", name=re.compile("待派单（36）"))).to_be_visible()
+    expect(page.get_by_role("link", name="下一页")).to_be_visible()
