@@ -10,6 +10,7 @@ urlpatterns = [
     path("board/case/<int:pk>/", views.case_page, name="case"),
     path("board/case/<int:pk>/poster.png", views.case_poster, name="poster"),
     path("cases/mine/", views.my_entries, name="mine"),
+    path("cases/desk/", views.organiser_desk, name="desk"),
     path("cases/new/<slug:slug>/", views.entry_new, name="entry-new"),
     path("cases/entry/<int:pk>/", views.entry_detail, name="entry"),
     path("cases/entry/<int:pk>/edit/", views.entry_edit, name="entry-edit"),

@@ -30,6 +30,7 @@ from portal.parsing import positive_int
 from portal.permissions import require
 
 POSTER_CACHE_SECONDS = 24 * 3600
+DESK_CAMPAIGNS = 5  # the organiser's desk: the latest editions
 
 
 def permission_required(permission: str):
@@ -253,6 +254,15 @@ def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except PortalError as error:
         flash_refusal(request, error)
     return redirect("cases:entry", pk=entry.pk)
+
+
+# --- The organiser's desk -------------------------------------------------------
+
+
+@permission_required("cases.manage_campaign")
+def organiser_desk(request: HttpRequest) -> HttpResponse:
+    """Where an organiser lands after signing in: each edition's daily work."""
+    return render(request, "cases/desk.html", {"campaigns": list(selectors.campaigns()[:DESK_CAMPAIGNS])})
 
 
 # --- Screening by organisers ---------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from portal import selectors, services, sms
 from portal.fields import MobileNumberField, normalise_mobile
 from portal.models import User
+from portal.workspaces import workspace_url
 
 # What a resident reads when something goes wrong: say what to do next.
 ACCOUNT_ERROR_MESSAGES = {
@@ -51,6 +52,10 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def phone_form_field(self, **kwargs):
         return MobileNumberField(**kwargs)
+
+    def get_login_redirect_url(self, request) -> str:
+        """Without a ?next=, each role lands on its own workspace."""
+        return workspace_url(request.user)
 
     def format_email_subject(self, subject: str) -> str:
         return _("【民心榜】") + force_str(subject)

@@ -83,3 +83,57 @@ def test_the_dispatch_centre_finds_an_appeal_by_phone_end_words_and_area(phone_p
     page.get_by_role("link", name="清除搜索和筛选").click()
     expect(page.get_by_role("heading", name=re.compile("待派单（36）"))).to_be_visible()
     expect(page.get_by_role("link", name="下一页")).to_be_visible()
+
+
+def staff_sign_in(page, user) -> None:
+    """The real sign-in, without ?next=: where the portal sends each role."""
+    from tests import factories
+    from tests.signin import totp_now
+
+    page.goto("/accounts/login/")
+    page.get_by_text("工作人员用密码登录").click()
+    page.locator("#id_pw_login").fill(user.email)
+    page.locator("#id_password").fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="用密码登录").click()
+    page.locator("#id_code").fill(totp_now())
+    page.get_by_role("button", name="验证并登录").click()
+
+
+def header_height(page) -> float:
+    return page.evaluate("() => document.querySelector('.site-header').getBoundingClientRect().height")
+
+
+def test_staff_land_on_their_workspace_under_a_header_folded_into_a_menu(phone_page, new_phone_page, live_server):
+    from tests import factories
+
+    factories.CampaignFactory(title="第三届东莞市民点赞榜")
+    organiser = factories.StaffFactory(role="organiser", with_totp=True, display_name="林主办")
+    dispatcher = factories.StaffFactory(role="dispatcher", with_totp=True, display_name="何派单")
+    page = phone_page
+
+    staff_sign_in(page, organiser)
+    expect(page).to_have_url(re.compile(r"/cases/desk/$"))
+    expect(page.get_by_role("heading", name="主办方工作台")).to_be_visible()
+    menu = page.get_by_role("button", name="菜单")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("navigation", name="工作台")).to_be_hidden()
+    check_a11y(page, context="organiser's desk, header folded")
+    screenshot(page, "stumble-07-organiser-desk")
+    assert header_height(page) <= 100, header_height(page)  # was about 470 px with every link shown
+
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    workspace = page.get_by_role("navigation", name="工作台")
+    expect(workspace.get_by_role("link", name="诉求统计")).to_be_visible()
+    expect(workspace.get_by_role("link", name="派单中心")).to_have_count(0)  # the dispatchers' page, not theirs
+    expect(page.get_by_role("button", name="长辈版")).to_be_visible()
+    check_a11y(page, context="organiser's desk, menu open")
+    screenshot(page, "stumble-07-menu-open")
+    workspace.get_by_role("link", name="诉求统计").click()
+    expect(page).to_have_url(re.compile(r"/appeals/stats/$"))
+
+    other = new_phone_page()
+    staff_sign_in(other, dispatcher)
+    expect(other).to_have_url(re.compile(r"/appeals/centre/$"))
+    screenshot(other, "stumble-07-dispatcher-lands-on-queue")
+    assert header_height(other) <= 100, header_height(other)

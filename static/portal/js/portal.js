@@ -11,4 +11,24 @@
       event.detail.isError = false;
     }
   });
+  // The staff header folds into a menu on a phone: the button shows only
+  // where the CSS hides the menu (narrow screens); without script the menu stays open.
+  function setUpMenu() {
+    var toggle = document.querySelector(".menu-toggle");
+    var menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!menu) return;
+    toggle.hidden = false;
+    toggle.setAttribute("aria-expanded", "false");
+    menu.classList.add("folded");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("folded", !open);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpMenu);
+  } else {
+    setUpMenu();
+  }
 })();
