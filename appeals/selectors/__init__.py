@@ -216,9 +216,11 @@ def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[WorkOrd
 
 
 def unit_inbox_counts(*, unit: Unit, now: dt.datetime) -> dict[str, int]:
-    """All four bucket sizes in one query."""
+    """All four bucket sizes in one query, over the unit's open work orders
+    only (every bucket is open work): at city scale a unit has finished
+    hundreds of thousands, which the inbox index leaves out."""
     aggregates = {b.value: Count("pk", filter=bucket_filter(b.value, now)) for b in InboxBucket}
-    return WorkOrder.objects.filter(unit=unit).aggregate(**aggregates)
+    return WorkOrder.objects.filter(unit=unit, state__in=PART_OPEN_STATES).aggregate(**aggregates)
 
 
 def escalations_for_parent(*, unit: Unit, limit: int = 20) -> list[Escalation]:
