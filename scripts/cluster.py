@@ -309,7 +309,7 @@ def stop_web(layout: Layout, n: int) -> None:
 def lb_admin(layout: Layout, command: str) -> str:
     """A command on the web balancer's admin socket (HAProxy's runtime API)."""
     with socket.socket(socket.AF_UNIX) as sock:
-        sock.connect(str(layout.node_dir("haproxy-web") / "admin.sock"))
+        sock.connect(str(layout.socket_dir("haproxy-web") / "admin.sock"))
         sock.sendall(command.encode() + b"\n")
         chunks = []
         while chunk := sock.recv(65536):
@@ -343,6 +343,10 @@ def up(layout: Layout, *, demo: bool = False, fresh: bool = False, web: bool = T
     for name in ("pgbouncer",):
         if os.geteuid() == 0:
             shutil.chown(layout.node_dir(name), user=PG_USER, group=PG_USER)
+    if os.geteuid() == 0:
+        # PgBouncer and PostgreSQL run as postgres and put their sockets there.
+        for name in ("pgbouncer", *layout.pg_names()):
+            shutil.chown(layout.socket_dir(name), user=PG_USER, group=PG_USER)
 
     layout.node_dir("etcd").mkdir(parents=True, exist_ok=True)
     spawn(layout, "etcd", cc.etcd_command(layout))

@@ -144,3 +144,15 @@ def test_redis_sentinels_setting_switches_the_cache_to_sentinel():
         assert options["CONNECTION_FACTORY"] == "django_redis.pool.SentinelConnectionFactory"
         assert options["SENTINELS"] == [["127.0.0.1", 26379], ["127.0.0.2", 26380]]
         assert options["CLIENT_CLASS"] == "django_redis.client.DefaultClient"
+
+
+def test_sockets_stay_within_the_unix_path_limit_when_the_cluster_lives_deep_in_the_tree(tmp_path):
+    """A clone deep in the tree (or pytest's temporary folder under xdist)
+    made HAProxy refuse its admin socket: 'socket path too long (max 97)'."""
+    layout = cc.Layout(root=tmp_path / ("deep-" * 20) / "cluster", base=free_base())
+    cc.write_configs(layout)
+    for name in ("haproxy-db", "haproxy-web", "pgbouncer", *layout.pg_names()):
+        directory = layout.socket_dir(name)
+        assert directory.is_dir()
+        assert len(str(directory / ".s.PGSQL.65535.lock")) < 97
+    assert str(layout.socket_dir("haproxy-web")) in (layout.root / "haproxy-web" / "haproxy.cfg").read_text()
