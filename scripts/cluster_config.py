@@ -277,7 +277,6 @@ def render_haproxy_db(layout: Layout) -> str:
     answers 200 on /primary only on the leader) and to the standbys
     (/replica, or the primary when no standby is fit). A node marked down has its sessions cut, so PgBouncer
     reconnects to the new primary instead of writing to the old one."""
-    directory = layout.node_dir("haproxy-db")
     servers = "\n".join(
         f"  server {name} {layout.pg_host(n)}:{layout.pg_port(n)} check port {layout.patroni_port(n)}"
         for n, name in enumerate(layout.pg_names(), start=1)
