@@ -20,7 +20,7 @@ from django.db import transaction
 
 from cases import services as case_services
 from cases.enums import EntryState, PhaseKind
-from cases.models import Campaign, CaseEntry
+from cases.models import Campaign, CaseEntry, Phase
 from demo import cases as cases_demo
 from demo import portal as portal_demo
 from portal import services as portal_services
@@ -134,6 +134,24 @@ def _snapshots(campaign: Campaign) -> int:
     return len(rows)
 
 
+def _review_running_now() -> dict[str, tuple]:
+    """Back-to-back hours with the review phase around now (the other phases
+    in their order), for replaying the 2020 reviews."""
+    start = timeutils.now() - dt.timedelta(hours=4)
+    spans = {}
+    for kind in (PhaseKind.CALL, PhaseKind.SCREENING, PhaseKind.VOTING, PhaseKind.REVIEW, PhaseKind.RESULTS):
+        spans[kind] = (start, start + dt.timedelta(hours=1 if kind != PhaseKind.REVIEW else 8))
+        start = spans[kind][1]
+    return spans
+
+
+def _set_timeline(campaign: Campaign, spans: dict[str, tuple]) -> None:
+    # Replaced whole (phases never overlap, so they cannot be moved one by one);
+    # inside the seed's transaction, so nobody ever sees the replay timeline.
+    Phase.objects.filter(campaign=campaign).delete()
+    Phase.objects.bulk_create(Phase(campaign=campaign, kind=k, starts_at=s, ends_at=e) for k, (s, e) in spans.items())
+
+
 def _half(value: float, top: Decimal) -> Decimal:
     mark = (Decimal(str(value)) * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
     return min(max(mark, Decimal(0)), top)
@@ -174,6 +192,10 @@ def seed(*, stdout=None) -> Campaign | None:
         reviewers.append(user)
     panel_services.assign_finalists(actor=None, campaign=campaign)
 
+    # The panel saves marks only inside the review phase: the 2020 reviews are
+    # replayed inside a review phase that runs now, then the 2020 timeline (its
+    # results phase long started) comes back before the results are published.
+    _set_timeline(campaign, _review_running_now())
     quality = {e.pk: rng.uniform(62, 92) for e in entries}
     leniency = {r.pk: rng.uniform(-5, 5) for r in reviewers}
     criteria = panel_selectors.criteria_of(campaign)
@@ -186,6 +208,7 @@ def seed(*, stdout=None) -> Campaign | None:
             comment = rng.choice(["", "成效数据扎实，可复制推广。", "群众获得感强。", "建议补充长效机制。", "创新点突出。"])
             panel_services.save_review(actor=reviewer, campaign=campaign, case_id=case_id, marks=marks,
                                        comment=comment, submit=True)
+    _set_timeline(campaign, _timeline())
     panel_services.publish_results(actor=organiser, campaign=campaign)
     if stdout:
         stdout.write(f"  voting: {TITLE} finished — 30 finalists, {len(reviewers)} reviewers, results published")

@@ -69,9 +69,12 @@ RETRY_AFTER = {
 }
 
 
-def refusals(*codes: int) -> dict:
-    """Extra refusals of one view, for its ``extend_schema(responses=...)``."""
-    return {code: OpenApiResponse(ErrorBody, description=DESCRIPTIONS[code]) for code in codes}
+def refusals(*codes: int, notes: dict[int, str] | None = None) -> dict:
+    """Extra refusals of one view, for its ``extend_schema(responses=...)``;
+    ``notes`` adds what this operation in particular refuses with a code."""
+    notes = notes or {}
+    return {code: OpenApiResponse(ErrorBody, description=" ".join(filter(None, (DESCRIPTIONS[code], notes.get(code)))))
+            for code in codes}
 
 
 def _decimal_pattern(field: serializers.DecimalField) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cases.models import Campaign, CaseEntry
+from cases.models import Campaign, CaseEntry, Phase
 from tests import factories
 from voting.panel import services as panel_services
 from voting.models import CaseTally
@@ -14,6 +14,17 @@ from voting.models import CaseTally
 def closed_campaign(**kwargs) -> Campaign:
     """A campaign in its expert-review phase: voting closed five days ago."""
     return factories.CampaignFactory(timeline=factories.campaign_timeline(open_phase="review"), **kwargs)
+
+
+def open_phase(campaign: Campaign, kind: str) -> Campaign:
+    """Move the campaign's whole timeline so that `kind` runs now: reviewers
+    save only in the review phase, results are published only from the
+    results phase on."""
+    Phase.objects.filter(campaign=campaign).delete()
+    spans = factories.campaign_timeline(open_phase=kind)
+    Phase.objects.bulk_create(Phase(campaign=campaign, kind=k, starts_at=s, ends_at=e) for k, (s, e) in spans.items())
+    campaign.__dict__.pop("_phases_cache", None)
+    return campaign
 
 
 def set_votes(case: CaseEntry, votes: int) -> None:

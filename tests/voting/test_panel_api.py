@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
-from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, submit
+from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, open_phase, panel, reviewer, submit
 from voting.panel import services
 from voting.panel.models import FinalistCut, ResultVersion, Review
 from voting.panel.enums import ReviewState
@@ -162,17 +162,22 @@ def test_standings_publication_and_correction_through_the_api(api, campaign, org
     live = api.get(f"{base(campaign)}/panel/standings").json()
     assert (live["submitted"], live["assigned"]) == (3, 6)
     assert [r["missing_reviews"] for r in live["rows"]] == [0, 3]
+    open_phase(campaign, "results")
     refused = api.post(f"{base(campaign)}/results", {}, format="json")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "reviews_missing"
+    open_phase(campaign, "review")
     for person, b in zip(people, (90, 95, 94)):
         submit(campaign, person, cases[1], b)
+    open_phase(campaign, "results")
     first = api.post(f"{base(campaign)}/results", {}, format="json")
     assert first.status_code == 201
     assert [(r["rank"], r["final_score"]) for r in first.json()["rows"]] == [(1, "89.50"), (2, "89.10")]
     review = Review.objects.get(reviewer=people[0], case=cases[0])
     assert api.post(f"/api/v1/panel/reviews/{review.pk}/reopen", {"reason": "录入错误"}, format="json").json()["state"] == "draft"
     api.force_authenticate(people[0])
+    open_phase(campaign, "review")
     api.post(f"{base(campaign)}/panel/cases/{cases[0].pk}/review", body(campaign, 20), format="json")
+    open_phase(campaign, "results")
     api.force_authenticate(organiser, token=factories.ApiTokenFactory(user=organiser))
     assert api.post(f"{base(campaign)}/results", {}, format="json").json()["error"]["code"] == "reason_required"
     assert api.post(f"{base(campaign)}/results", {"reason": "更正"}, format="json").status_code == 201

@@ -16,7 +16,7 @@ from portal.enums import Role
 from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from portal.selectors import affiliated_unit_ids
 from tests import factories
-from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, panel, reviewer, set_votes, submit
+from tests.voting.panel_setup import cases_with_votes, closed_campaign, marks, open_phase, panel, reviewer, set_votes, submit
 from voting.panel import selectors
 from voting.panel import services
 from voting.panel.models import (
@@ -340,6 +340,7 @@ def _all_marks_in(campaign, cases, people):
 def test_publishing_needs_every_review_or_an_override_with_a_reason(campaign, organiser):
     cases, people = panel(campaign, organiser, [30, 20])
     submit(campaign, people[0], cases[0], 80)
+    open_phase(campaign, "results")
     with pytest.raises(ConflictError) as refused:
         services.publish_results(actor=organiser, campaign=campaign)
     assert refused.value.code == "reviews_missing"
@@ -354,6 +355,7 @@ def test_publishing_needs_every_review_or_an_override_with_a_reason(campaign, or
 def test_published_results_are_frozen_and_a_correction_is_a_new_version(campaign, organiser):
     cases, people = panel(campaign, organiser, [30, 20])
     _all_marks_in(campaign, cases, people)
+    open_phase(campaign, "results")
     first = services.publish_results(actor=organiser, campaign=campaign)
     assert first.breakdown["rows"][0]["rank"] == 1
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -367,7 +369,9 @@ def test_published_results_are_frozen_and_a_correction_is_a_new_version(campaign
 
     review = Review.objects.get(reviewer=people[0], case=cases[0])
     services.reopen_review(actor=organiser, review=review, reason="录入错误")
+    open_phase(campaign, "review")  # the organiser reopens the review phase for the fix
     services.save_review(actor=people[0], campaign=campaign, case_id=cases[0].pk, marks=marks(campaign, 20), submit=True)
+    open_phase(campaign, "results")
     second = services.publish_results(actor=organiser, campaign=campaign, reason="更正评委 1 的录入错误")
     first.refresh_from_db()
     assert [v.version for v in selectors.result_versions(campaign)] == [2, 1]

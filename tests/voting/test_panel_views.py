@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from cases.models import CaseEntry
 from tests import factories
-from tests.voting.panel_setup import closed_campaign, marks, panel, reviewer, submit
+from tests.voting.panel_setup import closed_campaign, marks, open_phase, panel, reviewer, submit
 from tests.signin import sign_in
 from voting.panel import services
 from voting.panel.models import PanelSettings, ResultVersion, Review
@@ -149,11 +149,14 @@ def test_organiser_desk_selects_invites_assigns_reopens_and_publishes(client, ca
     client.post(reverse("voting:panel-reopen", kwargs={"slug": slug, "review_id": review.pk}), {"reason": "误填"})
     review.refresh_from_db()
     assert review.state == ReviewState.DRAFT
+    open_phase(campaign, "results")
     response = client.post(reverse("voting:panel-publish", kwargs={"slug": slug}), {"reason": ""}, follow=True)
     assert "份评分未提交" in response.content.decode()
     assert not ResultVersion.objects.exists()
+    open_phase(campaign, "review")
     client.post(case_url(campaign, review.case_id), form_data(campaign, 80, submit="1"))  # organiser is not a reviewer
     submit(campaign, zhao, review.case, 82)
+    open_phase(campaign, "results")
     response = client.post(reverse("voting:panel-publish", kwargs={"slug": slug}), {}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("voting:results", kwargs={"slug": slug})
     assert ResultVersion.objects.get().version == 1
@@ -177,6 +180,7 @@ def _published(campaign, organiser, names=False):
     for person, a, b in zip(people, (80, 85, 90), (90, 95, 94)):
         submit(campaign, person, cases[0], a)
         submit(campaign, person, cases[1], b)
+    open_phase(campaign, "results")
     services.publish_results(actor=organiser, campaign=campaign)
     return cases, people
 
@@ -187,6 +191,7 @@ def test_results_page_shows_the_breakdown_and_methodology(client, campaign, orga
     for person in people:
         for case, total in zip(cases, [80, 85, 90, 90, 90, 90]):
             submit(campaign, person, case, total)
+    open_phase(campaign, "results")
     services.publish_results(actor=organiser, campaign=campaign)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("voting:results", kwargs={"slug": campaign.slug}))
@@ -218,6 +223,7 @@ def test_results_export_of_a_formula_like_title_does_not_run_it(client, campaign
     for person, a, b in zip(people, (80, 85, 90), (90, 95, 94)):
         submit(campaign, person, cases[0], a)
         submit(campaign, person, cases[1], b)
+    open_phase(campaign, "results")
     services.publish_results(actor=organiser, campaign=campaign)
     url = reverse("voting:results-export", kwargs={"slug": campaign.slug, "version": 1, "fmt": "csv"})
     rows = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig"))))
@@ -238,7 +244,9 @@ def test_a_correction_keeps_the_old_version_visible(client, campaign, organiser)
     cases, people = _published(campaign, organiser)
     review = Review.objects.get(reviewer=people[0], case=cases[0])
     services.reopen_review(actor=organiser, review=review, reason="录入错误")
+    open_phase(campaign, "review")
     services.save_review(actor=people[0], campaign=campaign, case_id=cases[0].pk, marks=marks(campaign, 60), submit=True)
+    open_phase(campaign, "results")
     services.publish_results(actor=organiser, campaign=campaign, reason="更正录入错误")
     latest = client.get(reverse("voting:results", kwargs={"slug": campaign.slug})).content.decode()
     assert "第 2 版" in latest and "更正录入错误" in latest

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from tests.signin import sign_in, totp_now
-from tests.voting.panel_setup import closed_campaign, panel, submit
+from tests.voting.panel_setup import closed_campaign, open_phase, panel, submit
 from voting import services
 from voting.models import Ballot, VoidBatch
 from voting.panel.models import ResultVersion
@@ -38,7 +38,7 @@ def finished_panel(organiser):
     for person in people:
         for case in cases:
             submit(campaign, person, case, 90)
-    return campaign
+    return open_phase(campaign, "results")
 
 
 def test_publishing_16_minutes_after_signing_in_asks_for_the_code_then_publishes(client, organiser, finished_panel):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.voting.panel_setup import closed_campaign, panel, submit
+from tests.voting.panel_setup import closed_campaign, open_phase, panel, submit
 from voting.panel import services
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,7 @@ def published_edition(organiser, title="第二届东莞市民点赞榜"):
     for person in people:
         submit(campaign, person, cases[0], 90)
         submit(campaign, person, cases[1], 80)
+    open_phase(campaign, "results")
     services.publish_results(actor=organiser, campaign=campaign)
     return campaign
 

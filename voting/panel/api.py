@@ -283,6 +283,13 @@ def _review_data(user, campaign: Campaign, case_id: int) -> dict:
     }
 
 
+REVIEW_CONFLICTS = {409: "Outside the campaign's expert-review phase (review_phase_missing, review_not_started, "
+                        "review_closed), a submitted review (locked), no criteria yet (no_criteria)."}
+PUBLISH_CONFLICTS = {409: "Before the campaign's results phase has started (results_phase_missing, "
+                          "results_not_started), also for a correction; no finalists, assignments or missing reviews "
+                          "(no_finalists, no_assignments, reviews_missing)."}
+
+
 class ReviewView(APIView):
     """GET the assigned finalist and one's own review; PUT saves a draft;
     POST submits. A case outside the assignment answers 404."""
@@ -303,11 +310,11 @@ class ReviewView(APIView):
                              submit=submit)
         return Response(_review_data(request.user, campaign, case_id))
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409)}, request=MarksSerializer, summary="Save a draft")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409, notes=REVIEW_CONFLICTS)}, request=MarksSerializer, summary="Save a draft")
     def put(self, request, campaign_id: int, case_id: int):
         return self._save(request, campaign_id, case_id, submit=False)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409)}, request=MarksSerializer, summary="Submit (locks the review)")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **refusals(409, notes=REVIEW_CONFLICTS)}, request=MarksSerializer, summary="Submit (locks the review)")
     def post(self, request, campaign_id: int, case_id: int):
         return self._save(request, campaign_id, case_id, submit=True)
 
@@ -375,7 +382,7 @@ class ResultsView(APIView):
                          for v in selectors.result_versions(campaign)],
         })
 
-    @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409)}, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
+    @extend_schema(responses={201: OpenApiTypes.OBJECT, **refusals(409, notes=PUBLISH_CONFLICTS)}, request=PublishSerializer, summary="Publish the results (or a correction, with a reason)")
     def post(self, request, campaign_id: int):
         campaign = _campaign(campaign_id)
         require(request.user, "voting.publish_results", campaign, message=services.ORGANISERS_ONLY)

@@ -30,7 +30,7 @@ from portal.exceptions import ConflictError, InvalidError, NotFoundError
 from portal.models import Unit, User
 from portal.permissions import require
 from portal.selectors import conflicted_units, conflicted_units_of
-from voting.panel import selectors
+from voting.panel import phases, selectors
 from voting.panel.models import (
     FINALISTS_MAX,
     FINALISTS_MIN,
@@ -369,9 +369,11 @@ def save_review(
     submit: bool = False,
 ) -> Review:
     """Save a reviewer's marks for one assigned finalist as a draft, or submit
-    them. Marks are range-checked against each criterion's maximum; submitting
-    needs every required criterion. A submitted review is locked."""
+    them, only inside the expert-review phase. Marks are range-checked against
+    each criterion's maximum; submitting needs every required criterion. A
+    submitted review is locked."""
     case = require_review_task(actor, campaign, case_id).case
+    phases.check_review_open(campaign)
     criteria = {c.pk: c for c in selectors.criteria_of(campaign)}
     if not criteria:
         raise ConflictError(_("评分标准尚未设置。"), code="no_criteria")
@@ -454,9 +456,11 @@ def reopen_review(*, actor: User, review: Review, reason: str) -> Review:
 def publish_results(*, actor: User, campaign: Campaign, reason: str = "", override: bool = False) -> ResultVersion:
     """Publish the standings as they stand. Needs every assigned review
     submitted, or an override with a reason. Published results are frozen:
-    publishing again is a correction, a new version with its reason."""
+    publishing again is a correction, a new version with its reason. Neither
+    before the results phase has started."""
     require(actor, "voting.publish_results", campaign, message=ORGANISERS_ONLY)
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+    phases.check_results_started(campaign)
     reason = reason.strip()
     if selectors.current_cut(campaign) is None:
         raise ConflictError(_("还没有入围名单，无法发布结果。"), code="no_finalists")
