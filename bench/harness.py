@@ -98,6 +98,83 @@ SERVERS = {
 }
 
 
+class Served(str):
+    """The server's base URL, with the pid of its process group leader."""
+
+    def __new__(cls, base: str, pid: int):
+        served = super().__new__(cls, base)
+        served.pid = pid
+        return served
+
+
+_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> tuple[int, int] | None:
+    """(process group, utime + stime in clock ticks) of a live process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[2]), int(fields[11]) + int(fields[12])
+
+
+class CpuMeter:
+    """Server CPU time of a phase: every process of the web server's group
+    (its workers), the PostgreSQL backends connected to the bench database
+    and the Redis server, from /proc/<pid>/stat (utime + stime) before and
+    after; the load generator (wrk) and this script are not counted.
+
+    Redis is the shared server: anything else using it meanwhile counts too
+    (an upper bound). PostgreSQL's background processes (WAL writer,
+    checkpointer, autovacuum) serve every database on the server and are
+    left out. A backend that exits during the phase loses its time (the
+    web workers keep theirs: CONN_MAX_AGE)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.redis_pid = self._redis_pid()
+        self.database = urlparse(bench_database_url()).path.lstrip("/")
+
+    @staticmethod
+    def _redis_pid() -> int | None:
+        import redis
+
+        try:
+            return int(redis.Redis.from_url(bench_redis_url()).info("server")["process_id"])
+        except Exception:  # noqa: BLE001 - no Redis figure then
+            return None
+
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(bench_database_url(), autocommit=True) as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,))]
+
+    def sample(self) -> dict[str, dict[int, int]]:
+        web = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and (found := _cpu_ticks(int(entry.name))) and found[0] == self.server_pid:
+                web[int(entry.name)] = found[1]
+        groups = {"web": web, "postgres": {}, "redis": {}}
+        for pid in self._backends():
+            if found := _cpu_ticks(pid):
+                groups["postgres"][pid] = found[1]
+        if self.redis_pid and (found := _cpu_ticks(self.redis_pid)):
+            groups["redis"][self.redis_pid] = found[1]
+        return groups
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        """Milliseconds of CPU per group between two samples (a process
+        born in between counts from zero)."""
+        spent = {name: sum(ticks - before[name].get(pid, 0) for pid, ticks in after[name].items()) * _TICK_MS
+                 for name in after}
+        spent["total"] = sum(spent.values())
+        return spent
+
+
 @contextlib.contextmanager
 def serve(server: str = "granian", *, workers: int = 2, threads: int = 4, **env: str):
     port = free_port()
@@ -113,7 +190,7 @@ def serve(server: str = "granian", *, workers: int = 2, threads: int = 4, **env:
                 log.seek(0)
                 raise RuntimeError(f"{server} exited: {log.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.1)
-        yield f"http://{HOST}:{port}"
+        yield Served(f"http://{HOST}:{port}", process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -241,13 +241,17 @@ def run(*, scale: str = "default", connections: int = 32, workers: int = 2, thre
                   args=["/bench/bare", "-", "-"]))
         bare = _run(_wrk(base, "/bench/bare", seconds=seconds, connections=connections, threads=2, script="rotate.lua",
                          args=["/bench/bare", "-", "-"]))
+        meter = harness.CpuMeter(base.pid)
+        before = meter.sample()
         signed = _run(_wrk(base, "/bench/signed-in", seconds=seconds, connections=connections, threads=2,
                            script="rotate.lua", args=["/bench/signed-in", data["sessions"], "-"]))
+        signed["cpu"] = meter.spent(before, meter.sample())
         page = _run(_wrk(base, leaders, seconds=seconds, connections=connections, threads=2, script="rotate.lua",
                          args=[leaders, "-", "-"]))
         polled = _run(_wrk(base, leaders, seconds=seconds, connections=connections, threads=2, script="rotate.lua",
                            args=[leaders, "-", poll]))
         # The storm, with readers alongside.
+        before = meter.sample()
         voting = subprocess.Popen(
             _wrk(base, "/", seconds=max_seconds, connections=connections, threads=2, script="votes.lua",
                  args=[data["plan"], "2", str(cid), CSRF_SECRET]),
@@ -274,9 +278,27 @@ def run(*, scale: str = "default", connections: int = 32, workers: int = 2, thre
             voting.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
         storm = _parse(voting.communicate()[0])
         during_page, during_board = (_parse(r.communicate()[0]) for r in readers)
+        storm["cpu"] = meter.spent(before, meter.sample())
     exact = _django(f"from bench.votes import check\nprint(json.dumps(check({cid})))")
     report(data, bare, signed, page, polled, storm, during_page, during_board, exact, workers, connections, server)
     return {"bare": bare, "signed": signed, "page": page, "polled": polled, "storm": storm, "exact": exact}
+
+
+def _report_cpu(signed: dict, storm: dict, during_page: dict, during_board: dict, accepted: int) -> None:
+    """Server CPU (web workers, PostgreSQL backends, Redis; not wrk) per
+    request of the signed-in baseline and per accepted vote of the storm."""
+    def parts(cpu: dict, count: int) -> str:
+        return (f"{cpu['total'] / count:.2f} ms (web {cpu['web'] / count:.2f}, PostgreSQL {cpu['postgres'] / count:.2f}, "
+                f"Redis {cpu['redis'] / count:.2f})")
+
+    if not signed["requests"] or not accepted:
+        return
+    readers = during_page["requests"] + during_board["requests"]
+    print(f"  server CPU per signed-in request: {parts(signed['cpu'], signed['requests'])}")
+    print(f"  server CPU per accepted vote:     {parts(storm['cpu'], accepted)}; per vote request "
+          f"{storm['cpu']['total'] / storm['requests']:.2f} ms (includes the refusals and the 2 reader connections' "
+          f"{readers:,} page reads)")
+    print(f"  vote ÷ signed-in CPU: {storm['cpu']['total'] / accepted / (signed['cpu']['total'] / signed['requests']):.2f}")
 
 
 def report(data, bare, signed, page, polled, storm, during_page, during_board, exact, workers, connections, server):
@@ -300,6 +322,7 @@ def report(data, bare, signed, page, polled, storm, during_page, during_board, e
     print(f"  planned refusals: {data['expected_refusals']}")
     print(f"  vote requests/s ÷ signed-in baseline: {storm['rps'] / signed['rps']:.2f}  "
           f"(accepted votes/s ÷ signed-in: {accepted_rate / signed['rps']:.2f})")
+    _report_cpu(signed, storm, during_page, during_board, accepted)
     print(f"  leaderboard page ÷ bare: {page['rps'] / bare['rps']:.2f}; leaderboard poll ÷ bare: "
           f"{polled['rps'] / bare['rps']:.2f}")
     # wrk stopped before the end of the plan (SIGINT) drops the answers of
