@@ -15,6 +15,7 @@ security, operations, then each app's), each saying which variables set it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -105,6 +106,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The client's address behind trusted proxies, before anything reads it.
+    "portal.proxies.ClientAddressMiddleware",
     # Operating (README): request metrics (django-prometheus, first and
     # last), the request id (django-guid) and one log line per request.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
@@ -293,6 +296,12 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "default"
 RATELIMIT_USE_CACHE = "ratelimit"
+# The load balancers / reverse proxies whose X-Forwarded-For is believed
+# (addresses or networks; empty = none): portal.proxies sets REMOTE_ADDR to
+# the client they name, so per-IP limits count residents, not the balancer.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _entry in TRUSTED_PROXIES:
+    ipaddress.ip_network(_entry, strict=False)  # a typo fails at start, not silently
 RATELIMIT_VIEW = "portal.views.rate_limited"
 
 # --- Passwords and authentication --------------------------------------------

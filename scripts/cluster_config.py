@@ -174,6 +174,10 @@ class Layout:
             "PORTAL_READY_REQUIRES_WORKER": "0",
             "REDIS_URL": f"redis://{SENTINEL_SERVICE}/0",
             "REDIS_SENTINELS": self.sentinel_addresses,
+            # The balancer (option forwardfor) reaches the web nodes from
+            # loopback: believe its X-Forwarded-For (portal.proxies). On
+            # several machines this is the balancer's private address.
+            "TRUSTED_PROXIES": "127.0.0.1",
         }
 
 

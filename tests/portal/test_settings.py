@@ -19,6 +19,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "CSRF_TRUSTED_ORIGINS": "https://minxinbang.example.cn",
     "BEHIND_TLS_PROXY": "1",
+    "TRUSTED_PROXIES": "10.0.0.10",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_COOKIES": "1",
     "SECURE_HSTS_SECONDS": "31536000",
@@ -33,7 +34,7 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     from this process (the test run is a development environment, and
     DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests; a deployment never
     has it and check --deploy rightly flags it)."""
-    portal_names = ("SECURE_", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "CSRF_", "BEHIND_TLS_PROXY",
+    portal_names = ("SECURE_", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "CSRF_", "BEHIND_TLS_PROXY", "TRUSTED_PROXIES",
                     "PORTAL_", "DJANGO_ALLOW_ASYNC_UNSAFE", "MEDIA_")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(portal_names)}
     return subprocess.run(
@@ -46,6 +47,12 @@ def test_documented_production_environment_passes_check_deploy_without_warnings(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_a_malformed_trusted_proxy_stops_the_start():
+    result = manage("check", env={**PRODUCTION, "TRUSTED_PROXIES": "10.0.0.10,balancer.internal"})
+    assert result.returncode != 0
+    assert "balancer.internal" in result.stderr
 
 
 def test_production_refuses_to_start_without_any_of_its_settings_and_names_each():
