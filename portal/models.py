@@ -99,6 +99,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def masked_phone(self) -> str:
         return mask_phone(self.phone or "")
 
+    @property
+    def masked_contact(self) -> str:
+        """The phone, else the e-mail address, masked (staff lists)."""
+        return self.masked_phone if self.phone else mask_email(self.email or "")
+
 
 class Unit(models.Model):
     """A government unit or organisation: it handles appeals and enters cases."""

@@ -121,3 +121,39 @@ def test_portal_admin_invites_a_clerk_who_accepts_enrols_and_replies(phone_page,
     assert CLERK_PHONE not in page.content()
     check_a11y(page, context="audit log")
     screenshot(page, "accounts-7-audit")
+
+
+def test_portal_admin_deactivates_a_clerk_whose_open_session_ends_at_once(phone_page, new_phone_page, live_server):
+    unit = factories.UnitFactory(name="大朗镇城市管理和综合执法分局")
+    clerk = factories.StaffFactory(role="unit_staff", unit=unit, display_name="邓慧")
+    factories.ApiTokenFactory(user=clerk)
+    admin = factories.StaffFactory(role="portal_admin", display_name="郑雅文")
+
+    desk = new_phone_page()
+    sign_in_with_cookie(desk, clerk, live_server)
+    desk.goto("/appeals/inbox/")
+    expect(desk).to_have_url(re.compile(r"/appeals/inbox/$"))
+
+    page = phone_page
+    page.context.set_default_timeout(30_000)
+    sign_in_with_cookie(page, admin, live_server)
+    page.goto(f"/staff-admin/units/{unit.pk}/")
+    page.get_by_role("link", name=re.compile("邓慧")).click()
+    expect(page.get_by_role("heading", name="邓慧")).to_be_visible()
+    check_a11y(page, context="staff member page")
+    screenshot(page, "accounts-8-person")
+    page.get_by_role("button", name="停用账号").click()
+    expect(page.get_by_text("账号已停用：已退出所有登录，API 令牌已删除。")).to_be_visible()
+    expect(page.get_by_role("button", name="恢复账号")).to_be_visible()
+    screenshot(page, "accounts-9-person-deactivated")
+
+    desk.goto("/appeals/inbox/")
+    expect(desk).to_have_url(re.compile(r"/accounts/login/"))
+
+    # The same pages in English.
+    page.context.add_cookies([{"name": "portal_language", "value": "en", "url": live_server.url}])
+    page.goto(f"/staff-admin/units/{unit.pk}/")
+    expect(page.get_by_role("heading", name="Staff")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^邓慧 .* · Deactivated$"))).to_be_visible()
+    check_a11y(page, context="unit page in English")
+    screenshot(page, "accounts-10-unit-english")
