@@ -51,6 +51,7 @@ def test_portal_admin_invites_a_clerk_who_accepts_enrols_and_replies(phone_page,
     page.context.set_default_timeout(30_000)
     sign_in_with_cookie(page, admin, live_server)
     page.goto("/")
+    page.get_by_role("button", name="菜单").click()  # the staff header folds into a menu on a phone
     page.get_by_role("link", name="账号与单位").click()
     expect(page.get_by_role("heading", name="单位树")).to_be_visible()
     check_a11y(page, context="unit tree")
