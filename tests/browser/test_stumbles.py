@@ -173,6 +173,7 @@ def test_the_organiser_follows_the_panels_progress_at_panel(phone_page, live_ser
     sign_in_with_cookie(page, organiser, live_server)
 
     page.goto("/")
+    page.get_by_role("button", name="菜单").click()  # a phone folds the staff header into a menu
     page.get_by_role("link", name="专家评审").click()
     expect(page.get_by_role("heading", name="评审进度")).to_be_visible()
     expect(page.get_by_text("已提交 3 / 9 份评分")).to_be_visible()
