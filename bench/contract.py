@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import time
 from urllib.parse import urlparse, urlunparse
@@ -42,35 +43,44 @@ def prepare() -> dict[str, str]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(*, max_examples: int, workers: int, roles: list[str], phases: str, seed: int) -> bool:
+def run(*, max_examples: int, workers: int, roles: list[str], phases: str, seeds: list[int]) -> bool:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")  # only to read the rate limits' names
+    from django.conf import settings
+
     tokens = prepare()
     results = []
-    with harness.serve("granian", workers=2, DATABASE_URL=contract_database_url()) as base:
-        for role in roles:
-            started = time.monotonic()
-            outcome = api_contract.run(base, role=role, token=tokens[role], max_examples=max_examples, seed=seed,
-                                       workers=workers, phases=phases)
-            results.append((outcome, time.monotonic() - started))
-            if outcome.exit_code:
-                print(outcome.output[-6000:])
-    baseline = results[0][1] or 1.0
-    print(f"API contract (schemathesis, all checks, {max_examples} examples per operation, seed {seed}, {phases})")
-    print(f"{'caller':<12} {'cases':>7} {'failures':>9} {'seconds':>8} {'× first':>8}")
-    for outcome, seconds in results:
-        print(f"{outcome.role:<12} {outcome.cases:>7} {outcome.failures:>9} {seconds:>8.1f} {seconds / baseline:>8.2f}")
-    return all(outcome.exit_code == 0 for outcome, _s in results)
+    # Rate limits off for the run's server (tests/api_contract.unlimited_rates says why).
+    env = api_contract.unlimited_rates(settings.PORTAL_RATE_LIMITS)
+    with harness.serve("granian", workers=2, DATABASE_URL=contract_database_url(), **env) as base:
+        for seed in seeds:
+            for role in roles:
+                started = time.monotonic()
+                outcome = api_contract.run(base, role=role, token=tokens[role], max_examples=max_examples, seed=seed,
+                                           workers=workers, phases=phases)
+                results.append((seed, outcome, time.monotonic() - started))
+                if outcome.exit_code or outcome.failures:
+                    print(outcome.output[-6000:])
+    baseline = results[0][2] or 1.0
+    print(f"API contract (schemathesis, all checks, {max_examples} examples per operation, {phases})")
+    print(f"{'seed':>5} {'caller':<12} {'cases':>7} {'failures':>9} {'seconds':>8} {'× first':>8}")
+    for seed, outcome, seconds in results:
+        print(f"{seed:>5} {outcome.role:<12} {outcome.cases:>7} {outcome.failures:>9} {seconds:>8.1f} {seconds / baseline:>8.2f}")
+    total = sum(outcome.failures for _seed, outcome, _s in results)
+    print(f"contract: {sum(o.cases for _s, o, _t in results)} cases, {total} failures")
+    return all(outcome.exit_code == 0 and not outcome.failures for _seed, outcome, _s in results)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--max-examples", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-examples", type=int, default=10)
+    # One schemathesis worker: --workers 2 ended a run with an internal KeyError in schemathesis 4.32.
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--role", action="append", choices=api_contract.ROLES, help="one caller (repeatable)")
-    parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
-    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--phases", default="examples,coverage,fuzzing", help="add stateful for the stateful phase")
+    parser.add_argument("--seed", type=int, action="append", help="a seed of random cases (repeatable; default 15)")
     args = parser.parse_args(argv)
     ok = run(max_examples=args.max_examples, workers=args.workers, roles=args.role or list(api_contract.ROLES),
-             phases=args.phases, seed=args.seed)
+             phases=args.phases, seeds=args.seed or [15])
     if not ok:
         raise SystemExit(1)
 

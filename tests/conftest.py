@@ -17,6 +17,11 @@ from tests import factories
 os.environ.setdefault("PORTAL_ENV", "development")
 
 
+def pytest_configure(config):
+    # Registered here, not in pyproject.toml, so adding one does not reinstall the environment.
+    config.addinivalue_line("markers", "contract: the schemathesis run of the API contract (tests/portal/test_api_contract.py)")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_outbox(settings, tmp_path):
     """Each test writes its emails and SMS to its own outbox file."""
