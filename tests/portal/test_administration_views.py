@@ -296,3 +296,29 @@ def test_list_pages_take_as_many_queries_for_many_rows_as_for_one(client, page):
     one = count()
     add_rows(12)
     assert count() == one
+
+
+def test_forged_ids_in_actions_answer_clearly_and_change_nothing(client, scene):
+    signed_in_as(client, "portal_admin")
+    before = snapshot()
+    revoked = client.post("/staff-admin/roles/999999/revoke", {"person": "abc"}, follow=True)
+    assert "找不到这个角色。" in revoked.content.decode()
+    withdrawn = client.post("/staff-admin/invitations/999999/revoke", follow=True)
+    assert "找不到这份邀请。" in withdrawn.content.decode()
+    for address in ("/staff-admin/units/999999/rename", "/staff-admin/people/999999/grant",
+                    "/staff-admin/people/999999/active", "/staff-admin/units/999999/delete"):
+        assert client.post(address, {"name": "x", "role": "dispatcher"}).status_code == 404, address
+    moved = client.post(f"/staff-admin/people/{scene['clerk'].pk}/move", {"unit": "999999"})
+    assert moved.status_code == 400 and "有效的选项" in moved.content.decode()
+    assert snapshot() == before
+
+
+def test_an_accepted_invitation_cannot_be_withdrawn(client, scene):
+    from portal.administration import services
+
+    services.accept_invitation(token=scene["invitation"].token, user=None)
+    signed_in_as(client, "portal_admin")
+    response = client.post(f"/staff-admin/invitations/{scene['invitation'].pk}/revoke", follow=True)
+    assert "已被接受，不能撤回" in response.content.decode()
+    scene["invitation"].refresh_from_db()
+    assert scene["invitation"].revoked_at is None
