@@ -35,7 +35,7 @@ class PhaseSerializer(serializers.ModelSerializer):
 class TrackSerializer(serializers.ModelSerializer):
     class Meta:
         model = Track
-        fields = ["id", "kind", "name", "description"]
+        fields = ["id", "kind", "name", "description", "entry_limit_per_unit", "awards"]
 
 
 class DomainSerializer(serializers.ModelSerializer):

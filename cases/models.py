@@ -4,6 +4,7 @@ tracks, domains, the units' case entries, their images and every decision."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
@@ -117,12 +118,35 @@ class Track(models.Model):
     name = models.CharField(_("名称"), max_length=60)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Empty: the campaign's limit per unit and track applies (Campaign.entry_limit_per_track).
+    entry_limit_per_unit = models.PositiveSmallIntegerField(
+        _("每个单位可报数"), null=True, blank=True, help_text=_("留空则按本届统一上限。1–20。"),
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    awards = models.PositiveSmallIntegerField(
+        _("获奖名额"), null=True, blank=True, help_text=_("本奖项评出的个数，如 15、30。1–500。"),
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
 
     class Meta:
         verbose_name = _("奖项")
         verbose_name_plural = _("奖项")
         ordering = ["campaign", "position", "pk"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="track_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="track_unique_name"),
+            models.CheckConstraint(
+                condition=Q(entry_limit_per_unit__isnull=True) | Q(entry_limit_per_unit__gte=1, entry_limit_per_unit__lte=20),
+                name="track_entry_limit_1_to_20",
+            ),
+            models.CheckConstraint(
+                condition=Q(awards__isnull=True) | Q(awards__gte=1, awards__lte=500), name="track_awards_1_to_500"
+            ),
+        ]
+
+    @property
+    def entry_limit(self) -> int:
+        """How many live entries one unit may have in this track: the track's own limit, else the campaign's."""
+        return self.entry_limit_per_unit or self.campaign.entry_limit_per_track
 
     def __str__(self) -> str:
         return self.name

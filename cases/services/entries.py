@@ -52,7 +52,7 @@ def _free_slot(campaign: Campaign, track: Track, unit: Unit) -> int:
     used = set(
         CaseEntry.objects.filter(track=track, unit=unit).exclude(state=EntryState.WITHDRAWN).values_list("slot", flat=True)
     )
-    limit = campaign.entry_limit_per_track
+    limit = track.entry_limit
     for slot in range(1, limit + 1):
         if slot not in used:
             return slot
