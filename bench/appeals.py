@@ -175,12 +175,13 @@ def copy_appeals(*, count: int, have: int) -> None:
 def add_work_orders() -> int:
     """Every dispatched appeal's primary work order (the bench's history is
     written without a timeline), in one INSERT … SELECT; 0 when done before."""
-    from django.db import connection
+    from django.db import connection, transaction
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM appeals_assignment WHERE instructions = 'bench')")
         if cursor.fetchone()[0]:
             return 0
+        cursor.execute("SET LOCAL session_replication_role = replica")  # they point to existing appeals and units
         cursor.execute(
             """INSERT INTO appeals_assignment (appeal_id, unit_id, role, state, instructions, dispatched_at, return_until,
                                                due_soon_at, due_at, accepted_at, replied_at, finished_at, return_reason)
