@@ -137,7 +137,8 @@ def copy_appeals(*, count: int, have: int) -> None:
     columns = [c for c in APPEAL_COLUMNS if c not in ("id", "tracking_number", "idempotency_key")]
     started = time.monotonic()
     while have < count:
-        rows = min(BASE, count - have)
+        offset = (have - BASE) % BASE  # an earlier, smaller run may have left a part copy: go on with it
+        rows = min(BASE - offset, count - have)
         shift = copy_number * stride
         with transaction.atomic(), connection.cursor() as cursor:
             # The copies point to the rows the originals point to: no foreign
@@ -148,13 +149,13 @@ def copy_appeals(*, count: int, have: int) -> None:
                     SELECT id + %(shift)s, 'C' || %(copy)s || substr(tracking_number, 3), idempotency_key || '-c' || %(copy)s,
                            {', '.join(columns)}
                     FROM appeals_appeal WHERE id BETWEEN %(first)s AND %(last)s""",
-                {"shift": shift, "copy": copy_number, "first": first_id, "last": min(last_id, first_id + rows - 1)},
+                {"shift": shift, "copy": copy_number, "first": first_id + offset, "last": min(last_id, first_id + offset + rows - 1)},
             )
             cursor.execute(
                 """INSERT INTO appeals_rating (id, appeal_id, unit_id, resident_id, round, score, comment, automatic, created_at)
                    SELECT id + %(shift)s, appeal_id + %(shift)s, unit_id, resident_id, round, score, comment, automatic, created_at
                    FROM appeals_rating WHERE appeal_id BETWEEN %(first)s AND %(last)s""",
-                {"shift": shift, "first": first_id, "last": min(last_id, first_id + rows - 1)},
+                {"shift": shift, "first": first_id + offset, "last": min(last_id, first_id + offset + rows - 1)},
             )
             cursor.execute(
                 """INSERT INTO appeals_rectification (appeal_id, rating_id, unit_id, state, created_at, due_at, report,
@@ -162,10 +163,10 @@ def copy_appeals(*, count: int, have: int) -> None:
                    SELECT appeal_id + %(shift)s, rating_id + %(shift)s, unit_id, state, created_at, due_at, report,
                           submitted_at, checked_at, check_note
                    FROM appeals_rectification WHERE appeal_id BETWEEN %(first)s AND %(last)s""",
-                {"shift": shift, "first": first_id, "last": min(last_id, first_id + rows - 1)},
+                {"shift": shift, "first": first_id + offset, "last": min(last_id, first_id + offset + rows - 1)},
             )
         have += rows
-        copy_number += 1
+        copy_number += (have - BASE) % BASE == 0
         print(f"[appeals] {have:,} appeals ({time.monotonic() - started:.0f}s)", flush=True)
     with connection.cursor() as cursor:
         for table in ("appeals_appeal", "appeals_rating"):
@@ -174,13 +175,14 @@ def copy_appeals(*, count: int, have: int) -> None:
 
 def add_work_orders() -> int:
     """Every dispatched appeal's primary work order (the bench's history is
-    written without a timeline), in one INSERT … SELECT; 0 when done before."""
+    written without a timeline), in one INSERT … SELECT, for the appeals
+    loaded since the last time; 0 when there are none."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM appeals_assignment WHERE instructions = 'bench')")
-        if cursor.fetchone()[0]:
-            return 0
+        # Appeals are loaded in id order (copies above every original): those above the last with a work order.
+        cursor.execute("SELECT coalesce(max(appeal_id), 0) FROM appeals_assignment WHERE instructions = 'bench'")
+        (done,) = cursor.fetchone()
         cursor.execute("SET LOCAL session_replication_role = replica")  # they point to existing appeals and units
         cursor.execute(
             """INSERT INTO appeals_assignment (appeal_id, unit_id, role, state, instructions, dispatched_at, return_until,
@@ -194,7 +196,8 @@ def add_work_orders() -> int:
                FROM appeals_appeal a
                CROSS JOIN LATERAL (SELECT coalesce(a.dispatched_at, a.first_dispatched_at, a.submitted_at) AS at) t
                CROSS JOIN LATERAL (SELECT t.at, greatest(coalesce(a.handling_due_at, t.at + interval '5 days'), t.at + interval '1 day') AS due) d
-               WHERE a.primary_unit_id IS NOT NULL AND a.state NOT IN ('submitted', 'returned', 'reopened')"""
+               WHERE a.id > %s AND a.primary_unit_id IS NOT NULL AND a.state NOT IN ('submitted', 'returned', 'reopened')""",
+            [done],
         )
         return cursor.rowcount
 
