@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import check_a11y, screenshot, sign_in_with_cookie
 from tests.factories import StaffFactory
-from tests.voting.panel_setup import closed_campaign, panel, submit
+from tests.voting.panel_setup import closed_campaign, open_phase, panel, submit
 from voting.panel.models import Review
 from voting.panel.enums import ReviewState
 
@@ -56,6 +56,7 @@ def test_reviewer_scores_on_a_phone_and_the_organiser_publishes(phone_page, new_
         page.get_by_role("link", name="我的评审任务").click()
     expect(page.get_by_text("已提交 2 / 2 个案例")).to_be_visible()
     assert Review.objects.filter(reviewer=person, state=ReviewState.SUBMITTED).count() == 2
+    open_phase(campaign, "results")  # results are published only once their phase has started
 
     desk = new_phone_page()
     sign_in_with_cookie(desk, organiser, live_server)
