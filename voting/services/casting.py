@@ -166,6 +166,13 @@ FROM (SELECT 1) one LEFT JOIN outcome o ON true
     **{rule: _rule_default(rule)
        for rule in ("votes_per_day", "votes_per_case_per_day", "allow_unverified", "require_verified_phone")},
 )
+# Sent with its runs of whitespace collapsed (its literals hold none): psycopg
+# caches the conversion of its %(name)s placeholders only for statements up
+# to 4,096 characters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH); at
+# 4,208 the statement was parsed again on every vote (the vote profile of
+# bench/votes.py's plan showed _query2pg_nocache in every request).
+_CAST_SQL = " ".join(_CAST_SQL.split())
+assert len(_CAST_SQL) <= 4096, "the vote statement outgrew psycopg's query cache"
 VOTE_RACE_SQLSTATE = "VR001"  # raised by voting_vote_race() (migration 0004)
 
 # Refusals that answer with the voter's votes left today.
