@@ -105,7 +105,7 @@ def test_organiser_without_totp_is_sent_to_set_it_up(client):
         ("unit_staff", ["/cases/mine/", "/appeals/inbox/"], ["/appeals/centre/", "/panel/"]),
         ("dispatcher", ["/appeals/centre/"], ["/cases/mine/", "/panel/"]),
         ("reviewer", ["/panel/"], ["/cases/mine/", "/appeals/centre/"]),
-        ("organiser", ["/appeals/centre/", "/panel/", "/appeals/stats/"], ["/cases/mine/"]),
+        ("organiser", ["/panel/", "/appeals/stats/"], ["/cases/mine/", "/appeals/centre/"]),
         ("resident", [], ["/cases/mine/", "/appeals/centre/", "/panel/"]),
     ],
 )
