@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import lazy_pinyin
 
 SEPARATORS = re.compile(r"[\s,，、;；|/／]+")
 PINYIN_MAX = 600
@@ -26,6 +25,11 @@ def synonyms(keywords: str) -> list[str]:
 def pinyin_terms(name: str, keywords: str) -> str:
     """Space-separated initials and full pinyin of the name and each synonym
     ("ldsh ludengsunhuai ld ludeng …"); what has no Chinese adds nothing."""
+    # Imported here: pypinyin's dictionaries take about 55 MB, which every web
+    # worker would carry although only a catalogue change needs them (the
+    # residents' search reads the stored terms). bench/uploads.py measures it.
+    from pypinyin import lazy_pinyin
+
     terms: list[str] = []
     for phrase in [normalise(name), *synonyms(keywords)]:
         syllables = [s for s in lazy_pinyin(phrase, errors="ignore") if s.isascii() and s.isalpha()]
