@@ -31,7 +31,7 @@ from appeals.services.common import (
 )
 from appeals.services.publication import refresh_publication
 from appeals.services.validation import find_item
-from portal.exceptions import InvalidError, NotFoundError
+from portal.exceptions import ConflictError, InvalidError, NotFoundError
 from portal.models import Unit, User
 from portal.parsing import positive_int
 from portal.permissions import require
@@ -53,6 +53,11 @@ def _units(primary_unit_id, co_unit_ids: Iterable) -> tuple[Unit, list[Unit]]:
         raise NotFoundError(_("所选的主办单位不存在。"), code="unknown_unit", field="primary_unit")
     if any(pk not in found for pk in co_ids):
         raise NotFoundError(_("所选的协办单位不存在。"), code="unknown_unit", field="co_units")
+    # A unit the portal administrator deactivated has nobody to answer there.
+    if not found[primary_id].is_active:
+        raise ConflictError(_("所选的主办单位已停用，请选择其他单位。"), code="unit_inactive", field="primary_unit")
+    if any(not found[pk].is_active for pk in co_ids):
+        raise ConflictError(_("所选的协办单位已停用，请选择其他单位。"), code="unit_inactive", field="co_units")
     return found[primary_id], [found[pk] for pk in co_ids]
 
 

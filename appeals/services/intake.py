@@ -110,6 +110,10 @@ def _auto_dispatch(appeal: Appeal) -> Appeal:
     route = selectors.suggest_route(item=appeal.item, area=appeal.area)
     if route is None or not route.unambiguous:
         return appeal
+    # The list still names a unit the portal administrator deactivated: a
+    # person picks another one.
+    if not all(unit.is_active for unit in (route.primary_unit, *route.co_units)):
+        return appeal
     return dispatch_locked(
         appeal=lock_appeal(appeal.pk), actor=None, item=appeal.item, urgency=appeal.urgency,
         primary=route.primary_unit, co_units=route.co_units, instructions={},

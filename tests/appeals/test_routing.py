@@ -7,7 +7,8 @@ import pytest
 from appeals import selectors, services
 from appeals.enums import AppealState, PartRole
 from appeals.models import WorkOrder
-from portal.exceptions import InvalidError, NotFoundError, PermissionDeniedError
+from portal.exceptions import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
+from tests import factories
 from tests.appeals.conftest import part_of
 
 
@@ -38,6 +39,15 @@ def test_unambiguous_item_is_dispatched_automatically(world, resident):
 def test_auto_dispatch_setting_off_leaves_it_to_the_centre(world, resident, settings):
     settings.APPEALS_AUTO_DISPATCH = False
     appeal = services.file_appeal(resident=resident, **world.report()).appeal
+    assert appeal.state == AppealState.SUBMITTED and not appeal.work_orders.exists()
+
+
+@pytest.mark.parametrize("closed", ["town", "eco"])
+def test_a_route_through_a_deactivated_unit_is_left_to_the_centre(world, resident, closed):
+    unit = getattr(world, closed)
+    unit.is_active = False
+    unit.save(update_fields=["is_active"])
+    appeal = services.file_appeal(resident=resident, **world.report(item_id=world.item_town.pk)).appeal
     assert appeal.state == AppealState.SUBMITTED and not appeal.work_orders.exists()
 
 
@@ -86,6 +96,18 @@ def test_forged_dispatch_ids_are_refused(world, dispatcher, unrouted, kwargs, co
     with pytest.raises((InvalidError, NotFoundError)) as info:
         services.dispatch_appeal(actor=dispatcher, appeal_id=unrouted.pk, **args)
     assert info.value.code == code
+    unrouted.refresh_from_db()
+    assert unrouted.state == AppealState.SUBMITTED and not WorkOrder.objects.exists()
+
+
+@pytest.mark.parametrize("as_co_unit", [False, True])
+def test_a_deactivated_unit_is_not_sent_new_work(world, dispatcher, unrouted, as_co_unit):
+    """A portal administrator deactivated the unit: nobody answers there."""
+    closed = factories.UnitFactory(name="已撤并的单位", is_active=False)
+    args = {"primary_unit_id": world.bureau.pk, "co_unit_ids": [closed.pk]} if as_co_unit else {"primary_unit_id": closed.pk}
+    with pytest.raises(ConflictError) as info:
+        services.dispatch_appeal(actor=dispatcher, appeal_id=unrouted.pk, item_id=world.item.pk, **args)
+    assert info.value.code == "unit_inactive" and "已停用" in info.value.message
     unrouted.refresh_from_db()
     assert unrouted.state == AppealState.SUBMITTED and not WorkOrder.objects.exists()
 
