@@ -143,6 +143,7 @@ class EventKind(models.TextChoices):
     PUBLIC_TEXT = "public_text", _("公开内容编辑")
     MODERATION = "moderation", _("公开审核")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("撤回公开")
+    DEADLINE_MOVED = "deadline_moved", _("时限随节假日调整")
 
 
 class Moderation(models.TextChoices):

@@ -92,6 +92,8 @@ PERMISSIONS = {
     "appeals.file_for_caller": is_dispatcher,
     "appeals.manage_clues": is_dispatcher,
     "appeals.decide_extension": is_dispatcher,
+    # The working-day calendar (holidays, make-up workdays) that deadlines count with.
+    "appeals.manage_calendar": is_dispatcher,
     "appeals.view_unit_inbox": is_unit_staff,
     "appeals.work_on_part": is_unit_staff & works_on_part,
     "appeals.add_note": is_dispatcher | (is_unit_staff & unit_on_work_order),

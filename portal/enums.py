@@ -71,3 +71,8 @@ class AuditAction(models.TextChoices):
     STAFF_MOVED = "staff_moved", _("调整所属单位")
     ACCOUNT_DEACTIVATED = "account_deactivated", _("停用账号")
     ACCOUNT_REACTIVATED = "account_reactivated", _("恢复账号")
+    # The dispatch centre's working-day calendar (appeals.services.calendar).
+    CALENDAR_HOLIDAY_SET = "calendar_holiday_set", _("设为放假")
+    CALENDAR_WORKDAY_SET = "calendar_workday_set", _("设为调休上班")
+    CALENDAR_DAY_CLEARED = "calendar_day_cleared", _("清除节假日")
+    CALENDAR_IMPORTED = "calendar_imported", _("导入全年节假日")

@@ -357,5 +357,9 @@ class AuditEntry(models.Model):
             _("原名 %(old)s") % {"old": details["old_name"]} if details.get("old_name") else "",
             _("原上级 %(old)s") % {"old": details["old_parent"]} if details.get("old_parent") else "",
             _("原单位 %(old)s") % {"old": details["old_unit"]} if details.get("old_unit") else "",
+            # The working-day calendar: the day (or the year imported), its name, the deadlines moved.
+            " ".join(str(details[key]) for key in ("day", "day_name") if details.get(key)),
+            _("%(year)s 年，%(n)s 天有变") % {"year": details["year"], "n": details["days"]} if "year" in details else "",
+            _("%(n)s 个时限随之调整") % {"n": details["moved"]} if details.get("moved") else "",
         ]
         return [part for part in parts if part]

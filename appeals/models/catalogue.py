@@ -23,6 +23,15 @@ class Holiday(models.Model):
         verbose_name = _("节假日")
         verbose_name_plural = _("节假日")
         ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=HolidayKind.values), name="appeals_holiday_kind_known"),
+            # A make-up workday (调休上班) is a weekend day that is worked; a
+            # weekday is a working day already. ISO weekday 6, 7: Saturday, Sunday.
+            models.CheckConstraint(
+                condition=Q(kind=HolidayKind.HOLIDAY) | Q(date__iso_week_day__gte=6), name="appeals_holiday_workday_on_weekend"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="appeals_holiday_named"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
