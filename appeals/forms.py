@@ -287,3 +287,32 @@ class QueueSearchForm(forms.Form):
         self.fields["state"].choices = [("", _("全部状态"))] + [
             (state.value, AppealState(state).label) for state in APPEAL_DISPATCH_STATES
         ]
+
+
+class CalendarDayForm(forms.Form):
+    """A day of the working-day calendar: holiday, make-up workday or an
+    ordinary day again. ``expected``: the digest of the preview confirmed
+    (empty: show the preview first)."""
+
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    kind = forms.ChoiceField(label=_("设为"), widget=forms.RadioSelect, choices=[
+        ("holiday", _("放假（工作日休息）")), ("workday", _("调休上班（周末上班）")), ("clear", _("普通日（清除设置）")),
+    ])
+    name = forms.CharField(label=_("名称"), max_length=40, required=False, help_text=_("例如“春节”“国庆节调休”；清除时不用填。"))
+    expected = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class CalendarImportForm(forms.Form):
+    """A year's holiday list (appeals.calendar_file: CSV date,kind,name)."""
+
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    file = forms.FileField(label=_("节假日文件（CSV）"), help_text=_("每行一天：date,kind,name，例如 2027-02-08,holiday,春节。"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+
+
+class CalendarImportApplyForm(forms.Form):
+    """The file's text again, as the preview showed it, and the preview's digest."""
+
+    year = forms.IntegerField(min_value=2000, max_value=2100, widget=forms.HiddenInput)
+    content = forms.CharField(max_length=64 * 1024, strip=False, widget=forms.HiddenInput)
+    expected = forms.CharField(max_length=64, widget=forms.HiddenInput)

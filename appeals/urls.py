@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals.views import centre, public, resident, staff, unit
+from appeals.views import calendar, centre, public, resident, staff, unit
 
 app_name = "appeals"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("centre/", centre.centre, name="centre"),
     path("centre/hotline/", centre.caller_intake, name="caller"),
     path("centre/clues/", centre.clues, name="clues"),
+    path("centre/calendar/", calendar.calendar, name="calendar"),
+    path("centre/calendar/day", calendar.calendar_day, name="calendar-day"),
+    path("centre/calendar/import", calendar.calendar_import, name="calendar-import"),
+    path("centre/calendar/import/apply", calendar.calendar_import_apply, name="calendar-import-apply"),
     path("centre/clues/<int:clue_id>/", centre.clue_detail, name="clue"),
     path("s/<int:appeal_id>/", staff.staff_detail, name="staff-detail"),
     path("s/<int:appeal_id>/contact/", staff.reveal_contact, name="contact"),

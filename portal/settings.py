@@ -765,6 +765,10 @@ PORTAL_RATE_LIMITS = {
     # e-mail, so fewer of them than other changes to accounts and units.
     "accounts.invite": {"user": "30/h", "ip": "120/h"},
     "accounts.change": {"user": "120/h", "ip": "600/h"},
+    # The working-day calendar (appeals.views.calendar): previews count too;
+    # an import reads a file, so fewer of those.
+    "calendar.change": {"user": "120/h", "ip": "600/h"},
+    "calendar.import": {"user": "30/h", "ip": "120/h"},
     # Accepting an invitation (a visitor holding a token).
     "accounts.accept": {"user": "20/h", "ip": "60/h"},
 }

@@ -22,16 +22,23 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from appeals import deadlines
+from appeals import calendar_file, deadlines
+from appeals.deadlines import check_day, check_not_past
 from appeals.enums import PART_OPEN_STATES, HolidayKind, RectificationState
 from appeals.models import Holiday, Rectification, WorkOrder
+from appeals.exceptions import CatalogueImportError
+from portal.exceptions import ConflictError, InvalidError
 from portal.permissions import require
 from portal.timeutils import LOCAL_TZ, local_day, local_midnight
 
 PERM = "appeals.manage_calendar"
+CLEAR = "clear"  # the form's third choice besides the two kinds: an ordinary day again
 PREVIEW_SIZE = 10
+YEARS = range(2000, 2101)
 # Days past the latest deadline that the calendar is loaded for: new
 # deadlines move later by at most the holidays added (a long one is 8 days).
 LOOK_AHEAD = dt.timedelta(days=120)
@@ -47,7 +54,7 @@ class DayStatus:
 
 
 STATUS_LABELS = {
-    DayStatus.WORKING: _("工作日"),
+    DayStatus.WORKING: pgettext_lazy("calendar day", "工作日"),
     DayStatus.WEEKEND: _("周末"),
     DayStatus.HOLIDAY: _("放假"),
     DayStatus.MAKEUP: _("调休上班"),
@@ -275,3 +282,47 @@ def preview(*, actor, wanted: dict[dt.date, tuple[str, str] | None],
     require(actor, PERM)
     changes = day_changes(wanted, within=within)
     return CalendarPreview(changes=changes, moves=deadline_moves(changes))
+
+
+def preview_day(*, actor, day, kind: str, name: str = "", today: dt.date | None = None) -> CalendarPreview:
+    """What marking ``day`` as ``kind`` (or CLEAR) would change, after the
+    checks its saving makes (appeals.services.calendar)."""
+    require(actor, PERM)
+    today = today or local_day()
+    if kind == CLEAR:
+        if not isinstance(day, dt.date):
+            raise InvalidError(gettext("请选择日期。"), code="date_required", field="date")
+        check_not_past(day, today=today)
+        return preview(actor=actor, wanted={day: None})
+    return preview(actor=actor, wanted={day: check_day(day, kind, name, today=today)})
+
+
+def import_plan(*, year: int, text: str, today: dt.date) -> tuple[dict[dt.date, tuple[str, str]], tuple[dt.date, dt.date]]:
+    """What importing a year's file (appeals.calendar_file) asks for: its
+    days from today on, replacing the stored ones of the rest of the year.
+    Days already past must be as stored (they cannot change) and stored past
+    days the file leaves out are kept."""
+    if year not in YEARS:
+        raise InvalidError(gettext("请填写 2000 到 2100 之间的年份。"), code="bad_year", field="year")
+    last = dt.date(year, 12, 31)
+    if last < today:
+        raise ConflictError(gettext("%(year)d 年已经过去，不能再导入。") % {"year": year}, code="past_day", field="year")
+    rows = calendar_file.read_rows(text, year=year)
+    past = {h.date: (h.kind, h.name) for h in Holiday.objects.filter(date__year=year, date__lt=today)}
+    errors = [
+        (row.line, gettext("%(day)s 已经过去，与现有日历不同，不能修改") % {"day": row.date.isoformat()})
+        for row in rows if row.date < today and past.get(row.date) != (row.kind, row.name)
+    ]
+    if errors:
+        raise CatalogueImportError(
+            gettext("文件有 %(n)d 行有误，没有导入任何内容。请改正后重新上传。") % {"n": len(errors)}, errors=errors)
+    wanted = {row.date: (row.kind, row.name) for row in rows if row.date >= today}
+    return wanted, (max(dt.date(year, 1, 1), today), last)
+
+
+def preview_import(*, actor, year: int, text: str, today: dt.date | None = None) -> CalendarPreview:
+    """What importing the file would change: every day of the year that
+    differs, and the deadlines moved."""
+    require(actor, PERM)
+    wanted, within = import_plan(year=year, text=text, today=today or local_day())
+    return preview(actor=actor, wanted=wanted, within=within)

@@ -1,5 +1,6 @@
 """Every write of the appeals app, one function per business action."""
 
+from appeals.services.calendar import clear_calendar_day, import_calendar, set_calendar_day
 from appeals.services.catalogue_io import import_items, import_responsibilities
 from appeals.services.dispatch import dispatch_appeal
 from appeals.services.escalation import sweep_deadlines
@@ -42,7 +43,7 @@ from appeals.services.work import (
 )
 
 __all__ = [
-    "IntakeResult", "accept_part", "add_internal_note", "capture_clue", "convert_clue", "decide_extension",
+    "IntakeResult", "accept_part", "clear_calendar_day", "import_calendar", "set_calendar_day", "add_internal_note", "capture_clue", "convert_clue", "decide_extension",
     "dispatch_appeal", "file_appeal", "file_for_caller", "import_items", "import_responsibilities",
     "reply_to_appeal", "request_extension", "resolve_appeal", "return_part", "require_note", "require_part", "require_rectifier", "require_reveal", "reveal_contact",
     "sweep_deadlines", "verify_clue",

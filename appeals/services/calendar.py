@@ -1,6 +1,6 @@
 """The working-day calendar, kept by the dispatch centre: mark a day as a
 holiday (放假, a weekday off) or a make-up workday (调休上班, a weekend day
-worked), clear it, or import a year's list (appeals.services.calendar_import).
+worked), clear it, or import a year's list (appeals.calendar_file).
 
 Every change moves the open deadlines counted in working days by the rule
 of ``appeals.selectors.calendar`` in the same transaction, exactly as its
@@ -24,6 +24,7 @@ from appeals import deadlines
 from appeals.enums import EventKind, HolidayKind
 from appeals.models import Appeal, Holiday, Rectification, WorkOrder
 from appeals.selectors import calendar as calendar_selectors
+from appeals.deadlines import check_day, check_not_past
 from appeals.selectors.calendar import CalendarPreview, DayChange
 from appeals.services.common import record_event
 from portal import services as portal_services
@@ -36,34 +37,6 @@ from portal.timeutils import local_day, local_text
 PERM = calendar_selectors.PERM
 LOCK_KEY = 7_300_203  # pg_advisory_xact_lock key: one calendar change at a time
 CENTRE_ONLY = gettext_lazy("只有派单中心可以维护节假日。")
-NAME_MAX = Holiday._meta.get_field("name").max_length
-
-
-def check_day(day, kind: str, name: str, *, today: dt.date, field: str = "date") -> tuple[str, str]:
-    """The (kind, name) a day may be given, or the refusal saying why not."""
-    if not isinstance(day, dt.date):
-        raise InvalidError(_("请选择日期。"), code="date_required", field=field)
-    check_not_past(day, today=today, field=field)
-    if kind not in HolidayKind.values:
-        raise InvalidError(_("请选择放假或调休上班。"), code="unknown_kind", field="kind")
-    if kind == HolidayKind.HOLIDAY and day.weekday() >= 5:
-        raise InvalidError(_("%(day)s 是周末，本来就休息：放假只登记工作日。") % {"day": day.isoformat()},
-                           code="holiday_on_weekend", field=field)
-    if kind == HolidayKind.WORKDAY and day.weekday() < 5:
-        raise InvalidError(_("%(day)s 是工作日，本来就上班：调休上班只能设在周六或周日。") % {"day": day.isoformat()},
-                           code="workday_on_weekday", field=field)
-    name = (name or "").strip()
-    if not name:
-        raise InvalidError(_("请填写名称，例如“春节”或“国庆节调休”。"), code="name_required", field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidError(_("名称太长（最多 %(n)d 个字）。") % {"n": NAME_MAX}, code="name_too_long", field="name")
-    return kind, name
-
-
-def check_not_past(day: dt.date, *, today: dt.date, field: str = "date") -> None:
-    if day < today:
-        raise ConflictError(_("%(day)s 已经过去，不能修改：已过的时限和统计按当时的日历计算。") % {"day": day.isoformat()},
-                            code="past_day", field=field)
 
 
 @transaction.atomic
@@ -92,6 +65,18 @@ def clear_calendar_day(*, actor: User | None, day: dt.date, expected: str | None
                           action=AuditAction.CALENDAR_DAY_CLEARED)
 
 
+@transaction.atomic
+def import_calendar(*, actor: User | None, year: int, text: str, expected: str | None = None,
+                    now: dt.datetime | None = None) -> CalendarPreview:
+    """A year's holiday list (appeals.calendar_file) replaces the year's days
+    from today on, all or nothing: a file with a bad row imports nothing."""
+    require(actor, PERM, message=CENTRE_ONLY)
+    now = now or timezone.now()
+    wanted, within = calendar_selectors.import_plan(year=year, text=text, today=local_day(now))
+    return apply_calendar(actor=actor, wanted=wanted, within=within, expected=expected, now=now,
+                          action=AuditAction.CALENDAR_IMPORTED, audit={"year": year})
+
+
 def apply_calendar(*, actor: User | None, wanted: dict[dt.date, tuple[str, str] | None], expected: str | None,
                    now: dt.datetime, action: str, within: tuple[dt.date, dt.date] | None = None,
                    audit: dict | None = None) -> CalendarPreview:
@@ -111,6 +96,8 @@ def apply_calendar(*, actor: User | None, wanted: dict[dt.date, tuple[str, str] 
     _write_days(changes)
     _move_deadlines(result, actor=actor)
     details = {"moved": len(result.moves), **(audit or {})}
+    if within is not None:
+        details["days"] = len(changes)
     if len(changes) == 1 and within is None:
         change = changes[0]
         details |= {"day": change.date.isoformat(), "day_name": change.new_name or change.old_name,
