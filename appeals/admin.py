@@ -85,21 +85,21 @@ class ImportExportMixin:
 class ItemInline(admin.TabularInline):
     model = Item
     extra = 0
-    fields = ["code", "name", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active"]
+    fields = ["code", "name", "name_en", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active"]
 
 
 @admin.register(Category)
 class CategoryAdmin(PortalModelAdmin):
-    list_display = ["code", "name", "position"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_en", "position"]
+    search_fields = ["code", "name", "name_en"]
     inlines = [ItemInline]
 
 
 @admin.register(Item)
 class ItemAdmin(ImportExportMixin, PortalModelAdmin):
-    list_display = ["code", "name", "category", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active"]
+    list_display = ["code", "name", "name_en", "category", "default_urgency", "deadline_value", "deadline_unit", "publishable", "active"]
     list_filter = ["category", "default_urgency", "deadline_unit", "publishable", "active"]
-    search_fields = ["code", "name", "keywords"]
+    search_fields = ["code", "name", "name_en", "keywords"]
     list_select_related = ["category"]
     io_header = catalogue_io.ITEM_HEADER
     io_sheet = "catalogue"
@@ -113,8 +113,8 @@ class ItemAdmin(ImportExportMixin, PortalModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(PortalModelAdmin):
-    list_display = ["code", "name", "unit", "position"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_en", "unit", "position"]
+    search_fields = ["code", "name", "name_en"]
     autocomplete_fields = ["unit"]
 
 

@@ -66,7 +66,7 @@ RANKING_RATES = ("on_time_completion_rate", "satisfaction_rate", "reply_rate", "
 def _ranking_rows(ranking, params: StatsParams) -> list[dict]:
     """The ranking table's rows, formatted once (links keep the view's period and filters)."""
     query = params.query()
-    return [{"rank": r.rank, "name": r.unit.name, "score": r.score, "received": r.figures.received,
+    return [{"rank": r.rank, "name": r.unit.localised_name, "score": r.score, "received": r.figures.received,
              "url": f"{reverse('appeals:unit-dashboard', args=[r.unit.pk])}?{query}",
              "rates": table_cells(figure(getattr(r.figures, key), "rate") for key in RANKING_RATES)} for r in ranking]
 

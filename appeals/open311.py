@@ -153,12 +153,12 @@ def georeport(view):
 def _service(item: Item) -> dict:
     return {
         "service_code": item.code,
-        "service_name": item.name,
-        "description": f"{item.category.name} › {item.name}（{item.deadline_label}）",
+        "service_name": item.localised_name,
+        "description": f"{item.category.localised_name} › {item.localised_name}（{item.deadline_label}）",
         "metadata": True,
         "type": "realtime",
         "keywords": ",".join(k for k in [item.category.name, *item.keywords.split()] if k),
-        "group": item.category.name,
+        "group": item.category.localised_name,
     }
 
 
@@ -173,7 +173,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     item = Item.objects.filter(code=code, active=True).first()
     if item is None:
         raise NotFoundError(f"service_code {code} not found")
-    areas = [{"key": a.code, "name": a.name} for a in Area.objects.order_by("position", "code")]
+    areas = [{"key": a.code, "name": a.localised_name} for a in Area.objects.order_by("position", "code")]
     definition = {
         "service_code": item.code,
         "attributes": [
@@ -201,15 +201,15 @@ def _request_row(appeal: Appeal) -> dict:
         "service_request_id": appeal.tracking_number,
         "status": "closed" if closed else "open",
         "status_notes": redact_for(appeal, str(notes)),
-        "service_name": appeal.item.name if appeal.item else None,
+        "service_name": appeal.item.localised_name if appeal.item else None,
         "service_code": appeal.item.code if appeal.item else None,
         "description": appeal.public_description or redactless(appeal),
-        "agency_responsible": appeal.primary_unit.name if appeal.primary_unit else None,
+        "agency_responsible": appeal.primary_unit.localised_name if appeal.primary_unit else None,
         "service_notice": None,
         "requested_datetime": _iso(appeal.submitted_at),
         "updated_datetime": _iso(appeal.updated_at),
         "expected_datetime": _iso(appeal.handling_due_at),
-        "address": appeal.area.name,
+        "address": appeal.area.localised_name,
         "address_id": None,
         "zipcode": None,
         "lat": _round(appeal.latitude),

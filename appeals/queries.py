@@ -14,6 +14,7 @@ from appeals.models import Area, Category
 from appeals.selectors import public as public_selectors
 from appeals.selectors import stats as stats_selectors
 from portal import pagecache
+from portal.localised import localised_value
 from portal.models import Unit
 
 
@@ -23,18 +24,24 @@ LISTS_LOCAL_SECONDS = 5
 
 
 def filter_choices(model) -> list[dict]:
-    """The filter's areas or categories (pk and name), the same for every view."""
+    """The filter's areas or categories (pk and name in the page's language), the same for every view."""
     name = f"choices:{model._meta.model_name}"
-    return pagecache.local((name,), LISTS_LOCAL_SECONDS, lambda: stats_selectors.cached(
-        name, lambda: list(model.objects.order_by("position", "code").values("pk", "name"))))
+    return _localised(pagecache.local((name,), LISTS_LOCAL_SECONDS, lambda: stats_selectors.cached(
+        name, lambda: list(model.objects.order_by("position", "code").values("pk", "name", "name_en")))))
 
 
 def public_units():
-    """The units that answer appeals (pk and name), for the wall's filter."""
-    return pagecache.local(("units",), LISTS_LOCAL_SECONDS, lambda: stats_selectors.cached(
-        "units", lambda: list(Unit.objects.filter(primary_responsibilities__isnull=False).distinct().order_by("name").values("pk", "name")),
+    """The units that answer appeals (pk and name in the page's language), for the wall's filter."""
+    return _localised(pagecache.local(("units",), LISTS_LOCAL_SECONDS, lambda: stats_selectors.cached(
+        "units", lambda: list(Unit.objects.filter(primary_responsibilities__isnull=False).distinct().order_by("name")
+                              .values("pk", "name", "name_en")),
         timeout=3600,
-    ))
+    )))
+
+
+def _localised(rows: list[dict]) -> list[dict]:
+    # Both names are cached once; each request picks its language's.
+    return [{"pk": row["pk"], "name": localised_value(row, "name")} for row in rows]
 
 
 def wall_query(data) -> WallQueryForm:

@@ -44,8 +44,8 @@ class PhaseReadOnlyInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(PortalModelAdmin):
-    list_display = ["title", "year", "slug", "entry_limit_per_track"]
-    search_fields = ["title", "slug"]
+    list_display = ["title", "title_en", "year", "slug", "entry_limit_per_track"]
+    search_fields = ["title", "title_en", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PhaseReadOnlyInline, TrackInline, DomainInline]
 

@@ -32,13 +32,18 @@ class PhaseSerializer(serializers.ModelSerializer):
         fields = ["kind", "starts_at", "ends_at"]
 
 
+# Names in the request's language (Accept-Language or the language switch), Chinese where no English is kept.
 class TrackSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="localised_name", read_only=True)
+
     class Meta:
         model = Track
         fields = ["id", "kind", "name", "description", "entry_limit_per_unit", "awards"]
 
 
 class DomainSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="localised_name", read_only=True)
+
     class Meta:
         model = Domain
         fields = ["id", "name"]
@@ -49,6 +54,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     tracks = TrackSerializer(many=True, read_only=True)
     domains = DomainSerializer(many=True, read_only=True)
     current_phase = serializers.SerializerMethodField()
+    title = serializers.CharField(source="localised_title", read_only=True)
 
     class Meta:
         model = Campaign
@@ -69,10 +75,10 @@ class ImageSerializer(serializers.ModelSerializer):
 
 
 class BoardCaseSerializer(serializers.ModelSerializer):
-    unit = serializers.CharField(source="unit.name")
+    unit = serializers.CharField(source="unit.localised_name")
     unit_level = serializers.CharField(source="unit.level")
-    domain = serializers.CharField(source="domain.name")
-    track = serializers.CharField(source="track.name")
+    domain = serializers.CharField(source="domain.localised_name")
+    track = serializers.CharField(source="track.localised_name")
     cover = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -325,9 +331,9 @@ def decision_shapes(base: type[DecisionSerializer], name: str) -> PolymorphicPro
 
 
 class ScreeningEntrySerializer(serializers.ModelSerializer):
-    unit = serializers.CharField(source="unit.name")
-    domain = serializers.CharField(source="domain.name")
-    track = serializers.CharField(source="track.name")
+    unit = serializers.CharField(source="unit.localised_name")
+    domain = serializers.CharField(source="domain.localised_name")
+    track = serializers.CharField(source="track.localised_name")
 
     class Meta:
         model = CaseEntry

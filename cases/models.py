@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import EntryAction, EntryState, PhaseKind, TrackKind
+from portal.localised import ENGLISH_HELP, Localised
 from portal.models import Unit
 
 MAX_IMAGES_PER_ENTRY = 9
@@ -29,6 +30,7 @@ class Campaign(models.Model):
 
     slug = models.SlugField(_("网址标识"), max_length=60, unique=True)
     title = models.CharField(_("名称"), max_length=120)
+    title_en = models.CharField(_("英文名称"), max_length=200, blank=True, default="", help_text=ENGLISH_HELP)
     year = models.PositiveSmallIntegerField(_("年度"))
     description = models.TextField(_("简介"), blank=True)
     cover = models.ImageField(_("封面图"), upload_to="campaigns/", blank=True)
@@ -48,8 +50,10 @@ class Campaign(models.Model):
             ),
         ]
 
+    localised_title = Localised("title")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localised_title
 
     def get_absolute_url(self) -> str:
         return reverse("cases:campaign-board", kwargs={"slug": self.slug})
@@ -116,6 +120,7 @@ class Track(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("活动"))
     kind = models.CharField(_("类型"), max_length=16, choices=TrackKind.choices, default=TrackKind.TYPICAL_CASE)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=120, blank=True, default="", help_text=ENGLISH_HELP)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
     # Empty: the campaign's limit per unit and track applies (Campaign.entry_limit_per_track).
@@ -148,8 +153,10 @@ class Track(models.Model):
         """How many live entries one unit may have in this track: the track's own limit, else the campaign's."""
         return self.entry_limit_per_unit or self.campaign.entry_limit_per_track
 
+    localised_name = Localised("name")
+
     def __str__(self) -> str:
-        return self.name
+        return self.localised_name
 
 
 class Domain(models.Model):
@@ -157,6 +164,7 @@ class Domain(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="domains", verbose_name=_("活动"))
     name = models.CharField(_("名称"), max_length=30)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True, default="", help_text=ENGLISH_HELP)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
     colour = models.CharField(_("颜色"), max_length=7, default="#a4161a", help_text=_("卡片配色，如 #a4161a"))
 
@@ -169,8 +177,10 @@ class Domain(models.Model):
             models.CheckConstraint(condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="domain_colour_hex"),
         ]
 
+    localised_name = Localised("name")
+
     def __str__(self) -> str:
-        return self.name
+        return self.localised_name
 
 
 class CaseEntry(models.Model):

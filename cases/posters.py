@@ -1,10 +1,13 @@
 """Share posters: a PNG per case with its title, unit and a QR code to its
-page, sized for WeChat Moments (750 × 1334)."""
+page, sized for WeChat Moments (750 × 1334), worded in the request's language
+(the CJK font draws Latin letters too)."""
 
 from __future__ import annotations
 
 import io
 import logging
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +15,8 @@ from pathlib import Path
 import qrcode
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from cases.models import CaseEntry
@@ -51,27 +56,40 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
+# A Latin word with the space after it stays whole on a line; any other
+# character (Chinese has no spaces) may end one.
+_TOKENS = re.compile(r"[0-9A-Za-z\u00c0-\u024f'’&.,:;!?()\-]+ *|.", re.DOTALL)
+
+
 def wrap(draw: ImageDraw.ImageDraw, text: str, face, max_width: int, max_lines: int) -> list[str]:
-    """Break text by width, character by character (Chinese has no spaces)."""
+    """Break text by width between words, or between characters in Chinese
+    and in a word too long for a line; the last line ends in … if text is left."""
     lines: list[str] = []
     current = ""
-    for char in text:
-        if draw.textlength(current + char, font=face) > max_width and current:
-            lines.append(current)
-            current = char
+    tokens = [piece for token in _TOKENS.findall(text)
+              for piece in ([token] if draw.textlength(token.rstrip(), font=face) <= max_width else list(token))]
+    for token in tokens:
+        if draw.textlength((current + token).rstrip(), font=face) > max_width and current:
+            lines.append(current.rstrip())
+            current = token.lstrip()
             if len(lines) == max_lines:
                 break
         else:
-            current += char
+            current += token
     else:
-        if current:
-            lines.append(current)
+        if current.strip():
+            lines.append(current.rstrip())
         return lines
     last = lines[-1]
     while last and draw.textlength(last + "…", font=face) > max_width:
         last = last[:-1]
-    lines[-1] = last + "…"
+    lines[-1] = last.rstrip() + "…"
     return lines
+
+
+def fitting_size(draw: ImageDraw.ImageDraw, text: str, sizes: tuple[int, ...], max_width: int) -> int:
+    """The largest of the sizes at which the text fits on one line (else the smallest)."""
+    return next((size for size in sizes if draw.textlength(text, font=font(size)) <= max_width), sizes[-1])
 
 
 def qr_image(url: str, size: int) -> Image.Image:
@@ -113,7 +131,8 @@ def poster_png(entry: CaseEntry, *, url: str, timeout: float) -> bytes:
     missing photo is checked against storage on each view, so the photo
     reappears once its file is back; every other poster costs no storage call."""
     photo = cover_photo(entry)
-    key = f"cases:poster:{entry.pk}:{entry.updated_at.timestamp()}:{photo.name if photo else ''}:{url}"
+    # The names (campaign, domain, unit) are edited without touching the entry: a day's cache at most.
+    key = f"cases:poster:{get_language()}:{entry.pk}:{entry.updated_at.timestamp()}:{photo.name if photo else ''}:{url}"
 
     def draw() -> tuple[bytes, str]:
         cover, state = open_cover(photo)
@@ -126,13 +145,45 @@ def poster_png(entry: CaseEntry, *, url: str, timeout: float) -> bytes:
     return png
 
 
+@dataclass(frozen=True)
+class PosterWords:
+    """Every text a poster draws, in the current language."""
+
+    edition: str
+    tagline: str
+    domain: str
+    title: str
+    unit: str
+    scan: str
+    call: str
+    footer: str
+
+
+def poster_words(entry: CaseEntry) -> PosterWords:
+    """The poster's words: its own in the current language, the edition's,
+    domain's and unit's names in English where kept (else in Chinese); the
+    case's title as its unit wrote it."""
+    return PosterWords(
+        edition=entry.campaign.localised_title,
+        tagline=_("我为群众办实事 · 优秀案例"),
+        domain=f"#{entry.domain.localised_name}",
+        title=entry.title,
+        unit=entry.unit.localised_name,
+        scan=_("长按识别二维码"),
+        call=_("查看案例，为TA点赞"),
+        footer=_("民心榜 · 市民点赞榜"),
+    )
+
+
 def render_poster(entry: CaseEntry, *, url: str, cover: Image.Image | None = None) -> bytes:
+    words = poster_words(entry)
     canvas = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
-    # Header band with the edition's name.
+    # Header band with the edition's name (smaller type for a longer name, as English ones are).
     draw.rectangle((0, 0, WIDTH, 150), fill=RED)
-    draw.text((48, 40), entry.campaign.title, font=font(40), fill=(255, 255, 255))
-    draw.text((48, 98), "我为群众办实事 · 优秀案例", font=font(26), fill=(255, 235, 235))
+    size = fitting_size(draw, words.edition, (40, 36, 32, 28), WIDTH - 96)
+    draw.text((48, 40), wrap(draw, words.edition, font(size), WIDTH - 96, 1)[0], font=font(size), fill=(255, 255, 255))
+    draw.text((48, 98), words.tagline, font=font(26), fill=(255, 235, 235))
 
     top = 190
     if cover is not None:
@@ -145,24 +196,30 @@ def render_poster(entry: CaseEntry, *, url: str, cover: Image.Image | None = Non
         draw.rectangle((48, top, WIDTH - 48, top + 12), fill=RED)
         top += 48
 
-    domain = f"#{entry.domain.name}"
+    domain = wrap(draw, words.domain, font(26), WIDTH - 96 - 28, 1)[0]
     draw.rounded_rectangle((48, top, 48 + draw.textlength(domain, font=font(26)) + 28, top + 44), 10, fill=(253, 236, 236))
     draw.text((62, top + 6), domain, font=font(26), fill=RED)
     top += 70
-    for line in wrap(draw, entry.title, font(46), WIDTH - 96, 3):
+    for line in wrap(draw, words.title, font(46), WIDTH - 96, 3):
         draw.text((48, top), line, font=font(46), fill=INK)
         top += 62
     top += 10
-    for line in wrap(draw, entry.unit.name, font(30), WIDTH - 96, 2):
+    for line in wrap(draw, words.unit, font(30), WIDTH - 96, 2):
         draw.text((48, top), line, font=font(30), fill=MUTED)
         top += 42
 
     qr_size = 260
     qr_top = HEIGHT - qr_size - 120
     canvas.paste(qr_image(url, qr_size), (48, qr_top))
-    draw.text((48 + qr_size + 32, qr_top + 60), "长按识别二维码", font=font(32), fill=INK)
-    draw.text((48 + qr_size + 32, qr_top + 110), "查看案例，为TA点赞", font=font(30), fill=RED)
-    draw.text((48, HEIGHT - 80), "民心榜 · 市民点赞榜", font=font(26), fill=MUTED)
+    # Beside the QR code: two lines at most each, English being the longer.
+    left, room = 48 + qr_size + 32, WIDTH - 48 - (48 + qr_size + 32)
+    line_top = qr_top + 40
+    for text, size, colour in ((words.scan, 32, INK), (words.call, 30, RED)):
+        for line in wrap(draw, text, font(size), room, 2):
+            draw.text((left, line_top), line, font=font(size), fill=colour)
+            line_top += size + 12
+        line_top += 14
+    draw.text((48, HEIGHT - 80), words.footer, font=font(26), fill=MUTED)
 
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", optimize=True)

@@ -24,9 +24,9 @@ class PortalModelAdmin(ObjectPermissionsModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(PortalModelAdmin):
-    list_display = ["name", "short_name", "level", "kind", "parent"]
+    list_display = ["name", "name_en", "short_name", "level", "kind", "parent"]
     list_filter = ["level", "kind"]
-    search_fields = ["name", "short_name"]
+    search_fields = ["name", "name_en", "short_name"]
     autocomplete_fields = ["parent"]
 
 

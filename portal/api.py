@@ -134,6 +134,9 @@ def exception_handler(exc, context):
 
 
 class UnitSerializer(serializers.ModelSerializer):
+    # In the request's language, Chinese where no English is kept.
+    name = serializers.CharField(source="localised_name", read_only=True)
+
     class Meta:
         model = Unit
         fields = ["id", "name", "short_name", "level", "kind", "parent"]

@@ -19,22 +19,29 @@ from portal.errors import error_answer
 class PortalLocaleMiddleware:
     """Chinese unless the visitor chose otherwise (language cookie).
 
-    Browsers' Accept-Language is ignored on purpose: this is a Chinese city's
-    portal and its pages should not switch language by the device's setting.
+    Browsers' Accept-Language is ignored on pages on purpose: this is a
+    Chinese city's portal and its pages should not switch language by the
+    device's setting. The API and Open311 heed it where no cookie chose:
+    their clients are programs that ask for a language on purpose.
     """
+
+    MACHINE_PATHS = ("/api/", "/open311/")
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        asked = language is None and request.path.startswith(self.MACHINE_PATHS)
+        if asked:
+            language = translation.get_language_from_request(request)
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "Accept-Language") if asked else ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
 from portal.enums import AuditAction, NotificationChannel, NotificationState, Role, TokenScope, UnitKind, UnitLevel
+from portal.localised import ENGLISH_HELP, Localised
 from portal.masking import mask_email, mask_phone
 
 
@@ -109,6 +110,7 @@ class Unit(models.Model):
     """A government unit or organisation: it handles appeals and enters cases."""
 
     name = models.CharField(_("名称"), max_length=120, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True, default="", help_text=ENGLISH_HELP)
     short_name = models.CharField(_("简称"), max_length=40, blank=True)
     level = models.CharField(_("层级"), max_length=16, choices=UnitLevel.choices)
     kind = models.CharField(_("类型"), max_length=24, choices=UnitKind.choices)
@@ -134,8 +136,10 @@ class Unit(models.Model):
             # (migration 0006) walks the ancestors of every new parent.
         ]
 
+    localised_name = Localised("name")
+
     def __str__(self) -> str:
-        return self.name
+        return self.localised_name
 
 
 class Membership(models.Model):

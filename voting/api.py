@@ -99,7 +99,7 @@ class LeaderboardView(APIView):
                 "voters": totals.voters,
                 "voided": totals.voided,
                 "results": [
-                    {"rank": r.rank, "case_id": r.entry.pk, "title": r.entry.title, "unit": r.entry.unit.name,
+                    {"rank": r.rank, "case_id": r.entry.pk, "title": r.entry.title, "unit": r.entry.unit.localised_name,
                      "votes": r.votes, "share": round(r.share, 2)}
                     for r in rows
                 ],

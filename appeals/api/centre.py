@@ -30,8 +30,8 @@ from portal.schema import refusals
 
 
 class QueueSerializer(serializers.ModelSerializer):
-    item = serializers.CharField(source="item.name", default=None)
-    area = serializers.CharField(source="area.name")
+    item = serializers.CharField(source="item.localised_name", default=None)
+    area = serializers.CharField(source="area.localised_name")
 
     class Meta:
         model = Appeal
@@ -79,8 +79,8 @@ class SuggestionView(APIView):
         if route is None:
             return Response({"suggestion": None})
         return Response({"suggestion": {
-            "primary_unit": {"id": route.primary_unit.pk, "name": route.primary_unit.name},
-            "co_units": [{"id": u.pk, "name": u.name} for u in route.co_units],
+            "primary_unit": {"id": route.primary_unit.pk, "name": route.primary_unit.localised_name},
+            "co_units": [{"id": u.pk, "name": u.localised_name} for u in route.co_units],
             "area_specific": route.area_specific,
             "auto_dispatch": route.auto_dispatch,
         }})

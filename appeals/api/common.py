@@ -73,7 +73,7 @@ class PhotoSerializer(serializers.Serializer):
 
 
 class PartSerializer(serializers.ModelSerializer):
-    unit = serializers.CharField(source="unit.name")
+    unit = serializers.CharField(source="unit.localised_name")
 
     class Meta:
         model = WorkOrder

@@ -23,7 +23,7 @@ from portal.schema import refusals
 class ItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="localised_name")  # the request's language, Chinese where no English is kept
     default_urgency = serializers.CharField()
     deadline_value = serializers.IntegerField()
     deadline_unit = serializers.CharField()
@@ -33,14 +33,14 @@ class ItemSerializer(serializers.Serializer):
 class CategorySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="localised_name")  # the request's language, Chinese where no English is kept
     items = ItemSerializer(many=True, source="items.all")
 
 
 class AreaSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="localised_name")  # the request's language, Chinese where no English is kept
 
 
 class CatalogueView(APIView):
@@ -125,7 +125,7 @@ class RankingView(APIView):
         params, _data = _stats_params(request)
         rows = stats_selectors.unit_ranking(start=params.start, end=params.end)
         return Response({"formula": str(stats_selectors.RANKING_FORMULA), "start": params.start, "end": params.end,
-                         "rows": [{"rank": r.rank, "unit_id": r.unit.pk, "unit": r.unit.name, "score": str(r.score),
+                         "rows": [{"rank": r.rank, "unit_id": r.unit.pk, "unit": r.unit.localised_name, "score": str(r.score),
                                    "figures": r.figures.as_dict()} for r in rows]})
 
 
@@ -134,10 +134,10 @@ class WallAppealSerializer(serializers.Serializer):
     title = serializers.CharField(source="public_title")
     description = serializers.CharField(source="public_description")
     state = serializers.CharField()
-    category = serializers.CharField(source="item.category.name", default=None)
-    item = serializers.CharField(source="item.name", default=None)
-    area = serializers.CharField(source="area.name")
-    unit = serializers.CharField(source="primary_unit.name", default=None)
+    category = serializers.CharField(source="item.category.localised_name", default=None)
+    item = serializers.CharField(source="item.localised_name", default=None)
+    area = serializers.CharField(source="area.localised_name")
+    unit = serializers.CharField(source="primary_unit.localised_name", default=None)
     submitted_at = serializers.DateTimeField()
     me_too_count = serializers.IntegerField()
 

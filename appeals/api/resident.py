@@ -28,9 +28,9 @@ from portal.schema import refusals
 
 
 class OwnerAppealSerializer(serializers.ModelSerializer):
-    item = serializers.CharField(source="item.name", default=None)
-    area = serializers.CharField(source="area.name")
-    primary_unit = serializers.CharField(source="primary_unit.name", default=None)
+    item = serializers.CharField(source="item.localised_name", default=None)
+    area = serializers.CharField(source="area.localised_name")
+    primary_unit = serializers.CharField(source="primary_unit.localised_name", default=None)
     state_label = serializers.CharField(source="get_state_display")
     timeline = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, source="photos.all")

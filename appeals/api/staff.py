@@ -20,7 +20,7 @@ from portal.reauth import RecentAuthentication
 
 class StaffEventSerializer(PublicEventSerializer):
     actor = serializers.SerializerMethodField()
-    unit = serializers.CharField(source="actor_unit.name", default=None)
+    unit = serializers.CharField(source="actor_unit.localised_name", default=None)
     reason = serializers.CharField()
     public = serializers.BooleanField()
 
@@ -39,10 +39,10 @@ class StaffAppealSerializer(serializers.ModelSerializer):
     """Staff view: full timeline, the resident masked (the real contact only
     through POST /contact, logged with a reason)."""
 
-    item = serializers.CharField(source="item.name", default=None)
+    item = serializers.CharField(source="item.localised_name", default=None)
     item_id = serializers.IntegerField(allow_null=True)
-    area = serializers.CharField(source="area.name")
-    primary_unit = serializers.CharField(source="primary_unit.name", default=None)
+    area = serializers.CharField(source="area.localised_name")
+    primary_unit = serializers.CharField(source="primary_unit.localised_name", default=None)
     contact = serializers.SerializerMethodField()
     parts = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()

@@ -27,8 +27,8 @@ class InboxPartSerializer(serializers.ModelSerializer):
     appeal_id = serializers.IntegerField()
     tracking_number = serializers.CharField(source="appeal.tracking_number")
     title = serializers.CharField(source="appeal.title")
-    area = serializers.CharField(source="appeal.area.name")
-    item = serializers.CharField(source="appeal.item.name", default=None)
+    area = serializers.CharField(source="appeal.area.localised_name")
+    item = serializers.CharField(source="appeal.item.localised_name", default=None)
 
     class Meta:
         model = WorkOrder

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appeals.catalogue_terms import pinyin_terms
 from appeals.enums import DeadlineUnit, HolidayKind, Urgency
+from portal.localised import ENGLISH_HELP, Localised
 
 
 class Holiday(models.Model):
@@ -42,6 +43,7 @@ class Category(models.Model):
 
     code = models.CharField(_("编码"), max_length=16, unique=True)
     name = models.CharField(_("名称"), max_length=40, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=80, blank=True, default="", help_text=ENGLISH_HELP)
     position = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -49,8 +51,10 @@ class Category(models.Model):
         verbose_name_plural = _("诉求大类")
         ordering = ["position", "code"]
 
+    localised_name = Localised("name")
+
     def __str__(self) -> str:
-        return self.name
+        return self.localised_name
 
 
 class Item(models.Model):
@@ -60,6 +64,7 @@ class Item(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="items")
     code = models.CharField(_("编码"), max_length=24, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=120, blank=True, default="", help_text=ENGLISH_HELP)
     # Synonyms and common words residents search with (路灯 for 路灯损坏): data, edited here and imported.
     keywords = models.CharField(
         _("检索词"), max_length=200, blank=True,
@@ -84,8 +89,10 @@ class Item(models.Model):
             models.CheckConstraint(condition=Q(deadline_value__gte=1), name="appeals_item_deadline_positive"),
         ]
 
+    localised_name = Localised("name")
+
     def __str__(self) -> str:
-        return f"{self.category.name} › {self.name}"
+        return f"{self.category.localised_name} › {self.localised_name}"
 
     def save(self, *args, **kwargs) -> None:
         self.search_pinyin = pinyin_terms(self.name, self.keywords)
@@ -103,6 +110,7 @@ class Area(models.Model):
 
     code = models.CharField(_("编码"), max_length=16, unique=True)
     name = models.CharField(_("名称"), max_length=40, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=80, blank=True, default="", help_text=ENGLISH_HELP)
     unit = models.ForeignKey(
         "portal.Unit", verbose_name=_("对应单位"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -113,8 +121,10 @@ class Area(models.Model):
         verbose_name_plural = _("区域（镇街）")
         ordering = ["position", "code"]
 
+    localised_name = Localised("name")
+
     def __str__(self) -> str:
-        return self.name
+        return self.localised_name
 
 
 class Responsibility(models.Model):

@@ -88,7 +88,7 @@ _TERM_IN_QUERY = (
 
 
 def search_items(query: str, *, limit: int = 30) -> list[Item]:
-    """Active items for what a resident typed: the item's name, its synonyms
+    """Active items for what a resident typed: the item's name (Chinese or English), its synonyms
     and common words (Item.keywords), its category, a term the words contain,
     or the pinyin of any of these (initials "ld" or full "ludeng"). Best
     matches first: the name, then a synonym, then the rest."""
@@ -99,10 +99,10 @@ def search_items(query: str, *, limit: int = 30) -> list[Item]:
     qs = qs.alias(term_in_query=RawSQL(_TERM_IN_QUERY, [query], output_field=BooleanField()))
     matches = {
         0: Q(name__iexact=query),
-        1: Q(name__icontains=query),
+        1: Q(name__icontains=query) | Q(name_en__icontains=query),
         2: Q(keywords__icontains=query),
         3: Q(term_in_query=True),
-        4: Q(category__name__icontains=query),
+        4: Q(category__name__icontains=query) | Q(category__name_en__icontains=query),
     }
     if is_pinyin_query(query):
         # Whole initials or syllables ("ld" is 路灯) before a prefix ("ld" of 流动摊贩's "ldtf").

@@ -18,7 +18,7 @@ def moderation_queue() -> QuerySet[Appeal]:
     return (
         Appeal.objects.filter(moderation=Moderation.PENDING)
         .select_related("item", "area")
-        .only("tracking_number", "public_title", "submitted_at", "state", "item__name", "area__name")
+        .only("tracking_number", "public_title", "submitted_at", "state", "item__name", "area__name", "item__name_en", "area__name_en")
         .order_by("submitted_at", "id")
     )
 

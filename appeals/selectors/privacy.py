@@ -26,7 +26,7 @@ class MaskedContact:
 
 def masked_contact(appeal: Appeal) -> MaskedContact:
     return MaskedContact(
-        name=mask_name(appeal.contact_name), phone=mask_phone(appeal.contact_phone), location=appeal.area.name,
+        name=mask_name(appeal.contact_name), phone=mask_phone(appeal.contact_phone), location=appeal.area.localised_name,
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from appeals.enums import AppealState, ClusterState, RectificationState
 from appeals.models import Appeal, AppealEvent, Cluster, MeToo, Rating, Rectification, Reply
 from appeals.redaction import redact_for
+from portal.localised import localised_value
 
 # Every cached rendering of published appeals (the wall's pages, Open311's
 # lists) is kept under this version: publishing, withdrawing or hiding an
@@ -66,6 +67,7 @@ def published_appeals(filters: WallFilters) -> QuerySet[Appeal]:
         .only(
             "tracking_number", "state", "public_title", "public_description", "submitted_at", "me_too_count",
             "item__name", "item__category__name", "area__name", "primary_unit__name",
+            "item__name_en", "item__category__name_en", "area__name_en", "primary_unit__name_en",
         )
         .order_by("-submitted_at", "-id")
     )
@@ -100,7 +102,7 @@ def public_replies(appeal: Appeal) -> list[PublicReply]:
     """Units' replies, redacted like the appeal (a reply may quote a phone number
     or greet the resident by name: the appeal's contact is masked too)."""
     return [
-        PublicReply(unit=r.unit.name, body=redact_for(appeal, r.body), created_at=r.created_at)
+        PublicReply(unit=r.unit.localised_name, body=redact_for(appeal, r.body), created_at=r.created_at)
         for r in Reply.objects.filter(appeal=appeal).select_related("unit").order_by("created_at", "pk")
     ]
 
@@ -206,6 +208,6 @@ def cluster_trend(cluster: Cluster) -> list[tuple[dt.date, int]]:
 def cluster_units(cluster: Cluster) -> list[tuple[str, int]]:
     rows = (
         Appeal.objects.filter(cluster_membership__cluster=cluster)
-        .values("primary_unit__name").annotate(n=Count("pk")).order_by("-n", "primary_unit__name")
+        .values("primary_unit__name", "primary_unit__name_en").annotate(n=Count("pk")).order_by("-n", "primary_unit__name")
     )
-    return [(r["primary_unit__name"] or "—", r["n"]) for r in rows]
+    return [(localised_value(r, "primary_unit__name") or "—", r["n"]) for r in rows]

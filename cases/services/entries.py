@@ -58,7 +58,7 @@ def _free_slot(campaign: Campaign, track: Track, unit: Unit) -> int:
             return slot
     raise CaseError(
         _("本单位在「%(track)s」已报 %(n)d 个案例，达到本届每个奖项 %(limit)d 个的上限。如需换报，请先撤回一个尚未入选的案例。")
-        % {"track": track.name, "n": len(used), "limit": limit},
+        % {"track": track.localised_name, "n": len(used), "limit": limit},
         code="track_limit",
         field="track",
     )

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.administration import selectors
 from portal.enums import UnitKind, UnitLevel
+from portal.localised import ENGLISH_HELP
 from portal.models import INVITABLE_ROLES
 
 
 def unit_choices(*, blank: str | None = None) -> list[tuple[str, str]]:
-    rows = [(str(unit.pk), unit.name) for unit in selectors.active_units()]
+    rows = [(str(unit.pk), unit.localised_name) for unit in selectors.active_units()]
     return ([("", blank)] if blank is not None else []) + rows
 
 
@@ -21,6 +22,7 @@ ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("单位名称"), max_length=120)
     short_name = forms.CharField(label=_("简称"), max_length=40, required=False)
+    name_en = forms.CharField(label=_("英文名称"), max_length=200, required=False, help_text=ENGLISH_HELP)
     level = forms.ChoiceField(label=_("层级"), choices=UnitLevel.choices, initial=UnitLevel.TOWN)
     kind = forms.ChoiceField(label=_("类型"), choices=UnitKind.choices, initial=UnitKind.BUREAU)
     parent = forms.ChoiceField(label=_("上级单位"), required=False)
@@ -33,6 +35,7 @@ class UnitForm(forms.Form):
 class RenameUnitForm(forms.Form):
     name = forms.CharField(label=_("单位名称"), max_length=120)
     short_name = forms.CharField(label=_("简称"), max_length=40, required=False)
+    name_en = forms.CharField(label=_("英文名称"), max_length=200, required=False, help_text=ENGLISH_HELP)
 
 
 class MoveUnitForm(forms.Form):

@@ -63,11 +63,12 @@ def create_unit(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             unit = services.create_unit(actor=request.user, name=data["name"], short_name=data["short_name"],
-                                        level=data["level"], kind=data["kind"], parent_id=data["parent"] or None)
+                                        name_en=data["name_en"], level=data["level"], kind=data["kind"],
+                                        parent_id=data["parent"] or None)
         except PortalError as exc:
             form_refusal(form, exc)
         else:
-            messages.success(request, _("已新建单位“%(unit)s”。") % {"unit": unit.name})
+            messages.success(request, _("已新建单位“%(unit)s”。") % {"unit": unit.localised_name})
             return redirect("administration:unit", pk=unit.pk)
     return render(request, "administration/home.html", {
         "tree": selectors.unit_tree(), "form": form, "open_invitations": selectors.open_invitations()[:20],
@@ -82,7 +83,7 @@ def _unit_page(request, unit: Unit, *, status: int = 200, **forms_given) -> Http
         "staff": selectors.unit_staff(unit),
         "invitations": selectors.open_invitations(unit),
         "rename_form": forms_given.get("rename_form") or forms.RenameUnitForm(
-            initial={"name": unit.name, "short_name": unit.short_name}),
+            initial={"name": unit.name, "short_name": unit.short_name, "name_en": unit.name_en}),
         "move_form": forms_given.get("move_form") or forms.MoveUnitForm(
             exclude=unit.pk, initial={"parent": unit.parent_id or ""}),
     }
@@ -108,7 +109,7 @@ def rename_unit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.rename_unit(actor=request.user, unit_id=unit.pk, name=form.cleaned_data["name"],
-                                 short_name=form.cleaned_data["short_name"])
+                                 short_name=form.cleaned_data["short_name"], name_en=form.cleaned_data["name_en"])
         except PortalError as exc:
             form_refusal(form, exc)
         else:
@@ -162,7 +163,7 @@ def delete_unit(request: HttpRequest, pk: int) -> HttpResponse:
     except PortalError as exc:
         flash_refusal(request, exc)
         return redirect("administration:unit", pk=unit.pk)
-    messages.success(request, _("已删除单位“%(unit)s”。") % {"unit": unit.name})
+    messages.success(request, _("已删除单位“%(unit)s”。") % {"unit": unit.localised_name})
     return redirect("administration:home")
 
 

@@ -322,3 +322,18 @@ def test_an_accepted_invitation_cannot_be_withdrawn(client, scene):
     assert "已被接受，不能撤回" in response.content.decode()
     scene["invitation"].refresh_from_db()
     assert scene["invitation"].revoked_at is None
+
+
+def test_the_administrator_enters_a_units_english_name_shown_on_english_pages(client):
+    admin = factories.StaffFactory(role=Role.PORTAL_ADMIN)
+    unit = factories.UnitFactory(name="东莞市水务局")
+    sign_in(client, admin)
+    page = client.get(f"/staff-admin/units/{unit.pk}/").content.decode()
+    assert 'name="name_en"' in page
+    client.post(f"/staff-admin/units/{unit.pk}/rename", {"name": "东莞市水务局", "name_en": "Dongguan Water Affairs Bureau"})
+    unit.refresh_from_db()
+    assert (unit.name, unit.name_en) == ("东莞市水务局", "Dongguan Water Affairs Bureau")
+    client.cookies["portal_language"] = "en"
+    assert "<h1>Dongguan Water Affairs Bureau</h1>" in client.get(f"/staff-admin/units/{unit.pk}/").content.decode()
+    client.post(f"/staff-admin/units/{unit.pk}/rename", {"name": "东莞市水务局", "name_en": ""})
+    assert "<h1>东莞市水务局</h1>" in client.get(f"/staff-admin/units/{unit.pk}/").content.decode()

@@ -15,6 +15,15 @@ def test_home_is_chinese_by_default_even_for_an_english_browser(client):
 
 
 @pytest.mark.django_db
+def test_the_api_answers_in_the_language_its_client_asks_for_unless_a_cookie_chose(client):
+    english = client.get("/api/v1/campaigns", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert english["Content-Language"] == "en" and "Accept-Language" in english["Vary"]
+    assert client.get("/api/v1/campaigns")["Content-Language"] == "zh-hans"
+    client.cookies["portal_language"] = "zh-hans"
+    assert client.get("/api/v1/campaigns", HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.django_db
 def test_choosing_english_is_remembered_in_a_cookie(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302

@@ -143,7 +143,7 @@ def _cut_data(campaign: Campaign) -> dict:
         "cut": {"id": cut.pk, "made_at": cut.made_at, "n": cut.n, "cut_votes": cut.cut_votes, "reason": cut.reason,
                 "by_system": cut.actor_id is None, "counts": cut.counts},
         "finalists": [
-            {"case_id": f.case_id, "title": f.case.title, "unit": f.case.unit.name, "votes": f.votes,
+            {"case_id": f.case_id, "title": f.case.title, "unit": f.case.unit.localised_name, "votes": f.votes,
              "vote_rank": f.vote_rank}
             for f in selectors.finalists(campaign)
         ],
@@ -250,7 +250,7 @@ class QueueView(APIView):
         return Response({
             "scored": sum(1 for i in items if i.state == "submitted"), "assigned": len(items),
             "items": [{"case_id": i.finalist.case_id, "title": i.finalist.case.title,
-                       "unit": i.finalist.case.unit.name, "state": i.state} for i in items],
+                       "unit": i.finalist.case.unit.localised_name, "state": i.state} for i in items],
         })
 
 
@@ -266,7 +266,7 @@ def _review_data(user, campaign: Campaign, case_id: int) -> dict:
     review = selectors.own_review(user, case)
     others = selectors.marks_after_submitting(user, case)
     return {
-        "case": {"id": case.pk, "title": case.title, "unit": case.unit.name, "domain": case.domain.name,
+        "case": {"id": case.pk, "title": case.title, "unit": case.unit.localised_name, "domain": case.domain.localised_name,
                  "summary": case.summary, "story": case.story, "results": case.results, "video_url": case.video_url,
                  "votes": selectors.valid_vote_counts(campaign).get(case.pk, finalist.votes),
                  "vote_rank": finalist.vote_rank},

@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand
 
 from demo import appeals as appeals_demo
 from demo import cases as cases_demo
+from demo import english as english_demo
 from demo import portal as portal_demo
 from demo import voting as voting_demo
 
 # They run in this order because later ones build on earlier ones (voting
-# seeds the finished 2020 edition with its panel, demo.panel, first).
-SEEDERS = [portal_demo, cases_demo, voting_demo, appeals_demo]
+# seeds the finished 2020 edition with its panel, demo.panel, first); English
+# names last, for every row the others made.
+SEEDERS = [portal_demo, cases_demo, voting_demo, appeals_demo, english_demo]
 
 
 class Command(BaseCommand):

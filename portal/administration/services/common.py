@@ -19,7 +19,7 @@ def unit_by_id(unit_id, *, field: str = "unit", active_only: bool = False) -> Un
     except (TypeError, ValueError, Unit.DoesNotExist):
         raise NotFoundError(_("找不到这个单位，它可能已被删除。"), field=field) from None
     if active_only and not unit.is_active:
-        raise ConflictError(_("单位“%(unit)s”已停用，请先恢复它或另选单位。") % {"unit": unit.name},
+        raise ConflictError(_("单位“%(unit)s”已停用，请先恢复它或另选单位。") % {"unit": unit.localised_name},
                             code="unit_inactive", field=field)
     return unit
 

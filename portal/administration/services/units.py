@@ -31,7 +31,7 @@ def _name_taken(exc: IntegrityError) -> ConflictError:
 
 @transaction.atomic
 def create_unit(*, actor: User | None, name: str, level: str, kind: str, short_name: str = "",
-                parent_id: int | str | None = None) -> Unit:
+                parent_id: int | str | None = None, name_en: str = "") -> Unit:
     """A new unit, at the top of the tree or below an active unit."""
     require(actor, PERM, message=ADMINS_ONLY)
     name = _clean_name(name)
@@ -43,7 +43,7 @@ def create_unit(*, actor: User | None, name: str, level: str, kind: str, short_n
     try:
         with transaction.atomic():
             unit = Unit.objects.create(name=name, short_name=(short_name or "").strip()[:40], level=level, kind=kind,
-                                       parent=parent)
+                                       parent=parent, name_en=(name_en or "").strip()[:200])
     except IntegrityError as exc:
         raise _name_taken(exc) from exc
     portal_services.record_audit(actor=actor, action=AuditAction.UNIT_CREATED, unit=unit,
@@ -52,21 +52,23 @@ def create_unit(*, actor: User | None, name: str, level: str, kind: str, short_n
 
 
 @transaction.atomic
-def rename_unit(*, actor: User | None, unit_id: int | str, name: str, short_name: str = "") -> Unit:
+def rename_unit(*, actor: User | None, unit_id: int | str, name: str, short_name: str = "",
+                name_en: str = "") -> Unit:
+    """The unit's name, short name and English name (empty: English pages show the Chinese)."""
     require(actor, PERM, message=ADMINS_ONLY)
     unit = unit_by_id(unit_id)
-    name, short_name = _clean_name(name), (short_name or "").strip()[:40]
-    before = (unit.name, unit.short_name)
-    if before == (name, short_name):
+    name, short_name, name_en = _clean_name(name), (short_name or "").strip()[:40], (name_en or "").strip()[:200]
+    before = (unit.name, unit.short_name, unit.name_en)
+    if before == (name, short_name, name_en):
         return unit
     try:
         with transaction.atomic():
-            Unit.objects.filter(pk=unit.pk).update(name=name, short_name=short_name)
+            Unit.objects.filter(pk=unit.pk).update(name=name, short_name=short_name, name_en=name_en)
     except IntegrityError as exc:
         raise _name_taken(exc) from exc
-    unit.name, unit.short_name = name, short_name
+    unit.name, unit.short_name, unit.name_en = name, short_name, name_en
     portal_services.record_audit(actor=actor, action=AuditAction.UNIT_RENAMED, unit=unit, old_name=before[0],
-                                 old_short_name=before[1])
+                                 old_short_name=before[1], old_name_en=before[2])
     return unit
 
 
