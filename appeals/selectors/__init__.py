@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
@@ -88,10 +89,11 @@ _TERM_IN_QUERY = (
 
 
 def search_items(query: str, *, limit: int = 30) -> list[Item]:
-    """Active items for what a resident typed: the item's name (Chinese or English), its synonyms
+    """Active items for what a resident typed: the item's name, its synonyms
     and common words (Item.keywords), its category, a term the words contain,
-    or the pinyin of any of these (initials "ld" or full "ludeng"). Best
-    matches first: the name, then a synonym, then the rest."""
+    or the pinyin of any of these (initials "ld" or full "ludeng"), or words
+    of its English name. Best matches first: the name, then a synonym, then
+    the rest."""
     query = normalise(query)
     qs = Item.objects.filter(active=True).select_related("category")
     if not query:
@@ -99,16 +101,19 @@ def search_items(query: str, *, limit: int = 30) -> list[Item]:
     qs = qs.alias(term_in_query=RawSQL(_TERM_IN_QUERY, [query], output_field=BooleanField()))
     matches = {
         0: Q(name__iexact=query),
-        1: Q(name__icontains=query) | Q(name_en__icontains=query),
+        1: Q(name__icontains=query),
         2: Q(keywords__icontains=query),
         3: Q(term_in_query=True),
-        4: Q(category__name__icontains=query) | Q(category__name_en__icontains=query),
+        4: Q(category__name__icontains=query),
     }
     if is_pinyin_query(query):
         # Whole initials or syllables ("ld" is 路灯) before a prefix ("ld" of 流动摊贩's "ldtf").
         qs = qs.alias(pinyin_words=Concat(Value(" "), "search_pinyin", Value(" "), output_field=CharField()))
         matches[5] = Q(pinyin_words__contains=f" {query} ")
         matches[6] = Q(pinyin_words__contains=f" {query}")
+    # English names by the start of a word, after the pinyin: "ld" is 路灯, not "Building".
+    english_word = r"\m" + re.escape(query)
+    matches[7] = Q(name_en__iregex=english_word) | Q(category__name_en__iregex=english_word)
     found = Q()
     for match in matches.values():
         found |= match

@@ -40,6 +40,14 @@ def test_chinese_picker_keeps_the_chinese_names(client, catalogue):
     assert "城市管理" in page and "路灯损坏" in page and "Broken streetlight" not in page
 
 
+def test_pinyin_initials_rank_before_english_words_holding_the_same_letters(catalogue):
+    factories.AppealItemFactory(category=catalogue["light"].category, code="JS-04", name="房屋质量问题",
+                                name_en="Building quality problem")
+    assert [item.code for item in selectors.search_items("ld")][0] == "CG-11"
+    assert "JS-04" not in [item.code for item in selectors.search_items("ld")]  # not a word start
+    assert [item.code for item in selectors.search_items("build")] == ["JS-04"]
+
+
 def test_search_finds_by_chinese_synonym_pinyin_and_english_name(client, catalogue):
     for query in ("路灯", "ld", "streetlight", "Broken Street", "city management"):
         assert [item.code for item in selectors.search_items(query)] == ["CG-11"], query
