@@ -133,8 +133,10 @@ def board_entries(
             Q(title__icontains=term)
             | Q(unit__name__icontains=term)
             | Q(unit__short_name__icontains=term)
+            | Q(unit__name_en__icontains=term)
             | Q(summary__icontains=term)
             | Q(domain__name__icontains=term)
+            | Q(domain__name_en__icontains=term)
         )
     if sort == BoardSort.VOTES:
         return entries.order_by("-vote_count", "-accepted_at", "-pk")

@@ -110,3 +110,13 @@ def test_wrapping_keeps_english_words_whole_and_breaks_chinese_anywhere():
     assert " ".join(lines) == "Dongguan Urban Management and Law Enforcement Bureau"
     assert all(draw.textlength(line, font=face) <= 300 for line in lines)
     assert posters.wrap(draw, "东莞市城市管理和综合执法局", face, 150, 4) == ["东莞市城市", "管理和综合", "执法局"]
+
+
+def test_the_board_is_searched_by_english_unit_and_domain_names_too(client, entry):
+    other = factories.CaseEntryFactory(campaign=entry.campaign, unit=factories.UnitFactory(name="南城街道"),
+                                       domain=entry.campaign.domains.get(name="教育"), title="护学岗")
+    client.cookies["portal_language"] = "en"
+    url = reverse("cases:campaign-board", kwargs={"slug": entry.campaign.slug})
+    for words in ("water affairs", "Community", "水务局"):
+        page = client.get(url, {"q": words}).content.decode()
+        assert entry.title in page and other.title not in page, words
