@@ -80,3 +80,12 @@ def test_new_appeal_form_lists_areas_in_english(client, catalogue):
     client.cookies["portal_language"] = "en"
     page = client.get(reverse("appeals:new")).content.decode()
     assert "Nancheng Subdistrict" in page and "City management" in page
+
+
+def test_wall_filters_name_categories_and_towns_in_the_pages_language(client, catalogue):
+    chinese = client.get(reverse("appeals:wall")).content.decode()
+    assert "城市管理" in chinese and "南城街道" in chinese and "City management" not in chinese
+    client.cookies["portal_language"] = "en"
+    english = client.get(reverse("appeals:wall")).content.decode()
+    assert "City management" in english and "Nancheng Subdistrict" in english and "供水排水" in english
+    assert "城市管理" not in english
