@@ -9,8 +9,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appeals.enums import PART_OPEN_STATES, EscalationKind, ExtensionState, PartRole, PartState, Recipient
+from appeals.enums import (
+    APPEAL_HANDLING_STATES, PART_OPEN_STATES, AppealState, EscalationKind, ExtensionState, PartRole, PartState, Recipient,
+)
 from appeals.models.appeals import Appeal
+
+# A part still has work for its unit (the primary until it resolves, a
+# co-handler until it replies) while its appeal is being handled: what a
+# unit's inbox lists and what the deadline sweep watches. On the work order's
+# own columns (appeal_state is the appeal's, copied by trigger), so that the
+# inbox is one range of the partial index below, without reading the appeals.
+OPEN_FOR_UNIT = (
+    Q(role=PartRole.PRIMARY, state__in=PART_OPEN_STATES)
+    | Q(role=PartRole.CO_HANDLER, state__in=[PartState.DISPATCHED, PartState.ACCEPTED])
+) & Q(appeal_state__in=APPEAL_HANDLING_STATES)
 
 
 class WorkOrder(models.Model):
@@ -34,6 +46,12 @@ class WorkOrder(models.Model):
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
+    # The appeal's state, kept by the triggers of migration 0018 (set on
+    # insert, copied on every change of the appeal's state) in the same
+    # statement: never written by the application.
+    appeal_state = models.CharField(
+        _("诉求状态"), max_length=16, choices=AppealState.choices, editable=False, db_default=AppealState.SUBMITTED
+    )
 
     class Meta:
         db_table = "appeals_assignment"
@@ -54,6 +72,12 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["unit", "state", "due_at"], name="appeals_assignment_inbox"),
             models.Index(fields=["state", "due_soon_at"], name="appeals_assignment_sweep"),
+            # A unit's inbox: its four lists and their counts read this small
+            # index only (open work is a sliver of a city's work orders).
+            models.Index(
+                fields=["unit", "due_at", "id"], include=["state", "due_soon_at"], condition=OPEN_FOR_UNIT,
+                name="appeals_assignment_open",
+            ),
         ]
 
     def __str__(self) -> str:

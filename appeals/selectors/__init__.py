@@ -14,12 +14,10 @@ from django.http import Http404
 from appeals.catalogue_terms import is_pinyin_query, normalise
 from appeals.enums import (
     APPEAL_DISPATCH_STATES,
-    APPEAL_HANDLING_STATES,
     PART_OPEN_STATES,
     ClueState,
     ExtensionState,
     InboxBucket,
-    PartRole,
     PartState,
 )
 from appeals.models import (
@@ -35,6 +33,7 @@ from appeals.models import (
     Responsibility,
     WorkOrder,
 )
+from appeals.models.work import OPEN_FOR_UNIT
 from portal.models import Unit
 from portal.permissions import require
 
@@ -192,27 +191,27 @@ def photos_of(appeal: Appeal) -> dict[str, list]:
     return photos
 
 
-def _open_for_unit() -> Q:
-    """A part still has work: the primary until it resolves, a co-handler until it replies."""
-    return Q(role=PartRole.PRIMARY, state__in=PART_OPEN_STATES) | Q(
-        role=PartRole.CO_HANDLER, state__in=[PartState.DISPATCHED, PartState.ACCEPTED]
-    )
-
-
 def bucket_filter(bucket: str, now: dt.datetime) -> Q:
-    open_q = _open_for_unit() & Q(appeal__state__in=APPEAL_HANDLING_STATES)
+    return OPEN_FOR_UNIT & _bucket_of_open(bucket, now)
+
+
+def _bucket_of_open(bucket: str, now: dt.datetime) -> Q:
+    """Which of a unit's open work orders are in the bucket: on the columns
+    the partial index appeals_assignment_open holds (an index-only count)."""
     if bucket == InboxBucket.NEW:
-        return Q(state=PartState.DISPATCHED) & open_q
+        return Q(state=PartState.DISPATCHED)
     if bucket == InboxBucket.IN_PROGRESS:
-        return Q(state__in=[PartState.ACCEPTED, PartState.REPLIED]) & open_q
+        return Q(state__in=[PartState.ACCEPTED, PartState.REPLIED])
     if bucket == InboxBucket.DUE_SOON:
-        return open_q & Q(due_soon_at__lte=now, due_at__gt=now)
+        return Q(due_soon_at__lte=now, due_at__gt=now)
     if bucket == InboxBucket.OVERDUE:
-        return open_q & Q(due_at__lte=now)
+        return Q(due_at__lte=now)
     raise ValueError(bucket)
 
 
 def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[WorkOrder]:
+    """One bucket of the unit's open work, soonest deadline first: a range of
+    the partial index appeals_assignment_open (unit, due_at, id)."""
     return (
         WorkOrder.objects.filter(bucket_filter(bucket, now), unit=unit)
         .select_related("appeal__item__category", "appeal__area")
@@ -221,11 +220,11 @@ def unit_inbox(*, unit: Unit, bucket: str, now: dt.datetime) -> QuerySet[WorkOrd
 
 
 def unit_inbox_counts(*, unit: Unit, now: dt.datetime) -> dict[str, int]:
-    """All four bucket sizes in one query, over the unit's open work orders
-    only (every bucket is open work): at city scale a unit has finished
-    hundreds of thousands, which the inbox index leaves out."""
-    aggregates = {b.value: Count("pk", filter=bucket_filter(b.value, now)) for b in InboxBucket}
-    return WorkOrder.objects.filter(unit=unit, state__in=PART_OPEN_STATES).aggregate(**aggregates)
+    """All four bucket sizes in one query over the unit's open work orders
+    only: an index-only scan of appeals_assignment_open, however many
+    hundreds of thousands of finished ones the unit has."""
+    aggregates = {b.value: Count("pk", filter=_bucket_of_open(b.value, now)) for b in InboxBucket}
+    return WorkOrder.objects.filter(OPEN_FOR_UNIT, unit=unit).aggregate(**aggregates)
 
 
 def escalations_for_parent(*, unit: Unit, limit: int = 20) -> list[Escalation]:
@@ -247,7 +246,7 @@ def dispatch_queue() -> QuerySet[Appeal]:
 
 def overdue_parts(now: dt.datetime) -> QuerySet[WorkOrder]:
     return (
-        WorkOrder.objects.filter(_open_for_unit(), appeal__state__in=APPEAL_HANDLING_STATES, due_at__lte=now)
+        WorkOrder.objects.filter(OPEN_FOR_UNIT, due_at__lte=now)
         .select_related("appeal", "unit")
         .order_by("due_at", "pk")
     )

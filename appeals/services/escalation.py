@@ -20,14 +20,12 @@ from django.utils.translation import gettext as _
 
 from appeals.enums import (
     APPEAL_DISPATCH_STATES,
-    APPEAL_HANDLING_STATES,
     EscalationKind,
     EventKind,
-    PartRole,
-    PartState,
     Recipient,
 )
 from appeals.models import Appeal, Escalation, WorkOrder
+from appeals.models.work import OPEN_FOR_UNIT
 from appeals.services.common import notify_dispatch_centre, notify_unit, record_event
 from portal.timeutils import local_text
 
@@ -56,10 +54,7 @@ def _insert(*, appeal_id: int, work_order_id: int | None, kind: str, recipient: 
 
 
 def _open_parts() -> Q:
-    return (
-        Q(role=PartRole.PRIMARY, state__in=[PartState.DISPATCHED, PartState.ACCEPTED, PartState.REPLIED])
-        | Q(role=PartRole.CO_HANDLER, state__in=[PartState.DISPATCHED, PartState.ACCEPTED])
-    ) & Q(appeal__state__in=APPEAL_HANDLING_STATES)
+    return OPEN_FOR_UNIT
 
 
 def _flag_due_soon(part: WorkOrder, now: dt.datetime) -> bool:
