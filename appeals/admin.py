@@ -1,17 +1,16 @@
 """Admin: organisers maintain the catalogue, areas, responsibility list and
-holidays, with XLSX/CSV import (all-or-nothing) and export; appeals are read-only here."""
+holidays, with XLSX/CSV export; the import is the dispatch centre's page
+(preview, then apply); appeals are read-only here."""
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from appeals.exceptions import CatalogueImportError
+from appeals.enums import CatalogueList
 from appeals.models import (
     Appeal,
     Area,
@@ -23,26 +22,21 @@ from appeals.models import (
     OnlineClue,
     Responsibility,
 )
+from appeals.selectors import catalogue_lists as catalogue_selectors
 from appeals.selectors import privacy as privacy_selectors
-from appeals.services import catalogue_io
 from portal.admin import PortalModelAdmin
 from portal.exports import csv_response, xlsx_response
 from portal.masking import masked_person, person_for_staff
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
-
-
 class ImportExportMixin:
-    """Adds import/ and export/ views to a changelist."""
+    """Adds export/ to a changelist, and a link to the dispatch centre's
+    import page (appeals.services.catalogue_io: preview, then apply)."""
 
     change_list_template = "appeals/admin/change_list_io.html"
     io_header: list[str] = []
     io_sheet = ""
-
-    def io_import(self, *, actor, upload):
-        raise NotImplementedError
+    io_kind = ""
 
     def io_rows(self):
         raise NotImplementedError
@@ -50,29 +44,12 @@ class ImportExportMixin:
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name=f"{name}_import"),
             path("export/", self.admin_site.admin_view(self.export_view), name=f"{name}_export"),
         ] + super().get_urls()
 
-    def import_view(self, request):
-        if not request.user.has_perm("appeals.import_catalogue"):
-            return redirect("admin:index")
-        form = ImportForm(request.POST or None, request.FILES or None)
-        errors = []
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = self.io_import(actor=request.user, upload=form.cleaned_data["file"])
-            except CatalogueImportError as exc:
-                messages.error(request, exc.message)
-                errors = exc.errors
-            else:
-                messages.success(request, _("导入完成：新增 %(c)d 行，更新 %(u)d 行。") % {"c": result.created, "u": result.updated})
-                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-        context = {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "errors": errors,
-            "header": self.io_header, "title": _("导入%(name)s") % {"name": self.opts.verbose_name_plural},
-        }
-        return TemplateResponse(request, "appeals/admin/import.html", context, status=400 if errors else 200)
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "io_kind": self.io_kind}
+        return super().changelist_view(request, extra_context=extra_context)
 
     def export_view(self, request):
         if not request.user.has_perm("appeals.export_catalogue"):
@@ -101,14 +78,12 @@ class ItemAdmin(ImportExportMixin, PortalModelAdmin):
     list_filter = ["category", "default_urgency", "deadline_unit", "publishable", "active"]
     search_fields = ["code", "name", "name_en", "keywords"]
     list_select_related = ["category"]
-    io_header = catalogue_io.ITEM_HEADER
+    io_header = catalogue_selectors.ITEM_HEADER
     io_sheet = "catalogue"
-
-    def io_import(self, *, actor, upload):
-        return catalogue_io.import_items(actor=actor, upload=upload)
+    io_kind = CatalogueList.ITEMS
 
     def io_rows(self):
-        return catalogue_io.item_rows()
+        return catalogue_selectors.item_rows()
 
 
 @admin.register(Area)
@@ -125,14 +100,12 @@ class ResponsibilityAdmin(ImportExportMixin, PortalModelAdmin):
     search_fields = ["item__name", "item__code", "primary_unit__name"]
     autocomplete_fields = ["item", "area", "primary_unit", "co_units"]
     list_select_related = ["item__category", "area", "primary_unit"]
-    io_header = catalogue_io.RESPONSIBILITY_HEADER
+    io_header = catalogue_selectors.RESPONSIBILITY_HEADER
     io_sheet = "responsibility"
-
-    def io_import(self, *, actor, upload):
-        return catalogue_io.import_responsibilities(actor=actor, upload=upload)
+    io_kind = CatalogueList.RESPONSIBILITIES
 
     def io_rows(self):
-        return catalogue_io.responsibility_rows()
+        return catalogue_selectors.responsibility_rows()
 
 
 @admin.register(Holiday)

@@ -190,6 +190,13 @@ class PhotoKind(models.TextChoices):
     AFTER = "after", _("办理后")
 
 
+class CatalogueList(models.TextChoices):
+    """The two lists the dispatch centre imports and downloads (issue 21)."""
+
+    ITEMS = "items", _("目录清单")
+    RESPONSIBILITIES = "responsibilities", _("责任清单")
+
+
 class HolidayKind(models.TextChoices):
     HOLIDAY = "holiday", _("放假")
     WORKDAY = "workday", _("调休上班")

@@ -7,8 +7,9 @@ from portal.exceptions import InvalidError
 
 
 class CatalogueImportError(InvalidError):
-    """An import file had bad rows: every one is listed by line, none imported."""
+    """An import file had bad rows: every one is listed (line, column,
+    message: appeals.services.catalogue_io.reading.RowError), none imported."""
 
-    def __init__(self, message, *, errors: list[tuple[int, str]]):
+    def __init__(self, message, *, errors: list):
         super().__init__(message, code="import_rejected")
         self.errors = errors

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from appeals.enums import Period, Urgency
+from appeals.enums import CatalogueList, Period, Urgency
 from appeals.models import Area, Category, Item
 from portal.models import Unit
 from portal.parsing import positive_int
@@ -316,3 +317,18 @@ class CalendarImportApplyForm(forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2100, widget=forms.HiddenInput)
     content = forms.CharField(max_length=64 * 1024, strip=False, widget=forms.HiddenInput)
     expected = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class CatalogueUploadForm(forms.Form):
+    """The dispatch centre's upload of the catalogue or the responsibility list."""
+
+    kind = forms.ChoiceField(label=_("清单"), choices=CatalogueList.choices, widget=forms.HiddenInput)
+    file = forms.FileField(
+        label=_("文件（.xlsx 或 .csv）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("Excel（.xlsx）或 CSV，最多 %(mb)d MB。") % {
+            "mb": settings.APPEALS_CATALOGUE_MAX_BYTES // 1_048_576}

@@ -97,7 +97,8 @@ PERMISSIONS = {
     "appeals.view_unit_inbox": is_unit_staff,
     "appeals.work_on_part": is_unit_staff & works_on_part,
     "appeals.add_note": is_dispatcher | (is_unit_staff & unit_on_work_order),
-    "appeals.import_catalogue": is_organiser,
+    # The dispatch centre keeps the catalogue and responsibility list (issue 21).
+    "appeals.import_catalogue": is_dispatcher,
     "appeals.export_catalogue": is_organiser | is_dispatcher,
     # Ratings and rectification (issue 7).
     "appeals.rate_appeal": owns_appeal,

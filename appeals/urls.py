@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals.views import calendar, centre, public, resident, staff, unit
+from appeals.views import calendar, catalogue, centre, public, resident, staff, unit
 
 app_name = "appeals"
 
@@ -17,6 +17,11 @@ urlpatterns = [
     path("centre/calendar/day", calendar.calendar_day, name="calendar-day"),
     path("centre/calendar/import", calendar.calendar_import, name="calendar-import"),
     path("centre/calendar/import/apply", calendar.calendar_import_apply, name="calendar-import-apply"),
+    # The catalogue and the responsibility list: download, upload, preview, apply (issue 21).
+    path("centre/catalogue/", catalogue.catalogue, name="catalogue"),
+    path("centre/catalogue/preview/", catalogue.preview, name="catalogue-preview"),
+    path("centre/catalogue/apply/", catalogue.apply, name="catalogue-apply"),
+    path("centre/catalogue/<slug:kind>.<slug:fmt>", catalogue.download, name="catalogue-download"),
     path("centre/clues/<int:clue_id>/", centre.clue_detail, name="clue"),
     path("s/<int:appeal_id>/", staff.staff_detail, name="staff-detail"),
     path("s/<int:appeal_id>/contact/", staff.reveal_contact, name="contact"),

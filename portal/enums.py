@@ -55,7 +55,8 @@ class TokenScope(models.TextChoices):
 
 
 class AuditAction(models.TextChoices):
-    """What a portal administrator (or a superuser) changed: one row each."""
+    """What a portal administrator (or a superuser) changed, and the dispatch
+    centre's imports of the catalogue: one row each."""
 
     UNIT_CREATED = "unit_created", _("新建单位")
     UNIT_RENAMED = "unit_renamed", _("单位改名")
@@ -76,3 +77,6 @@ class AuditAction(models.TextChoices):
     CALENDAR_WORKDAY_SET = "calendar_workday_set", _("设为调休上班")
     CALENDAR_DAY_CLEARED = "calendar_day_cleared", _("清除节假日")
     CALENDAR_IMPORTED = "calendar_imported", _("导入全年节假日")
+    # The dispatch centre's imports of the catalogue and responsibility list (appeals).
+    CATALOGUE_IMPORTED = "catalogue_imported", _("导入目录清单")
+    RESPONSIBILITIES_IMPORTED = "responsibilities_imported", _("导入责任清单")

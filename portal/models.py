@@ -321,9 +321,9 @@ class Invitation(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One change to accounts, roles or the unit tree: who, when, what, on
-    whom or which unit. Append-only: a trigger (migration 0006) refuses to
-    update or delete a row."""
+    """One change to accounts, roles or the unit tree, or an import of the
+    catalogue: who, when, what, on whom or which unit. Append-only: a trigger
+    (migration 0006) refuses to update or delete a row."""
 
     actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
@@ -365,5 +365,7 @@ class AuditEntry(models.Model):
             " ".join(str(details[key]) for key in ("day", "day_name") if details.get(key)),
             _("%(year)s 年，%(n)s 天有变") % {"year": details["year"], "n": details["days"]} if "year" in details else "",
             _("%(n)s 个时限随之调整") % {"n": details["moved"]} if details.get("moved") else "",
+            details.get("file_name") or "",
+            _("新增 %(added)d 行，修改 %(changed)d 行，删除 %(removed)d 行") % details if "removed" in details else "",
         ]
         return [part for part in parts if part]

@@ -709,6 +709,10 @@ APPEALS_RETURN_WINDOW_HOURS = int(os.environ.get("APPEALS_RETURN_WINDOW_HOURS", 
 # "Due soon" starts this many hours before the deadline (at most a quarter of the time given).
 APPEALS_DUE_SOON_HOURS = int(os.environ.get("APPEALS_DUE_SOON_HOURS", "24"))
 APPEALS_MAX_PHOTOS = 9
+# The dispatch centre's catalogue and responsibility-list files (appeals.services.catalogue_io):
+# the upload, and what an .xlsx may unpack to (a zip bomb is refused before it is read).
+APPEALS_CATALOGUE_MAX_BYTES = int(os.environ.get("APPEALS_CATALOGUE_MAX_BYTES", str(5 * 1024 * 1024)))
+APPEALS_CATALOGUE_MAX_UNPACKED_BYTES = int(os.environ.get("APPEALS_CATALOGUE_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
 # Dongguan's bounding box (south, west, north, east) for browser coordinates.
 APPEALS_CITY_BBOX = (22.60, 113.50, 23.20, 114.30)
 APPEALS_TRACKING_PREFIX = os.environ.get("APPEALS_TRACKING_PREFIX", "DG")
@@ -771,6 +775,8 @@ PORTAL_RATE_LIMITS = {
     "calendar.import": {"user": "30/h", "ip": "120/h"},
     # Accepting an invitation (a visitor holding a token).
     "accounts.accept": {"user": "20/h", "ip": "60/h"},
+    # The dispatch centre's previews and imports of the catalogue (each reads a whole list).
+    "catalogue.import": {"user": "60/h", "ip": "240/h"},
 }
 for _action, _scopes in PORTAL_RATE_LIMITS.items():
     for _scope in _scopes:

@@ -581,3 +581,16 @@ class ClusterFactory(factory.django.DjangoModelFactory):
     me_too_total = 3
     first_at = factory.LazyFunction(lambda: timezone.now() - _appeals_dt.timedelta(days=3))
     last_at = factory.LazyFunction(timezone.now)
+
+
+class CatalogueImportFactory(factory.django.DjangoModelFactory):
+    """A preview of an uploaded list (appeals.services.catalogue_io)."""
+
+    class Meta:
+        model = "appeals.CatalogueImport"
+
+    kind = "items"
+    created_by = factory.SubFactory(StaffFactory, role="dispatcher")
+    file_name = "catalogue.xlsx"
+    rows = factory.List([])
+    digest = "0" * 64

@@ -4,7 +4,7 @@ statistics, clusters and Open311. Import models from here
 (``from appeals.models import Appeal``)."""
 
 from appeals.models.appeals import Appeal, AppealPhoto, ContactView, MeToo, OnlineClue, photo_path
-from appeals.models.catalogue import Area, Category, Holiday, Item, Responsibility
+from appeals.models.catalogue import Area, CatalogueImport, Category, Holiday, Item, Responsibility
 from appeals.models.clusters import Cluster, ClusterMember
 from appeals.models.open311 import Open311Key, Open311Token
 from appeals.models.open311 import new_key as _new_key  # noqa: F401  (migration 0003 names appeals.models._new_key)
@@ -19,6 +19,7 @@ __all__ = [
     "AppealPhoto",
     "AppealSettings",
     "Area",
+    "CatalogueImport",
     "Category",
     "Cluster",
     "ClusterMember",

@@ -1,15 +1,19 @@
 """The catalogue that routes appeals: categories and items (目录清单),
 areas (镇街), the responsibility list (责任清单) and the holiday calendar
-that working-day deadlines count with."""
+that working-day deadlines count with, and the previews of their imports."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals.catalogue_terms import pinyin_terms
-from appeals.enums import DeadlineUnit, HolidayKind, Urgency
+from appeals.enums import CatalogueList, DeadlineUnit, HolidayKind, Urgency
 from portal.localised import ENGLISH_HELP, Localised
 
 
@@ -157,3 +161,41 @@ class Responsibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.name} · {self.area or _('全市')} → {self.primary_unit}"
+
+
+class CatalogueImport(models.Model):
+    """An uploaded list the dispatch centre has previewed: its rows as read
+    and a digest of the list it was compared with. Applying it recomputes the
+    change under a table lock and writes it only if the digest still matches
+    (the list did not change since the preview); applied once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("清单"), max_length=16, choices=CatalogueList.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("预览时间"), default=timezone.now)
+    file_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    # [[line, [cell, ...]], ...] as read from the file; emptied once applied.
+    rows = models.JSONField(_("文件内容"), default=list, blank=True)
+    digest = models.CharField(_("摘要"), max_length=64)
+    added = models.PositiveIntegerField(_("新增"), default=0)
+    changed = models.PositiveIntegerField(_("修改"), default=0)
+    removed = models.PositiveIntegerField(_("删除"), default=0)
+    applied_at = models.DateTimeField(_("应用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("清单导入")
+        verbose_name_plural = _("清单导入")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CatalogueList.values), name="appeals_catalogueimport_kind"),
+            models.CheckConstraint(
+                condition=Q(applied_at__isnull=True) | Q(applied_at__gte=models.F("created_at")),
+                name="appeals_catalogueimport_applied_after_preview",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"

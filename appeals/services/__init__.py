@@ -1,7 +1,7 @@
 """Every write of the appeals app, one function per business action."""
 
 from appeals.services.calendar import clear_calendar_day, import_calendar, set_calendar_day
-from appeals.services.catalogue_io import import_items, import_responsibilities
+from appeals.services.catalogue_io import apply_import, preview_import
 from appeals.services.dispatch import dispatch_appeal
 from appeals.services.escalation import sweep_deadlines
 from appeals.services.intake import (
@@ -44,7 +44,7 @@ from appeals.services.work import (
 
 __all__ = [
     "IntakeResult", "accept_part", "clear_calendar_day", "import_calendar", "set_calendar_day", "add_internal_note", "capture_clue", "convert_clue", "decide_extension",
-    "dispatch_appeal", "file_appeal", "file_for_caller", "import_items", "import_responsibilities",
+    "dispatch_appeal", "file_appeal", "file_for_caller", "apply_import", "preview_import",
     "reply_to_appeal", "request_extension", "resolve_appeal", "return_part", "require_note", "require_part", "require_rectifier", "require_reveal", "reveal_contact",
     "sweep_deadlines", "verify_clue",
     "add_me_too", "check_rectification", "compute_clusters", "confirm_cluster", "dismiss_cluster", "edit_public_text",

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from appeals import selectors
 from appeals.models import Item
+from appeals.selectors import catalogue_lists
 from appeals.services import catalogue_io
 from tests import factories
 
@@ -77,11 +78,13 @@ def test_editing_the_synonyms_updates_the_pinyin(catalogue):
 
 
 def test_imported_synonyms_are_searchable_by_word_and_pinyin(catalogue):
-    organiser = factories.StaffFactory(role="organiser")
-    rows = ",".join(catalogue_io.ITEM_HEADER) + "\nCG,城市管理,CG-13,树木倒伏,一般,3,工作日,是,是,倒树 树倒了\n"
-    upload = io.BytesIO(rows.encode())
+    dispatcher = factories.StaffFactory(role="dispatcher")
+    rows = [catalogue_lists.ITEM_HEADER, *catalogue_lists.item_rows(), ["CG", "城市管理", "CG-13", "树木倒伏", "一般", 3, "工作日", "是", "是", "倒树 树倒了"]]
+    upload = io.BytesIO("\n".join(",".join(str(cell) for cell in row) for row in rows).encode())
     upload.name = "items.csv"
-    catalogue_io.import_items(actor=organiser, upload=upload)
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=upload)
+    assert preview.plan.added == 1 and preview.plan.changes[0].key == "CG-13"
+    catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
     assert names("倒树") == ["树木倒伏"]
     assert names("ds") == ["树木倒伏"]
 
