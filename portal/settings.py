@@ -686,8 +686,9 @@ PORTAL_IMAGE_THUMB_SIDE = 480
 PORTAL_IMAGE_MAX_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_PIXELS", "52000000"))
 PORTAL_IMAGE_MAX_DECODED_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_DECODED_PIXELS", "16000000"))
 PORTAL_IMAGE_REQUEST_PIXELS = int(os.environ.get("PORTAL_IMAGE_REQUEST_PIXELS", "60000000"))
-# Images decoded at once in one process, whatever its threads: bounds a web
-# worker's memory under a burst of uploads (bench/uploads.py).
+# Threads that decode and re-encode images in one process, whatever its web
+# threads: all pixel work runs there, which bounds a web worker's memory under
+# a burst of uploads (portal.images, bench/uploads.py).
 PORTAL_IMAGE_DECODES_PER_PROCESS = int(os.environ.get("PORTAL_IMAGE_DECODES_PER_PROCESS", "1"))
 # A whole request (nine photos and the form), refused with 413 from its
 # Content-Length before any of it is read (portal.middleware.RequestSizeLimitMiddleware).

@@ -106,3 +106,97 @@ def test_refusal_names_the_photo_of_the_request():
     with pytest.raises(ImageRejected) as error:
         process_uploads(uploads)
     assert (error.value.code, error.value.number) == ("not_an_image", 2)
+
+
+def test_every_photo_is_decoded_on_the_process_decoding_thread_whatever_the_request_thread(monkeypatch):
+    """glibc keeps what a thread freed in that thread's malloc arena: four web
+    threads decoding in turn held four images' memory (bench/uploads.py)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from portal import images
+
+    seen = set()
+    render = images._render
+
+    def spy(probe):
+        seen.add(threading.get_ident())
+        return render(probe)
+
+    monkeypatch.setattr(images, "_render", spy)
+    with ThreadPoolExecutor(4) as requests:
+        done = list(requests.map(lambda _n: images.process_uploads([_jpeg((300, 200)) for _m in range(3)]), range(8)))
+    assert len(done) == 8 and len(seen) == 1
+    assert seen.isdisjoint({threading.get_ident()})
+
+
+def test_a_photo_broken_past_its_header_is_refused_in_the_language_of_the_request():
+    from django.utils import translation
+
+    whole = _jpeg((800, 600)).read()
+    broken = SimpleUploadedFile("photo.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
+    with translation.override("en"), pytest.raises(ImageRejected) as error:
+        process_upload(broken)
+    assert error.value.code == "broken_image" and "damaged" in error.value.message
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA", "L", "P", "1", "I;16"])
+def test_every_png_mode_is_stored_as_an_rgb_jpeg_at_the_stored_size(mode):
+    processed = process_upload(_png((3000, 1500), mode))
+    stored = Image.open(io.BytesIO(processed.image.read()))
+    assert (stored.format, stored.mode, stored.size) == ("JPEG", "RGB", (1920, 960))
+    assert (processed.width, processed.height) == (1920, 960)
+
+
+def test_the_camera_orientation_is_applied_before_exif_is_dropped():
+    image = Image.new("RGB", (800, 600), (10, 200, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show it upright
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    processed = process_upload(SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg"))
+    stored = Image.open(io.BytesIO(processed.image.read()))
+    assert stored.size == (600, 800) and len(stored.getexif()) == 0
+
+
+PEAK_SCRIPT = """
+import os, sys
+import django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from portal.images import process_upload
+
+def status(key):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) // 1024 for line in lines if line.startswith(key))
+
+data = open(sys.argv[1], "rb").read()
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # the peak (VmHWM) starts again from here
+base = status("VmRSS")
+process_upload(SimpleUploadedFile("photo.png", data, content_type="image/png"))
+print(status("VmHWM") - base)
+"""
+
+
+def test_the_largest_png_accepted_costs_its_decoded_size_and_no_full_size_copy(settings, tmp_path):
+    """An RGBA PNG at the decoded-pixel limit (16 M pixels, 64 MB decoded):
+    shrunk band by band, the process's peak stays under 1.6 times the
+    decoded size (a full-size RGBA resize made it 2.6: 165 MB)."""
+    import os
+    import subprocess
+    import sys
+
+    side = int(settings.PORTAL_IMAGE_MAX_DECODED_PIXELS**0.5)
+    path = tmp_path / "largest.png"
+    Image.new("RGBA", (side, side), (90, 120, 150, 128)).save(path)
+    decoded_mb = side * side * 4 / 1_048_576
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_ENV": "development",
+           "PYTHONPATH": str(settings.BASE_DIR)}
+    result = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(path)], env=env, capture_output=True, text=True,
+                            cwd=settings.BASE_DIR, timeout=120)
+    if "PermissionError" in result.stderr or "clear_refs" in result.stderr:
+        pytest.skip("this kernel does not let a process reset its peak memory")
+    assert result.returncode == 0, result.stderr[-2000:]
+    peak_mb = int(result.stdout.split()[-1])
+    assert decoded_mb <= peak_mb < 1.6 * decoded_mb
