@@ -83,9 +83,9 @@ def test_month_view_marks_days_in_words_not_colour_alone(client):
     factories.HolidayFactory(date=dt.date(2031, 3, 8), name="春节调休", kind="workday")
     signed_in_as(client, "dispatcher")
     page = client.get("/appeals/centre/calendar/", {"month": "2031-03"}).content.decode()
-    assert "（2031-03-05 放假 春节）" in page and "休</span>" in page
-    assert "（2031-03-08 调休上班 春节调休）" in page and "班</span>" in page
-    assert "（2031-03-09 周末）" in page and "（2031-03-10 工作日）" in page
+    assert "> 2031-03-05 放假 春节</span>" in page and "休</span>" in page
+    assert "> 2031-03-08 调休上班 春节调休</span>" in page and "班</span>" in page
+    assert "> 2031-03-09 周末</span>" in page and "> 2031-03-10 工作日</span>" in page
     assert "?month=2031-02" in page and "?month=2031-04" in page
 
 
@@ -237,3 +237,23 @@ def test_an_import_moves_open_deadlines_as_previewed(client):
 
 def test_the_role_matrix_covers_every_role():
     assert set(ROLES) - {"anonymous", "resident"} == set(Role.values)
+
+
+def test_the_calendar_and_its_preview_read_in_english(client, settings):
+    from tests.portal.test_translations import CJK, LANGUAGE_SWITCH_LABEL, _VisibleText
+
+    factories.HolidayFactory(date=dt.date(2031, 3, 6), name="Qingming")
+    sign_in(client, factories.StaffFactory(role=Role.DISPATCHER, display_name="Ho"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    pages = [
+        client.get("/appeals/centre/calendar/", {"month": "2031-03", "day": "2031-03-06"}),
+        client.post("/appeals/centre/calendar/day", {"date": WEDNESDAY, "kind": "holiday", "name": "Spring"}),
+        client.get("/appeals/centre/calendar/import"),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        parser = _VisibleText()
+        parser.feed(response.content.decode())
+        leftovers = [c for c in parser.chunks if c != LANGUAGE_SWITCH_LABEL and CJK.search(c)]
+        # The import page shows a sample file, whose names are Chinese as the State Council's are.
+        assert [c for c in leftovers if "2027-02-08,holiday" not in c] == [], leftovers
