@@ -221,3 +221,39 @@ def test_a_change_since_the_preview_is_refused_and_changes_nothing(dispatcher, p
     part.refresh_from_db()
     assert calendar() == {} and part.due_at.astimezone(deadlines.LOCAL_TZ).date() == dt.date(2031, 3, 6)
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_changes_each_move_the_deadline_once(dispatcher):
+    """Four days marked at once by four requests: the advisory lock makes each
+    count from the calendar the one before it saved, so the deadline ends up
+    where marking them one after another would put it."""
+    import threading
+
+    from django.db import connection
+
+    part = work_order(local_datetime(2031, 3, 3, 10), 8)  # Monday + 8 working days: Thursday 13th
+    days = [dt.date(2031, 3, 4), dt.date(2031, 3, 5), dt.date(2031, 3, 6), dt.date(2031, 3, 7)]
+    barrier, outcomes = threading.Barrier(len(days)), []
+
+    def mark(day):
+        try:
+            barrier.wait()
+            calendar_services.set_calendar_day(actor=dispatcher, day=day, kind="holiday", name="春节", now=NOW)
+            outcomes.append("ok")
+        except ConflictError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=mark, args=(day,)) for day in days]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == ["ok"] * 4
+    part.refresh_from_db()
+    assert part.due_at == deadlines.add_working_days(part.dispatched_at, 8)  # with the four holidays: the 19th
+    assert part.due_at.astimezone(deadlines.LOCAL_TZ).date() == dt.date(2031, 3, 19)
+    assert AppealEvent.objects.filter(appeal=part.appeal, kind=EventKind.DEADLINE_MOVED).count() == 4
