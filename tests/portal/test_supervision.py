@@ -1,5 +1,13 @@
 """scripts/run.sh as `make run` starts it: a web worker or the task worker
-killed with SIGKILL is replaced within seconds, and SIGTERM stops everything."""
+killed with SIGKILL is replaced, the other web worker answers meanwhile, and
+SIGTERM stops everything.
+
+Granian's workers each listen on the port themselves (SO_REUSEPORT), once
+their copy of the portal is loaded: a worker process that exists may not
+listen yet, and one answer says only that some worker listens. So the test
+reads who listens from /proc: killing the only worker that listened while
+the other was still loading left nobody on the port, and all ten requests
+were refused (a loaded machine loads one worker seconds after the other)."""
 
 from __future__ import annotations
 
@@ -52,6 +60,24 @@ def _children(pid: int) -> dict[int, str]:
     return found
 
 
+def _listening(pids: list[int], port: int) -> list[int]:
+    """Those of `pids` that hold a socket listening on `port`."""
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                sockets.add(f"socket:[{fields[9]}]")
+    found = []
+    for pid in pids:
+        try:
+            if any(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                found.append(pid)
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
 def _wait_for(predicate, seconds: float):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -60,6 +86,15 @@ def _wait_for(predicate, seconds: float):
             return value
         time.sleep(0.1)
     return predicate()
+
+
+# A worker loads the whole portal before it listens: seconds on a quiet
+# machine, many more when the test machine is loaded.
+STARTUP_SECONDS = 60
+
+
+def _why(process, otherwise: str) -> str:
+    return process.stderr.read1().decode() if process.poll() is not None else otherwise
 
 
 @pytest.fixture
@@ -84,8 +119,10 @@ def portal(settings):
     process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/"
     try:
-        assert _wait_for(lambda: _status(url) == 200, 60), process.stderr.read1().decode() if process.poll() is not None else "no answer"
-        yield process, url
+        assert _wait_for(lambda: _status(url) == 200, STARTUP_SECONDS), _why(process, "no answer")
+        # Every web worker listens, not only the one that answered.
+        assert _wait_for(lambda: _all_listening(process.pid, port), STARTUP_SECONDS), _why(process, "a worker never listened")
+        yield process, url, port
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -102,17 +139,27 @@ def _processes(supervisor: int) -> tuple[int | None, list[int], int | None]:
     return web, workers, task
 
 
+def _all_listening(supervisor: int, port: int) -> list[int] | None:
+    """The web workers, once there are two and both listen."""
+    workers = _processes(supervisor)[1]
+    return workers if len(workers) == 2 and len(_listening(workers, port)) == 2 else None
+
+
 def test_killed_web_worker_and_task_worker_come_back_and_sigterm_stops_all(portal):
-    process, url = portal
+    process, url, port = portal
     web, workers, task = _processes(process.pid)
-    assert len(workers) == 2
+    assert _listening(workers, port) == workers and len(workers) == 2
 
     os.kill(workers[0], signal.SIGKILL)
-    started = time.monotonic()
+    # Granian starts a replacement process at once...
     assert _wait_for(lambda: len(_processes(process.pid)[1]) == 2 and workers[0] not in _processes(process.pid)[1], 10)
-    # Answers again: every request, not just one (a loaded test machine may be slow).
+    # ...and meanwhile the other worker answers every request (a loaded test
+    # machine may be slow: not just one).
     assert [_status(url, timeout=15) for _ in range(10)] == [200] * 10
-    assert time.monotonic() - started < 10
+    # The replacement listens once it has loaded the portal; then both answer.
+    replaced = _wait_for(lambda: _all_listening(process.pid, port), STARTUP_SECONDS)
+    assert replaced and workers[0] not in replaced and workers[1] in replaced
+    assert [_status(url, timeout=15) for _ in range(10)] == [200] * 10
 
     os.kill(task, signal.SIGKILL)
     assert _wait_for(lambda: _processes(process.pid)[2] not in (None, task), 10)
