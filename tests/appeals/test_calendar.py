@@ -10,6 +10,7 @@ import pytest
 
 from appeals import deadlines
 from appeals.enums import EventKind, PartState, RectificationState
+from appeals.exceptions import CatalogueImportError
 from appeals.models import AppealEvent, Holiday, Rectification, WorkOrder
 from appeals.selectors import calendar as calendar_selectors
 from appeals.services import calendar as calendar_services
@@ -257,3 +258,38 @@ def test_concurrent_changes_each_move_the_deadline_once(dispatcher):
     assert part.due_at == deadlines.add_working_days(part.dispatched_at, 8)  # with the four holidays: the 19th
     assert part.due_at.astimezone(deadlines.LOCAL_TZ).date() == dt.date(2031, 3, 19)
     assert AppealEvent.objects.filter(appeal=part.appeal, kind=EventKind.DEADLINE_MOVED).count() == 4
+
+
+def test_the_audit_log_names_the_day_and_the_deadlines_moved(dispatcher, part):
+    calendar_services.set_calendar_day(actor=dispatcher, day=WEDNESDAY, kind="holiday", name="春节", now=NOW)
+    assert AuditEntry.objects.get().summary() == ["2031-03-05 春节", "1 个时限随之调整"]
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def test_an_import_keeps_past_days_it_repeats_and_refuses_past_days_it_changes(dispatcher):
+    factories.HolidayFactory(date=dt.date(2031, 1, 1), name="元旦")
+    factories.HolidayFactory(date=dt.date(2031, 2, 3), name="旧的春节")  # past, left out of the file: kept
+    same = "date,kind,name\n2031-01-01,holiday,元旦\n2031-03-05,holiday,春节\n"
+    calendar_services.import_calendar(actor=dispatcher, year=2031, text=same, now=NOW)
+    assert calendar() == {dt.date(2031, 1, 1): ("holiday", "元旦"), dt.date(2031, 2, 3): ("holiday", "旧的春节"),
+                          WEDNESDAY: ("holiday", "春节")}
+    assert AuditEntry.objects.get().details == {"moved": 0, "year": 2031, "days": 1}
+    changed = "date,kind,name\n2031-01-01,holiday,新年\n2031-03-06,holiday,春节\n"
+    with pytest.raises(CatalogueImportError) as refused:
+        calendar_services.import_calendar(actor=dispatcher, year=2031, text=changed, now=NOW)
+    assert [line for line, _ in refused.value.errors] == [2]
+    assert len(calendar()) == 3 and AuditEntry.objects.count() == 1
+
+
+def test_a_year_already_over_cannot_be_imported(dispatcher):
+    with pytest.raises(ConflictError):
+        calendar_services.import_calendar(actor=dispatcher, year=2030, text="date,kind,name\n", now=NOW)
+    assert calendar() == {}
+
+
+def test_only_the_dispatch_centre_imports(unit_staff):
+    with pytest.raises(PermissionDeniedError):
+        calendar_services.import_calendar(actor=unit_staff, year=2031, text="date,kind,name\n2031-03-05,holiday,春节\n", now=NOW)
+    assert calendar() == {}
