@@ -18,6 +18,10 @@ from portal.models import Unit
 
 MAX_IMAGES_PER_ENTRY = 9
 SUMMARY_MAX_CHARS = 300
+# Bounds of a campaign's and a track's limits: the tables' constraints, the
+# set-up service's checks (cases.services.setup) and its form all read them here.
+ENTRY_LIMIT_MIN, ENTRY_LIMIT_MAX = 1, 20
+AWARDS_MIN, AWARDS_MAX = 1, 500
 
 
 class TsTzRange(Func):
@@ -45,8 +49,8 @@ class Campaign(models.Model):
         ordering = ["-year", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(entry_limit_per_track__gte=1, entry_limit_per_track__lte=20),
-                name="campaign_entry_limit_1_to_20",
+                condition=Q(entry_limit_per_track__gte=ENTRY_LIMIT_MIN, entry_limit_per_track__lte=ENTRY_LIMIT_MAX),
+                name=f"campaign_entry_limit_{ENTRY_LIMIT_MIN}_to_{ENTRY_LIMIT_MAX}",
             ),
         ]
 
@@ -126,11 +130,11 @@ class Track(models.Model):
     # Empty: the campaign's limit per unit and track applies (Campaign.entry_limit_per_track).
     entry_limit_per_unit = models.PositiveSmallIntegerField(
         _("每个单位可报数"), null=True, blank=True, help_text=_("留空则按本届统一上限。1–20。"),
-        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        validators=[MinValueValidator(ENTRY_LIMIT_MIN), MaxValueValidator(ENTRY_LIMIT_MAX)],
     )
     awards = models.PositiveSmallIntegerField(
         _("获奖名额"), null=True, blank=True, help_text=_("本奖项评出的个数，如 15、30。1–500。"),
-        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        validators=[MinValueValidator(AWARDS_MIN), MaxValueValidator(AWARDS_MAX)],
     )
 
     class Meta:
@@ -140,11 +144,13 @@ class Track(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="track_unique_name"),
             models.CheckConstraint(
-                condition=Q(entry_limit_per_unit__isnull=True) | Q(entry_limit_per_unit__gte=1, entry_limit_per_unit__lte=20),
-                name="track_entry_limit_1_to_20",
+                condition=Q(entry_limit_per_unit__isnull=True)
+                | Q(entry_limit_per_unit__gte=ENTRY_LIMIT_MIN, entry_limit_per_unit__lte=ENTRY_LIMIT_MAX),
+                name=f"track_entry_limit_{ENTRY_LIMIT_MIN}_to_{ENTRY_LIMIT_MAX}",
             ),
             models.CheckConstraint(
-                condition=Q(awards__isnull=True) | Q(awards__gte=1, awards__lte=500), name="track_awards_1_to_500"
+                condition=Q(awards__isnull=True) | Q(awards__gte=AWARDS_MIN, awards__lte=AWARDS_MAX),
+                name=f"track_awards_{AWARDS_MIN}_to_{AWARDS_MAX}",
             ),
         ]
 

@@ -55,8 +55,9 @@ class TokenScope(models.TextChoices):
 
 
 class AuditAction(models.TextChoices):
-    """What a portal administrator (or a superuser) changed, and the dispatch
-    centre's imports of the catalogue: one row each."""
+    """What a portal administrator (or a superuser) changed, the dispatch
+    centre's imports of the catalogue and organisers' campaign set-ups: one
+    row each."""
 
     UNIT_CREATED = "unit_created", _("新建单位")
     UNIT_RENAMED = "unit_renamed", _("单位改名")
@@ -80,3 +81,7 @@ class AuditAction(models.TextChoices):
     # The dispatch centre's imports of the catalogue and responsibility list (appeals).
     CATALOGUE_IMPORTED = "catalogue_imported", _("导入目录清单")
     RESPONSIBILITIES_IMPORTED = "responsibilities_imported", _("导入责任清单")
+    # Organisers' campaign set-up (voting.setup).
+    CAMPAIGN_CREATED = "campaign_created", _("新建活动")
+    CAMPAIGN_COPIED = "campaign_copied", _("复制往届活动")
+    CAMPAIGN_CHANGED = "campaign_changed", _("修改活动设置")

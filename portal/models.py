@@ -320,10 +320,19 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
+# The parts of a campaign's set-up an audit row says were changed (voting.setup).
+SETUP_PARTS = {
+    "title": _("名称"), "slug": _("网址标识"), "year": _("年度"), "description": _("简介"),
+    "entry_limit_per_track": _("可报案例数"), "phases": _("阶段"), "tracks": _("奖项"), "domains": _("领域"),
+    "voting_rules": _("投票规则"), "panel": _("专家评审设置"),
+}
+
+
 class AuditEntry(models.Model):
-    """One change to accounts, roles or the unit tree, or an import of the
-    catalogue: who, when, what, on whom or which unit. Append-only: a trigger
-    (migration 0006) refuses to update or delete a row."""
+    """One change to accounts, roles or the unit tree, an import of the
+    catalogue or a campaign's set-up: who, when, what, on whom, which unit or
+    campaign. Append-only: a trigger (migration 0006) refuses to update or
+    delete a row."""
 
     actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
@@ -367,5 +376,9 @@ class AuditEntry(models.Model):
             _("%(n)s 个时限随之调整") % {"n": details["moved"]} if details.get("moved") else "",
             details.get("file_name") or "",
             _("新增 %(added)d 行，修改 %(changed)d 行，删除 %(removed)d 行") % details if "removed" in details else "",
+            details.get("campaign") or "",
+            _("复制自 %(source)s") % {"source": details["source"]} if details.get("source") else "",
+            _("修改了 %(parts)s") % {"parts": "、".join(str(SETUP_PARTS.get(p, p)) for p in details["changed_parts"])}
+            if details.get("changed_parts") else "",
         ]
         return [part for part in parts if part]

@@ -21,18 +21,34 @@ DEFAULT_DOMAINS = ["教育", "医疗卫生", "文化体育", "社会保障", "�
 DEFAULT_TRACKS = [(TrackKind.TYPICAL_CASE, "典型案例")]
 
 
-def _check_timeline(spans: Iterable[tuple[str, dt.datetime, dt.datetime]]) -> None:
+def check_timeline(spans: Iterable[tuple[str, dt.datetime, dt.datetime]]) -> None:
     """Each phase starts before it ends, and phases follow each other in
-    their natural order without overlapping (gaps are allowed)."""
+    their natural order (征集 → 初审 → 投票 → 评审 → 公布) without overlapping
+    (gaps are allowed). The one check of a timeline: the set-up wizard, the
+    admin's phase rows and set_phase ask it; the database's exclusion
+    constraint holds the overlap rule too. A refusal names the phase's field
+    (``<kind>_starts_at`` / ``<kind>_ends_at``)."""
     ordered = sorted(spans, key=lambda span: PHASE_ORDER.index(span[0]))
     for kind, starts_at, ends_at in ordered:
         if starts_at >= ends_at:
             raise CaseError(
                 _("「%(phase)s」的结束时间必须晚于开始时间。") % {"phase": PhaseKind(kind).label},
                 code="phase_empty",
-                field="ends_at",
+                field=f"{kind}_ends_at",
             )
-    for (kind, _s, ends_at), (next_kind, next_start, _e) in zip(ordered, ordered[1:]):
+    for (kind, starts_at, ends_at), (next_kind, next_start, _e) in zip(ordered, ordered[1:]):
+        if next_start < starts_at:
+            raise CaseError(
+                _("「%(next)s」（自 %(start)s）排在「%(phase)s」（自 %(own)s）之前：阶段须按 征集、初审、投票、评审、公布 的顺序。")
+                % {
+                    "next": PhaseKind(next_kind).label,
+                    "start": timeutils.local_text(next_start),
+                    "phase": PhaseKind(kind).label,
+                    "own": timeutils.local_text(starts_at),
+                },
+                code="phase_order",
+                field=f"{next_kind}_starts_at",
+            )
         if next_start < ends_at:
             raise CaseError(
                 _("「%(phase)s」（至 %(end)s）与「%(next)s」（自 %(start)s）时间重叠：阶段不能重叠，请先调整相邻阶段。")
@@ -43,7 +59,7 @@ def _check_timeline(spans: Iterable[tuple[str, dt.datetime, dt.datetime]]) -> No
                     "start": timeutils.local_text(next_start),
                 },
                 code="phase_overlap",
-                field="starts_at",
+                field=f"{next_kind}_starts_at",
             )
 
 
@@ -67,7 +83,7 @@ def create_campaign(
     unknown = set(phases) - set(PhaseKind.values)
     if unknown:
         raise CaseError(_("未知阶段：%(kinds)s") % {"kinds": "、".join(sorted(unknown))}, code="unknown_phase")
-    _check_timeline((kind, start, end) for kind, (start, end) in phases.items())
+    check_timeline((kind, start, end) for kind, (start, end) in phases.items())
     campaign = Campaign.objects.create(
         slug=slug, title=title, year=year, description=description, entry_limit_per_track=entry_limit_per_track
     )
@@ -86,7 +102,7 @@ def create_campaign(
 def check_phase(*, campaign: Campaign, kind: str, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     """Would these times fit the campaign's timeline? (forms ask first)"""
     spans = [(p.kind, p.starts_at, p.ends_at) for p in Phase.objects.filter(campaign=campaign) if p.kind != kind]
-    _check_timeline([*spans, (kind, starts_at, ends_at)])
+    check_timeline([*spans, (kind, starts_at, ends_at)])
 
 
 @transaction.atomic
@@ -112,7 +128,7 @@ def set_phase(
     current = list(Phase.objects.select_for_update(no_key=True).filter(campaign=campaign).order_by("pk"))
     existing = next((p for p in current if p.kind == kind), None)
     spans = [(p.kind, p.starts_at, p.ends_at) for p in current if p.kind != kind] + [(kind, starts_at, ends_at)]
-    _check_timeline(spans)
+    check_timeline(spans)
     if existing and existing.starts_at == starts_at and existing.ends_at == ends_at:
         return existing
     old_start, old_end = (existing.starts_at, existing.ends_at) if existing else (None, None)

@@ -59,6 +59,33 @@ ORGANISERS_ONLY = gettext_lazy("只有主办方可以执行此操作。")
 # --- settings and criteria ----------------------------------------------------
 
 
+def check_settings(*, finalists: int, aggregate: str, vote_method: str, vote_weight, assignment: str,
+                   reviews_per_case: int) -> Decimal:
+    """The panel settings' bounds and choices (the table's constraints say
+    the same); returns the vote weight as a Decimal. Asked by
+    set_panel_settings and the campaign set-up wizard alike."""
+    if not FINALISTS_MIN <= finalists <= FINALISTS_MAX:
+        raise InvalidError(_("入围案例数应在 %(min)d 到 %(max)d 之间。") % {"min": FINALISTS_MIN, "max": FINALISTS_MAX},
+                           field="finalists")
+    if aggregate not in Aggregate.values:
+        raise InvalidError(_("未知的专家分计算方法。"), field="aggregate")
+    if vote_method not in VoteMethod.values:
+        raise InvalidError(_("未知的票数分计算方法。"), field="vote_method")
+    if assignment not in AssignmentMode.values:
+        raise InvalidError(_("未知的分配方式。"), field="assignment")
+    try:
+        vote_weight = Decimal(vote_weight)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"),
+                           field="vote_weight") from None
+    if not Decimal(0) <= vote_weight <= Decimal(1) or vote_weight != vote_weight.quantize(Decimal("0.01")):
+        raise InvalidError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"), field="vote_weight")
+    if not REVIEWS_PER_CASE_MIN <= reviews_per_case <= REVIEWS_PER_CASE_MAX:
+        raise InvalidError(_("每个案例至少评审人数应在 %(min)d 到 %(max)d 之间。")
+                           % {"min": REVIEWS_PER_CASE_MIN, "max": REVIEWS_PER_CASE_MAX}, field="reviews_per_case")
+    return vote_weight
+
+
 @transaction.atomic
 def set_panel_settings(
     *,
@@ -76,21 +103,8 @@ def set_panel_settings(
     fixed once results have been published (a correction may change them,
     through a new version)."""
     require(actor, "voting.manage_panel", campaign, message=ORGANISERS_ONLY)
-    if not FINALISTS_MIN <= finalists <= FINALISTS_MAX:
-        raise InvalidError(_("入围案例数应在 %(min)d 到 %(max)d 之间。") % {"min": FINALISTS_MIN, "max": FINALISTS_MAX},
-                           field="finalists")
-    if aggregate not in Aggregate.values:
-        raise InvalidError(_("未知的专家分计算方法。"), field="aggregate")
-    if vote_method not in VoteMethod.values:
-        raise InvalidError(_("未知的票数分计算方法。"), field="vote_method")
-    if assignment not in AssignmentMode.values:
-        raise InvalidError(_("未知的分配方式。"), field="assignment")
-    vote_weight = Decimal(vote_weight)
-    if not Decimal(0) <= vote_weight <= Decimal(1) or vote_weight != vote_weight.quantize(Decimal("0.01")):
-        raise InvalidError(_("票数权重应在 0 到 1 之间，最多两位小数；专家权重 = 1 − 票数权重。"), field="vote_weight")
-    if not REVIEWS_PER_CASE_MIN <= reviews_per_case <= REVIEWS_PER_CASE_MAX:
-        raise InvalidError(_("每个案例至少评审人数应在 %(min)d 到 %(max)d 之间。")
-                           % {"min": REVIEWS_PER_CASE_MIN, "max": REVIEWS_PER_CASE_MAX}, field="reviews_per_case")
+    vote_weight = check_settings(finalists=finalists, aggregate=aggregate, vote_method=vote_method,
+                                 vote_weight=vote_weight, assignment=assignment, reviews_per_case=reviews_per_case)
     panel, _created = PanelSettings.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
     panel.finalists = finalists
     panel.aggregate = aggregate

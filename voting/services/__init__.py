@@ -26,7 +26,7 @@ from voting.services.casting import (
     refuse,
     shard_of,
 )
-from voting.services.voting_rules import set_rules
+from voting.services.voting_rules import check_quotas, set_rules
 from voting.services.tallies import (
     ROLLUP_EVERY_SECONDS,
     ROLLUP_TASK,
@@ -42,6 +42,7 @@ from voting.services.voiding import void_ballots
 
 __all__ = [
     "IDEMPOTENCY_KEY_MAX", "ROLLUP_EVERY_SECONDS", "ROLLUP_TASK", "VOTE_RACE_SQLSTATE", "VoteAccepted", "cast_vote",
+    "check_quotas",
     "client_ip", "defer_rollup", "purge_vote_requests", "recount_tallies", "refusal_message", "refuse",
     "rollup_and_defer", "rollup_due", "rollup_vote_counts", "set_rules", "shard_of", "take_snapshot",
     "void_ballots", "voting_open_campaign_ids",

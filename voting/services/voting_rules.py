@@ -14,6 +14,18 @@ from voting.exceptions import VotingError
 from voting.models import QUOTA_MAX, QUOTA_MIN, VotingRules
 
 
+def check_quotas(*, votes_per_day: int, votes_per_case_per_day: int) -> None:
+    """The quotas' bounds, as the table's constraints state them (set_rules
+    and the campaign set-up wizard ask this)."""
+    if votes_per_day is None or not QUOTA_MIN <= votes_per_day <= QUOTA_MAX:
+        raise VotingError(_("每人每天可投票数应在 %(min)d 到 %(max)d 之间。") % {"min": QUOTA_MIN, "max": QUOTA_MAX},
+                          code="invalid_quota", field="votes_per_day")
+    if votes_per_case_per_day is None or not QUOTA_MIN <= votes_per_case_per_day <= votes_per_day:
+        raise VotingError(
+            _("每人每天对同一案例的票数应在 1 到每天总票数之间。"), code="invalid_quota", field="votes_per_case_per_day"
+        )
+
+
 @transaction.atomic
 def set_rules(
     *,
@@ -28,13 +40,7 @@ def set_rules(
     has opened they can only grow, so nobody's count today is made invalid.
     `require_verified_phone` None keeps the rule as it is."""
     require(actor, "voting.manage_rules", campaign, message=_("只有主办方可以设置投票规则。"))
-    if not QUOTA_MIN <= votes_per_day <= QUOTA_MAX:
-        raise VotingError(_("每人每天可投票数应在 %(min)d 到 %(max)d 之间。") % {"min": QUOTA_MIN, "max": QUOTA_MAX},
-                          code="invalid_quota", field="votes_per_day")
-    if not QUOTA_MIN <= votes_per_case_per_day <= votes_per_day:
-        raise VotingError(
-            _("每人每天对同一案例的票数应在 1 到每天总票数之间。"), code="invalid_quota", field="votes_per_case_per_day"
-        )
+    check_quotas(votes_per_day=votes_per_day, votes_per_case_per_day=votes_per_case_per_day)
     # A new row holds the defaults, which were the rules in force until now.
     rules, _created = VotingRules.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
     phase = campaign.phases.filter(kind=PhaseKind.VOTING).first()
