@@ -774,6 +774,8 @@ PORTAL_RATE_LIMITS = {
     # an import reads a file, so fewer of those.
     "calendar.change": {"user": "120/h", "ip": "600/h"},
     "calendar.import": {"user": "30/h", "ip": "120/h"},
+    # Organisers' campaign set-up (voting.setup): creating, copying, editing.
+    "campaigns.setup": {"user": "60/h", "ip": "300/h"},
     # Accepting an invitation (a visitor holding a token).
     "accounts.accept": {"user": "20/h", "ip": "60/h"},
     # The dispatch centre's previews and imports of the catalogue (each reads a whole list).

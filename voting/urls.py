@@ -17,3 +17,8 @@ urlpatterns = [
 from voting.panel.urls import urlpatterns as panel_urlpatterns  # noqa: E402
 
 urlpatterns += panel_urlpatterns
+
+# The organisers' campaign set-up (issue 21).
+from voting.setup.urls import urlpatterns as setup_urlpatterns  # noqa: E402
+
+urlpatterns += setup_urlpatterns

@@ -84,20 +84,27 @@ def _check_bounds(value, low: int, high: int, *, field: str, label: str, optiona
                       "out_of_bounds", field)
 
 
-def _check_rows(rows, *, prefix: str, max_name: int, what: str) -> None:
+def _row_messages(prefix: str) -> dict[str, str]:
+    if prefix == "tracks":
+        return {"required": _("请至少填写一个奖项。"), "name": _("请填写奖项名称。"),
+                "long": _("奖项名称最多 %(max)d 个字。"), "repeated": _("奖项“%(name)s”重复了。")}
+    return {"required": _("请至少填写一个领域。"), "name": _("请填写领域名称。"),
+            "long": _("领域名称最多 %(max)d 个字。"), "repeated": _("领域“%(name)s”重复了。")}
+
+
+def _check_rows(rows, *, prefix: str, max_name: int) -> None:
+    words = _row_messages(prefix)
     if not rows:
-        raise _refuse(_("请至少填写一个%(what)s。") % {"what": what}, f"{prefix}_required", f"{prefix}-0-name")
+        raise _refuse(words["required"], f"{prefix}_required", f"{prefix}-0-name")
     seen = set()
     for index, row in enumerate(rows):
         name = row.name.strip()
         if not name:
-            raise _refuse(_("请填写%(what)s名称。") % {"what": what}, "name_required", f"{prefix}-{index}-name")
+            raise _refuse(words["name"], "name_required", f"{prefix}-{index}-name")
         if len(name) > max_name:
-            raise _refuse(_("%(what)s名称最多 %(max)d 个字。") % {"what": what, "max": max_name}, "name_too_long",
-                          f"{prefix}-{index}-name")
+            raise _refuse(words["long"] % {"max": max_name}, "name_too_long", f"{prefix}-{index}-name")
         if name in seen:
-            raise _refuse(_("%(what)s“%(name)s”重复了。") % {"what": what, "name": name}, "name_repeated",
-                          f"{prefix}-{index}-name")
+            raise _refuse(words["repeated"] % {"name": name}, "name_repeated", f"{prefix}-{index}-name")
         seen.add(name)
 
 
@@ -130,7 +137,7 @@ def check_plan(plan: CampaignPlan, *, campaign: Campaign | None = None) -> None:
     _check_bounds(plan.year, YEAR_MIN, YEAR_MAX, field="year", label=_("年度"))
     _check_bounds(plan.entry_limit_per_track, ENTRY_LIMIT_MIN, ENTRY_LIMIT_MAX, field="entry_limit_per_track",
                   label=_("每个单位每个奖项可报案例数"))
-    _check_rows(plan.tracks, prefix="tracks", max_name=Track._meta.get_field("name").max_length, what=_("奖项"))
+    _check_rows(plan.tracks, prefix="tracks", max_name=Track._meta.get_field("name").max_length)
     for index, track in enumerate(plan.tracks):
         if track.kind not in TrackKind.values:
             raise _refuse(_("请选择奖项类型。"), "unknown_kind", f"tracks-{index}-kind")
@@ -140,7 +147,7 @@ def check_plan(plan: CampaignPlan, *, campaign: Campaign | None = None) -> None:
                       field=f"tracks-{index}-entry_limit_per_unit", label=_("每个单位可报数"))
         _check_bounds(track.awards, AWARDS_MIN, AWARDS_MAX, optional=True, field=f"tracks-{index}-awards",
                       label=_("获奖名额"))
-    _check_rows(plan.domains, prefix="domains", max_name=Domain._meta.get_field("name").max_length, what=_("领域"))
+    _check_rows(plan.domains, prefix="domains", max_name=Domain._meta.get_field("name").max_length)
     for index, domain in enumerate(plan.domains):
         if not COLOUR.match(domain.colour or ""):
             raise _refuse(_("颜色请写成 #a4161a 这样的六位十六进制。"), "bad_colour", f"domains-{index}-colour")
