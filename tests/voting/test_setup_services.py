@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.enums import PHASE_ORDER, PhaseKind, TrackKind
 from cases.models import Campaign, Domain, Phase, PhaseChange, Track
@@ -75,7 +75,8 @@ def test_an_organiser_creates_a_campaign_with_everything_in_one_go(organiser):
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.details["campaign_id"]) == (organiser, AuditAction.CAMPAIGN_CREATED,
                                                                          campaign.pk)
-    assert entry.summary() == ["2031 东莞市民点赞榜"]
+    with translation.override("zh-hans"):
+        assert entry.summary() == ["2031 东莞市民点赞榜"]
 
 
 def shifted(kind: str, *, start=None, end=None) -> dict:
@@ -190,14 +191,16 @@ def test_copy_last_year_carries_tracks_domains_rules_panel_and_criteria_a_year_o
     # The source is as it was, and the copy is logged with its source.
     assert source.tracks.count() == 2 and source.phases.get(kind="call").starts_at.year == 2031
     entry = AuditEntry.objects.get(action=AuditAction.CAMPAIGN_COPIED)
-    assert entry.details["source_id"] == source.pk and entry.summary() == ["2032 东莞市民点赞榜", "复制自 2031 东莞市民点赞榜"]
+    with translation.override("zh-hans"):
+        assert entry.details["source_id"] == source.pk and entry.summary() == ["2032 东莞市民点赞榜", "复制自 2031 东莞市民点赞榜"]
 
 
 def test_copying_an_old_campaign_lands_its_timeline_ahead_of_today(organiser):
     now = timezone.now()
     source = factories.CampaignFactory(title="第三届市民点赞榜", slug="third", year=now.year - 3,
                                        timeline=factories.campaign_timeline(now - dt.timedelta(days=3 * 365 + 30)))
-    copy = services.copy_campaign(actor=organiser, source_id=source.pk)
+    with translation.override("zh-hans"):  # the copy's title is written in the organiser's language
+        copy = services.copy_campaign(actor=organiser, source_id=source.pk)
     first = copy.phases.order_by("starts_at").first()
     assert first.starts_at > now
     assert copy.year == source.year + (first.starts_at.year - source.phases.get(kind="call").starts_at.year)
@@ -244,7 +247,10 @@ def test_before_it_opens_the_whole_set_up_can_be_edited_and_each_moved_phase_is_
     assert PhaseChange.objects.filter(phase__campaign=campaign).count() == 5
     entry = AuditEntry.objects.get(action=AuditAction.CAMPAIGN_CHANGED)
     assert entry.details["changed_parts"] == ["title", "phases", "tracks", "domains", "voting_rules"]
-    assert entry.summary()[-1] == "修改了 名称、阶段、奖项、领域、投票规则"
+    with translation.override("zh-hans"):
+        assert entry.summary()[-1] == "修改了 名称、阶段、奖项、领域、投票规则"
+    with translation.override("en"):
+        assert entry.summary()[-1] == "changed Name, Phase, Award, Field, Voting rules"
 
 
 def test_saving_an_unchanged_set_up_logs_nothing(organiser):

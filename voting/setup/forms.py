@@ -28,6 +28,9 @@ from voting.setup.services import PanelPlan, RulesPlan, Setup
 
 # The first colours offered to a new campaign's domains (cards on the board).
 PALETTE = ["#a4161a", "#1d4ed8", "#047857", "#b45309", "#7c3aed", "#0f766e", "#be185d", "#4d7c0f", "#334155"]
+# The wizard's steps: (anchor, number, name).
+STEPS = [("basics", 1, _("基本信息")), ("tracks", 2, _("奖项")), ("domains", 3, _("领域")), ("phases", 4, _("阶段")),
+         ("rules", 5, _("投票规则")), ("panel", 6, _("专家评审"))]
 ROW = re.compile(r"^(tracks|domains)-(\d+)-(\w+)$")
 
 
@@ -87,6 +90,16 @@ class CampaignForm(forms.Form):
     def phase_rows(self):
         return [(PhaseKind(kind).label, self[f"{kind}_starts_at"], self[f"{kind}_ends_at"]) for kind in PHASE_ORDER]
 
+    def steps_with_errors(self) -> set[str]:
+        """The wizard's steps that hold an error (their chips are marked)."""
+        names = {"basics": ["title", "slug", "year", "description", "entry_limit_per_track"],
+                 "phases": [f"{kind}_{end}" for kind in PHASE_ORDER for end in ("starts_at", "ends_at")],
+                 "rules": ["votes_per_day", "votes_per_case_per_day", "require_verified_phone", "allow_unverified"],
+                 "panel": ["finalists", "aggregate", "vote_method", "vote_weight", "assignment", "reviews_per_case",
+                           "show_reviewer_names"]}
+        marked = {step for step, fields in names.items() if any(name in self.errors for name in fields)}
+        return marked | ({"basics"} if self.non_field_errors() else set())
+
     def rules(self):
         return [self[name] for name in ("votes_per_day", "votes_per_case_per_day", "require_verified_phone",
                                         "allow_unverified")]
@@ -113,8 +126,8 @@ class DomainForm(forms.Form):
                              widget=forms.TextInput(attrs={"type": "color"}))
 
 
-TrackFormSet = forms.formset_factory(TrackForm, extra=2, can_delete=True, max_num=20, validate_max=True)
-DomainFormSet = forms.formset_factory(DomainForm, extra=3, can_delete=True, max_num=40, validate_max=True)
+TrackFormSet = forms.formset_factory(TrackForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+DomainFormSet = forms.formset_factory(DomainForm, extra=2, can_delete=True, max_num=40, validate_max=True)
 
 
 def suggested_phases(today: dt.date) -> dict:
@@ -129,9 +142,9 @@ def suggested_phases(today: dt.date) -> dict:
 
 
 def new_setup() -> Setup:
-    today = timeutils.local_day()
+    phases = suggested_phases(timeutils.local_day())
     plan = CampaignPlan(
-        title="", slug="", year=today.year, phases=suggested_phases(today),
+        title="", slug="", year=phases["call"][0].year, phases=phases,
         tracks=(TrackPlan(name=str(TrackKind.TYPICAL_CASE.label)),),
         domains=tuple(DomainPlan(name=name, colour=PALETTE[i % len(PALETTE)]) for i, name in enumerate(DEFAULT_DOMAINS)),
     )
@@ -203,6 +216,13 @@ class SetupWizard:
                 (self.tracks if prefix == "tracks" else self.domains).forms[0].add_error("name", str(refusal.message))
             return
         form_refusal(self.form, refusal)
+
+    def steps_with_errors(self) -> set[str]:
+        steps = self.form.steps_with_errors() if self.form.is_bound else set()
+        for name, formset in (("tracks", self.tracks), ("domains", self.domains)):
+            if formset.is_bound and (any(formset.errors) or formset.non_form_errors()):
+                steps.add(name)
+        return steps
 
     @property
     def errors(self) -> bool:

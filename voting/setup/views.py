@@ -19,7 +19,7 @@ from portal.errors import flash_refusal
 from portal.exceptions import PortalError
 from portal.permissions import require
 from voting.setup import services
-from voting.setup.forms import SetupWizard
+from voting.setup.forms import STEPS, SetupWizard
 
 PERM = services.PERM
 LIMIT = "campaigns.setup"
@@ -38,7 +38,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 
 def _wizard_page(request, wizard: SetupWizard, *, status: int = 200) -> HttpResponse:
-    return render(request, "voting/setup/wizard.html", {"wizard": wizard, "campaign": wizard.campaign}, status=status)
+    return render(request, "voting/setup/wizard.html", {"wizard": wizard, "campaign": wizard.campaign, "steps": STEPS},
+                  status=status)
 
 
 @never_cache
