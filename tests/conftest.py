@@ -6,7 +6,9 @@ import os
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 
 from portal import pagecache
 
@@ -36,6 +38,16 @@ TEST_REDIS_DB = 15  # not the portal's: emptying by pattern scans the whole data
 
 def _test_redis(location: str) -> str:
     return urlunparse(urlparse(location)._replace(path=f"/{TEST_REDIS_DB}"))
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language: a request that
+    activated English (LocaleMiddleware leaves the thread's language as the
+    last request set it) must not make the next test's messages English."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
