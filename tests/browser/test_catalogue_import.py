@@ -88,3 +88,35 @@ def test_the_dispatch_centre_imports_a_catalogue_change_on_a_phone(phone_page, l
     assert AuditEntry.objects.filter(action="catalogue_imported").count() == 1
     check_a11y(page, context="catalogue page after the import")
     screenshot(page, "catalogue-4-imported")
+
+
+def test_the_dispatch_centre_removes_a_responsibility_row_from_a_csv_on_a_phone(phone_page, live_server):
+    from appeals.models import Responsibility
+
+    seeded = portal_demo.seed()
+    appeals_demo.seed_catalogue(seeded["units"])
+    before = Responsibility.objects.count()
+    page = phone_page
+    sign_in_with_cookie(page, seeded["accounts"]["dispatcher@demo.minxinbang.cn"], live_server)
+
+    page.goto("/appeals/centre/catalogue/")
+    page.get_by_role("link", name="责任清单").click()
+    expect(page.get_by_role("heading", name=f"当前责任清单：{before} 行")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载 CSV").click()
+    lines = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    gone = lines.pop(1)  # the first row after the header
+    page.get_by_label("文件（.xlsx 或 .csv）").set_input_files(
+        {"name": "责任清单.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode("utf-8-sig")})
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_role("heading", name="预览：责任清单")).to_be_visible()
+    counts = page.get_by_role("list", name="变动")
+    expect(counts).to_contain_text("删除 1 行")
+    expect(counts).to_contain_text(f"不变 {before - 1} 行")
+    removed = page.locator(".change.removed")
+    expect(removed).to_contain_text(" · ".join(gone.split(",")[:2]))
+    check_a11y(page, context="responsibility list preview, a row removed")
+    screenshot(page, "catalogue-5-responsibility-removal")
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_text("已导入责任清单：新增 0 行，修改 0 行，删除 1 行。")).to_be_visible()
+    assert Responsibility.objects.count() == before - 1
