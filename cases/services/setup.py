@@ -46,6 +46,7 @@ PARKING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 @dataclasses.dataclass(frozen=True)
 class TrackPlan:
     name: str
+    name_en: str = ""  # shown in English; empty: the Chinese name
     kind: str = TrackKind.TYPICAL_CASE
     description: str = ""
     entry_limit_per_unit: int | None = None  # None: the campaign's limit
@@ -56,6 +57,7 @@ class TrackPlan:
 @dataclasses.dataclass(frozen=True)
 class DomainPlan:
     name: str
+    name_en: str = ""
     colour: str = "#a4161a"
     id: int | None = None
 
@@ -70,6 +72,7 @@ class CampaignPlan:
     domains: tuple[DomainPlan, ...]
     description: str = ""
     entry_limit_per_track: int = 3
+    title_en: str = ""
 
 
 def _refuse(message: str, code: str, field: str) -> CaseError:
@@ -106,6 +109,9 @@ def _check_rows(rows, *, prefix: str, max_name: int) -> None:
         if name in seen:
             raise _refuse(words["repeated"] % {"name": name}, "name_repeated", f"{prefix}-{index}-name")
         seen.add(name)
+        if len(row.name_en.strip()) > max_name * 2:  # the English twin's column is twice as wide
+            raise _refuse(_("英文名称最多 %(max)d 个字符。") % {"max": max_name * 2}, "name_too_long",
+                          f"{prefix}-{index}-name_en")
 
 
 def _check_ids(rows, model, campaign: Campaign | None, *, prefix: str) -> None:
@@ -126,6 +132,9 @@ def check_plan(plan: CampaignPlan, *, campaign: Campaign | None = None) -> None:
         raise _refuse(_("请填写活动名称。"), "title_required", "title")
     if len(plan.title.strip()) > Campaign._meta.get_field("title").max_length:
         raise _refuse(_("活动名称最多 120 个字。"), "title_too_long", "title")
+    if len(plan.title_en.strip()) > Campaign._meta.get_field("title_en").max_length:
+        raise _refuse(_("英文名称最多 %(max)d 个字符。") % {"max": Campaign._meta.get_field("title_en").max_length},
+                      "title_too_long", "title_en")
     try:
         validate_slug(plan.slug)
     except ValidationError:
@@ -196,7 +205,7 @@ def _write_rows(campaign: Campaign, model, rows, fields: list[str]) -> bool:
                 changed = True
             for position, row in enumerate(rows):
                 values = {name: getattr(row, name) for name in fields} | {"position": position}
-                values["name"] = row.name.strip()
+                values["name"], values["name_en"] = row.name.strip(), row.name_en.strip()
                 if row.id is None:
                     model.objects.create(campaign=campaign, **values)
                     changed = True
@@ -233,8 +242,8 @@ def _write_phases(*, actor: User | None, campaign: Campaign, phases: Mapping) ->
     return True
 
 
-TRACK_FIELDS = ["name", "kind", "description", "entry_limit_per_unit", "awards"]
-DOMAIN_FIELDS = ["name", "colour"]
+TRACK_FIELDS = ["name", "name_en", "kind", "description", "entry_limit_per_unit", "awards"]
+DOMAIN_FIELDS = ["name", "name_en", "colour"]
 
 
 @transaction.atomic
@@ -245,6 +254,7 @@ def create_from_plan(*, actor: User | None, plan: CampaignPlan) -> Campaign:
     try:
         with transaction.atomic():
             campaign = Campaign.objects.create(slug=plan.slug, title=plan.title.strip(), year=plan.year,
+                                               title_en=plan.title_en.strip(),
                                                description=plan.description.strip(),
                                                entry_limit_per_track=plan.entry_limit_per_track)
     except IntegrityError as exc:  # the same web name taken a moment ago
@@ -268,7 +278,7 @@ def apply_plan(*, actor: User | None, campaign_id: int, plan: CampaignPlan) -> t
     check_not_open(campaign)
     check_plan(plan, campaign=campaign)
     changed = []
-    values = {"title": plan.title.strip(), "slug": plan.slug, "year": plan.year,
+    values = {"title": plan.title.strip(), "title_en": plan.title_en.strip(), "slug": plan.slug, "year": plan.year,
               "description": plan.description.strip(), "entry_limit_per_track": plan.entry_limit_per_track}
     differ = [name for name, value in values.items() if getattr(campaign, name) != value]
     if differ:
@@ -288,12 +298,13 @@ def apply_plan(*, actor: User | None, campaign_id: int, plan: CampaignPlan) -> t
 def plan_of(campaign: Campaign) -> CampaignPlan:
     """A campaign's set-up as it is now (the edit form starts from it)."""
     return CampaignPlan(
-        title=campaign.title, slug=campaign.slug, year=campaign.year, description=campaign.description,
+        title=campaign.title, title_en=campaign.title_en, slug=campaign.slug, year=campaign.year,
+        description=campaign.description,
         entry_limit_per_track=campaign.entry_limit_per_track,
         phases={p.kind: (p.starts_at, p.ends_at) for p in Phase.objects.filter(campaign_id=campaign.pk)},
         tracks=tuple(TrackPlan(id=t.pk, **{name: getattr(t, name) for name in TRACK_FIELDS})
                      for t in Track.objects.filter(campaign_id=campaign.pk).order_by("position", "pk")),
-        domains=tuple(DomainPlan(id=d.pk, name=d.name, colour=d.colour)
+        domains=tuple(DomainPlan(id=d.pk, **{name: getattr(d, name) for name in DOMAIN_FIELDS})
                       for d in Domain.objects.filter(campaign_id=campaign.pk).order_by("position", "pk")),
     )
 

@@ -19,6 +19,7 @@ from cases.services import DEFAULT_DOMAINS, CampaignPlan, DomainPlan, TrackPlan
 from cases.services.setup import YEAR_MAX, YEAR_MIN
 from portal import timeutils
 from portal.errors import form_refusal
+from portal.localised import ENGLISH_HELP
 from portal.exceptions import PortalError
 from voting.models import QUOTA_MAX, QUOTA_MIN
 from voting.panel.enums import Aggregate, AssignmentMode, VoteMethod
@@ -58,6 +59,7 @@ class LocalDateTimeField(forms.DateTimeField):
 
 class CampaignForm(forms.Form):
     title = forms.CharField(label=_("活动名称"), max_length=120, help_text=_("如“2026 东莞市民点赞榜”。"))
+    title_en = forms.CharField(label=_("英文名称"), max_length=200, required=False, help_text=ENGLISH_HELP)
     slug = forms.CharField(label=_("网址标识"), max_length=60, help_text=_("用于网址，小写字母、数字和连字符，如 dg-2026。"),
                            widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}))
     year = number(_("年度"), YEAR_MIN, YEAR_MAX)
@@ -85,14 +87,14 @@ class CampaignForm(forms.Form):
             self.fields[f"{kind}_ends_at"] = LocalDateTimeField(label=_("结束时间"))
 
     def basics(self):
-        return [self[name] for name in ("title", "slug", "year", "description", "entry_limit_per_track")]
+        return [self[name] for name in ("title", "title_en", "slug", "year", "description", "entry_limit_per_track")]
 
     def phase_rows(self):
         return [(PhaseKind(kind).label, self[f"{kind}_starts_at"], self[f"{kind}_ends_at"]) for kind in PHASE_ORDER]
 
     def steps_with_errors(self) -> set[str]:
         """The wizard's steps that hold an error (their chips are marked)."""
-        names = {"basics": ["title", "slug", "year", "description", "entry_limit_per_track"],
+        names = {"basics": ["title", "title_en", "slug", "year", "description", "entry_limit_per_track"],
                  "phases": [f"{kind}_{end}" for kind in PHASE_ORDER for end in ("starts_at", "ends_at")],
                  "rules": ["votes_per_day", "votes_per_case_per_day", "require_verified_phone", "allow_unverified"],
                  "panel": ["finalists", "aggregate", "vote_method", "vote_weight", "assignment", "reviews_per_case",
@@ -112,6 +114,7 @@ class CampaignForm(forms.Form):
 class TrackForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("奖项名称"), max_length=60, required=False)
+    name_en = forms.CharField(label=_("英文名称"), max_length=120, required=False, help_text=ENGLISH_HELP)
     kind = forms.ChoiceField(label=_("类型"), choices=TrackKind.choices, initial=TrackKind.TYPICAL_CASE)
     description = forms.CharField(label=_("说明"), max_length=300, required=False)
     entry_limit_per_unit = number(_("每个单位可报数"), ENTRY_LIMIT_MIN, ENTRY_LIMIT_MAX, required=False,
@@ -122,6 +125,8 @@ class TrackForm(forms.Form):
 class DomainForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("领域名称"), max_length=30, required=False)
+    name_en = forms.CharField(label=_("英文名称"), max_length=60, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": _("英文名称（可不填）"), "lang": "en"}))
     colour = forms.CharField(label=_("颜色"), max_length=7, initial="#a4161a",
                              widget=forms.TextInput(attrs={"type": "color"}))
 
@@ -158,7 +163,7 @@ class SetupWizard:
         setup = setup or new_setup()
         self.campaign = campaign
         plan = setup.plan
-        initial = {"title": plan.title, "slug": plan.slug, "year": plan.year, "description": plan.description,
+        initial = {"title": plan.title, "title_en": plan.title_en, "slug": plan.slug, "year": plan.year, "description": plan.description,
                    "entry_limit_per_track": plan.entry_limit_per_track, **vars(setup.rules), **vars(setup.panel)}
         for kind, (start, end) in plan.phases.items():
             initial |= {f"{kind}_starts_at": start, f"{kind}_ends_at": end}
@@ -177,13 +182,14 @@ class SetupWizard:
         data = self.form.cleaned_data
         self._rows = {"tracks": self._kept(self.tracks), "domains": self._kept(self.domains)}
         tracks = tuple(TrackPlan(id=f.cleaned_data["id"], name=f.cleaned_data["name"], kind=f.cleaned_data["kind"],
+                                 name_en=f.cleaned_data["name_en"],
                                  description=f.cleaned_data["description"],
                                  entry_limit_per_unit=f.cleaned_data["entry_limit_per_unit"],
                                  awards=f.cleaned_data["awards"]) for f in self._rows["tracks"])
-        domains = tuple(DomainPlan(id=f.cleaned_data["id"], name=f.cleaned_data["name"],
+        domains = tuple(DomainPlan(id=f.cleaned_data["id"], name=f.cleaned_data["name"], name_en=f.cleaned_data["name_en"],
                                    colour=f.cleaned_data["colour"]) for f in self._rows["domains"])
         plan = CampaignPlan(
-            title=data["title"], slug=data["slug"].strip(), year=data["year"], description=data["description"],
+            title=data["title"], title_en=data["title_en"], slug=data["slug"].strip(), year=data["year"], description=data["description"],
             entry_limit_per_track=data["entry_limit_per_track"], tracks=tracks, domains=domains,
             phases={kind: (data[f"{kind}_starts_at"], data[f"{kind}_ends_at"]) for kind in PHASE_ORDER},
         )

@@ -156,8 +156,11 @@ def copied_setup(source: Campaign) -> Setup:
     title = source.title.replace(str(source.year), str(year))
     if title == source.title:
         title = _("%(title)s（%(year)d）") % {"title": source.title, "year": year}
+    title_en = source.title_en.replace(str(source.year), str(year))
+    if title_en and title_en == source.title_en:
+        title_en = f"{source.title_en} ({year})"
     plan = dataclasses.replace(
-        setup.plan, title=title[:120], year=year, slug=_free_slug(source.slug, year),
+        setup.plan, title=title[:120], title_en=title_en[:200], year=year, slug=_free_slug(source.slug, year),
         phases={kind: (cases_services.shift_years(start, years), cases_services.shift_years(end, years))
                 for kind, (start, end) in phases.items()},
         tracks=tuple(dataclasses.replace(t, id=None) for t in setup.plan.tracks),
