@@ -63,3 +63,12 @@ def test_copy_last_year_carries_the_english_names_a_year_on(client, organiser):
     assert copy.title_en == "2032 Dongguan Citizens' Applause Board"
     assert copy.tracks.get().name_en == "Typical cases"
     assert copy.domains.get(name="教育").name_en == "Education"
+
+
+def test_the_set_up_pages_in_english_name_campaigns_in_english(client, organiser):
+    client.post("/campaign-setup/new", english_form())
+    campaign = Campaign.objects.get(slug="dg-2031")
+    client.cookies["portal_language"] = "en"
+    for address in ("/campaign-setup/", f"/campaign-setup/{campaign.pk}/"):
+        page = client.get(address).content.decode()
+        assert "2031 Dongguan Citizens&#x27; Applause Board" in page and "2031 东莞市民点赞榜</" not in page, address
