@@ -322,7 +322,7 @@ class Invitation(models.Model):
 
 # The parts of a campaign's set-up an audit row says were changed (voting.setup).
 SETUP_PARTS = {
-    "title": _("名称"), "slug": _("网址标识"), "year": _("年度"), "description": _("简介"),
+    "title": _("名称"), "title_en": _("英文名称"), "slug": _("网址标识"), "year": _("年度"), "description": _("简介"),
     "entry_limit_per_track": _("可报案例数"), "phases": _("阶段"), "tracks": _("奖项"), "domains": _("领域"),
     "voting_rules": _("投票规则"), "panel": _("专家评审设置"),
 }

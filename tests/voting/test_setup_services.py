@@ -294,3 +294,15 @@ def test_a_new_campaign_cannot_name_existing_rows(organiser):
     with pytest.raises(PortalError) as refused:
         services.create_campaign(actor=organiser, setup=setup)
     assert refused.value.status == 404 and other.domains.first().name == "教育"
+
+
+def test_the_audit_log_names_a_changed_english_title_in_words(organiser):
+    campaign = services.create_campaign(actor=organiser, setup=a_setup())
+    setup = services.setup_of(campaign)
+    services.update_campaign(actor=organiser, campaign_id=campaign.pk, setup=dataclasses.replace(
+        setup, plan=dataclasses.replace(setup.plan, title_en="Citizens' Board 2031")))
+    entry = AuditEntry.objects.get(action=AuditAction.CAMPAIGN_CHANGED)
+    with translation.override("zh-hans"):
+        assert entry.summary()[-1] == "修改了 英文名称"
+    with translation.override("en"):
+        assert entry.summary()[-1] == "changed English name"
