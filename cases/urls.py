@@ -16,5 +16,7 @@ urlpatterns = [
     path("cases/entry/<int:pk>/edit/", views.entry_edit, name="entry-edit"),
     path("cases/entry/<int:pk>/<str:action>/", views.entry_action, name="entry-action"),
     path("cases/screening/<slug:slug>/", views.screening, name="screening"),
+    path("cases/screening/<slug:slug>/export.csv", views.screening_export, {"fmt": "csv"}, name="screening-csv"),
+    path("cases/screening/<slug:slug>/export.xlsx", views.screening_export, {"fmt": "xlsx"}, name="screening-xlsx"),
     path("cases/screening/entry/<int:pk>/", views.screen_entry, name="screen"),
 ]

@@ -24,10 +24,12 @@ from cases.richtext import plain_text
 from portal import caching, pagecache
 from portal import selectors as portal_selectors
 from portal.errors import flash_refusal, form_refusal
-from portal.exceptions import PortalError
+from portal.exceptions import InvalidError, PortalError
+from portal.exports import csv_response, xlsx_response
 from portal.forms import filter_query
 from portal.parsing import positive_int
 from portal.permissions import require
+from portal.reauth import reauthentication_required
 
 POSTER_CACHE_SECONDS = 24 * 3600
 DESK_CAMPAIGNS = 5  # the organiser's desk: the latest editions
@@ -268,9 +270,10 @@ def organiser_desk(request: HttpRequest) -> HttpResponse:
 # --- Screening by organisers ---------------------------------------------------
 
 
-@permission_required("cases.view_screening")
-def screening(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, slug=slug)
+def _screened(request: HttpRequest, campaign: Campaign):
+    """The screening list's filters from the query: the form, the campaign's
+    entries they select (all states, for the counts), the state asked for and
+    the refusals."""
     units = selectors.units_with_entries(campaign)
     filters_form = ScreeningFilterForm(request.GET or None, campaign=campaign, units=units)
     filters, refusals = filter_query(filters_form)
@@ -281,7 +284,13 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
         track_id=filters["track"].pk if filters.get("track") else None,
         q=filters.get("q") or "",
     )
-    state = filters.get("state") or ""
+    return filters_form, base, filters.get("state") or "", refusals
+
+
+@permission_required("cases.view_screening")
+def screening(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    filters_form, base, state, refusals = _screened(request, campaign)
     entries = base.filter(state=state) if state else base
     decision_form = DecisionForm(request.POST or None)
     if request.method == "POST":
@@ -331,6 +340,21 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=400 if refusals else 200,
     )
+
+
+@permission_required("cases.export_entries")
+@reauthentication_required  # contact people's names and phones leave the portal
+def screening_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The entries the screening list shows (its filters), as CSV or Excel."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    _form, base, state, refusals = _screened(request, campaign)
+    if refusals:
+        raise InvalidError(_("筛选条件无效，请在筛选列表中修改后再导出。"), code="invalid_filters")
+    rows = selectors.export_rows(base.filter(state=state) if state else base)
+    name = f"case-entries-{campaign.slug}"
+    if fmt == "xlsx":
+        return xlsx_response(filename=name, sheet="案例", header=selectors.EXPORT_HEADER, rows=rows)
+    return csv_response(filename=name, header=selectors.EXPORT_HEADER, rows=rows)
 
 
 @permission_required("cases.view_screening")

@@ -65,7 +65,8 @@ is_staff_member = is_organiser | is_dispatcher | is_unit_staff | is_reviewer | i
 # Every named permission of the core, in one table (tests walk it).
 PERMISSIONS = {
     "portal.view_staff_workspace": is_staff_member,
-    "portal.access_admin": is_organiser,
+    # Django admin: superusers only (portal.adminsite); they hold every permission.
+    "portal.access_admin": rules.always_deny,
     "portal.view_unit": is_organiser | is_dispatcher | is_portal_admin,
     "portal.add_unit": is_portal_admin,
     "portal.change_unit": is_portal_admin,

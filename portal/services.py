@@ -29,8 +29,9 @@ def record_audit(*, actor: User | None, action: str, user: User | None = None, u
 
 @transaction.atomic
 def grant_role(*, actor: User | None, user: User, role: str, unit: Unit | None = None) -> Membership:
-    """Give `user` a role. Unit staff need their unit; an organiser also gets
-    into the admin site. `actor` None means the system (seed, shell)."""
+    """Give `user` a role. Unit staff need their unit. No role opens Django
+    admin (superusers only, portal.adminsite). `actor` None means the system
+    (seed, shell)."""
     require(actor, "portal.add_membership")
     if role not in Role.values:
         raise PortalError(_("未知角色：%(role)s") % {"role": role}, code="unknown_role", field="role")
@@ -43,9 +44,6 @@ def grant_role(*, actor: User | None, user: User, role: str, unit: Unit | None =
             membership, created = Membership.objects.get_or_create(user=user, role=role, unit=unit)
     except IntegrityError as exc:
         raise PortalError(_("此账号已是其他单位的工作人员。"), code="other_unit", field="unit") from exc
-    if role == Role.ORGANISER and not user.is_staff:
-        User.objects.filter(pk=user.pk).update(is_staff=True)
-        user.is_staff = True
     _sync_roles(user)
     if actor is not None and created:
         record_audit(actor=actor, action=AuditAction.ROLE_GRANTED, user=user, unit=unit, role=role)
@@ -64,8 +62,6 @@ def _sync_roles(user: User) -> None:
 def revoke_role(*, actor: User | None, user: User, role: str, unit: Unit | None = None) -> int:
     require(actor, "portal.delete_membership")
     deleted, _detail = Membership.objects.filter(user=user, role=role, unit=unit).delete()
-    if role == Role.ORGANISER and not Membership.objects.filter(user=user, role=Role.ORGANISER).exists():
-        User.objects.filter(pk=user.pk, is_superuser=False).update(is_staff=False)
     _sync_roles(user)
     if actor is not None and deleted:
         record_audit(actor=actor, action=AuditAction.ROLE_REVOKED, user=user, unit=unit, role=role)

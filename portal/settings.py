@@ -76,7 +76,7 @@ PORTAL_BENCH_ENDPOINTS = env_bool("PORTAL_BENCH_ENDPOINTS", False)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.adminsite.PortalAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

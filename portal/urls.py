@@ -2,14 +2,10 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from portal import api, media, views
-
-# Staff sign in through allauth (codes, TOTP), never through the admin's own form.
-admin.site.login = login_required(admin.site.login)
 
 api_v1 = [
     path("me", api.MeView.as_view(), name="api-me"),
@@ -31,6 +27,7 @@ urlpatterns = [
     path("tokens/", views.api_tokens, name="api-tokens"),
     path("tokens/new", views.create_api_token, name="api-token-create"),
     path("tokens/revoke", views.revoke_api_token, name="api-token-revoke"),
+    # Superusers only (portal.adminsite); staff work in the portal's pages.
     path("admin/", admin.site.urls),
     # Portal administration (平台管理员): accounts, roles, the unit tree.
     path("staff-admin/", include("portal.administration.urls")),

@@ -115,6 +115,12 @@ def reviewer(db):
 
 
 @pytest.fixture
+def superuser(db):
+    """The portal's technical administrator: the only one Django admin lets in."""
+    return factories.UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
 def deliver_notifications():
     """Runs the queued notification jobs as a worker would (the tests'
     transaction hides them from a real worker); returns how many were sent."""

@@ -122,15 +122,6 @@ def test_staff_lists_and_exports_show_no_identity(client, scene, role):
         assert_no_identity(cells)
 
 
-def test_admin_shows_the_resident_masked(client, scene):
-    client.force_login(scene.people["organiser"])
-    for url in (reverse("admin:appeals_appeal_change", args=[scene.appeal.pk]),
-                reverse("admin:appeals_appeal_changelist")):
-        response = client.get(url)
-        assert response.status_code == 200
-        assert_no_identity(response.content.decode())
-
-
 # --- the reveal ------------------------------------------------------------------------------------
 
 

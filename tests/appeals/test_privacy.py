@@ -96,12 +96,3 @@ def test_staff_timeline_is_complete(client, world, dispatched):
     client.force_login(world.bureau_staff)
     page = client.get(reverse("appeals:staff-detail", args=[dispatched.pk])).content.decode()
     assert "内部：产权不清需协调" in page and str(world.bureau_staff) in page
-
-
-def test_admin_does_not_show_contact_details(client, dispatched, organiser):
-    client.force_login(organiser)
-    page = client.get(reverse("admin:appeals_appeal_change", args=[dispatched.pk]))
-    assert page.status_code == 200
-    body = page.content.decode()
-    assert dispatched.tracking_number in body
-    assert "13800138000" not in body and "测试镇测试路与示范街交叉口东北角" not in body

@@ -98,11 +98,10 @@ def test_concurrent_entries_of_one_unit_never_exceed_the_tracks_limit(unit_staff
     assert CaseEntry.objects.filter(campaign=campaign).count() == 1
 
 
-def test_organisers_edit_a_tracks_limit_and_awards_on_the_campaign_in_admin(client, organiser, campaign):
-    from tests.signin import sign_in
+def test_the_campaign_admin_edits_a_tracks_limit_and_awards(client, superuser, campaign):
     from django.urls import reverse
 
-    sign_in(client, organiser)
+    client.force_login(superuser)
     page = client.get(reverse("admin:cases_campaign_change", args=[campaign.pk])).content.decode()
 
     assert 'name="tracks-0-entry_limit_per_unit"' in page and 'name="tracks-0-awards"' in page

@@ -322,29 +322,53 @@ def test_screening_by_unit_staff_via_the_page_is_forbidden(client, unit_staff, c
     assert CaseEntry.objects.get(pk=entry.pk).state == EntryState.SUBMITTED
 
 
-# --- Admin exports ----------------------------------------------------------------
+# --- Exports from the screening list ------------------------------------------------
 
 
-def test_admin_exports_entries_as_csv_and_xlsx(client, organiser, campaign):
+def test_organiser_exports_the_screened_entries_as_csv_and_xlsx(client, organiser, campaign):
     entry = factories.CaseEntryFactory(campaign=campaign, title="加装电梯", unit=factories.UnitFactory(name="南城街道住建局"))
     sign_in(client, organiser)
-    url = reverse("admin:cases_caseentry_changelist")
-    csv = client.post(url, {"action": "export_csv", "_selected_action": [entry.pk]})
+    page = client.get(reverse("cases:screening", kwargs={"slug": campaign.slug})).content.decode()
+    csv_url = reverse("cases:screening-csv", kwargs={"slug": campaign.slug})
+    assert csv_url in page and "admin" not in csv_url
+    csv = client.get(csv_url)
     assert csv["Content-Type"].startswith("text/csv")
     text = csv.content.decode("utf-8-sig")
     assert "加装电梯,南城街道住建局" in text and "已上榜" in text
-    xlsx = client.post(url, {"action": "export_xlsx", "_selected_action": [entry.pk]})
+    xlsx = client.get(reverse("cases:screening-xlsx", kwargs={"slug": campaign.slug}))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[2]][1:3] == ["加装电梯", "南城街道住建局"]
+    assert [c.value for c in sheet[2]][1:3] == [entry.title, "南城街道住建局"]
 
 
-def test_admin_export_of_a_formula_like_title_does_not_run_it(client, organiser, campaign):
+def test_the_export_follows_the_screening_lists_filters(client, organiser, campaign):
+    factories.CaseEntryFactory(campaign=campaign, title="加装电梯")
+    factories.CaseEntryFactory(campaign=campaign, title="老旧小区改造")
+    sign_in(client, organiser)
+    text = client.get(reverse("cases:screening-csv", kwargs={"slug": campaign.slug}), {"q": "电梯"}).content.decode("utf-8-sig")
+    assert "加装电梯" in text and "老旧小区改造" not in text
+
+
+def test_an_export_with_a_forged_filter_is_refused(client, organiser, campaign):
+    sign_in(client, organiser)
+    response = client.get(reverse("cases:screening-csv", kwargs={"slug": campaign.slug}), {"unit": "999999"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("role", ["resident", "unit_staff", "dispatcher", "reviewer"])
+def test_only_organisers_export_entries(client, campaign, role):
+    factories.CaseEntryFactory(campaign=campaign, title="加装电梯")
+    user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role, with_totp=True)
+    sign_in(client, user)
+    response = client.get(reverse("cases:screening-csv", kwargs={"slug": campaign.slug}))
+    assert response.status_code == 403 and "加装电梯" not in response.content.decode()
+
+
+def test_export_of_a_formula_like_title_does_not_run_it(client, organiser, campaign):
     entry = factories.CaseEntryFactory(campaign=campaign, title='=HYPERLINK("http://evil.example","加装电梯")')
     sign_in(client, organiser)  # exporting asks for a recent authentication
-    url = reverse("admin:cases_caseentry_changelist")
-    csv = client.post(url, {"action": "export_csv", "_selected_action": [entry.pk]}).content.decode("utf-8-sig")
+    csv = client.get(reverse("cases:screening-csv", kwargs={"slug": campaign.slug})).content.decode("utf-8-sig")
     assert "'=HYPERLINK" in csv
-    xlsx = client.post(url, {"action": "export_xlsx", "_selected_action": [entry.pk]})
+    xlsx = client.get(reverse("cases:screening-xlsx", kwargs={"slug": campaign.slug}))
     cell = load_workbook(io.BytesIO(xlsx.content)).active["B2"]
     assert (cell.value, cell.data_type, cell.quotePrefix) == (entry.title, "s", True)
 
@@ -354,7 +378,7 @@ def test_admin_is_closed_to_unit_staff(client, unit_staff):
     assert client.get(reverse("admin:cases_caseentry_changelist")).status_code in (302, 403)
 
 
-def test_admin_phase_move_goes_through_the_service(client, organiser, campaign):
+def test_admin_phase_move_goes_through_the_service(client, superuser, campaign):
     import datetime as dt
 
     from cases.models import PhaseChange
@@ -363,7 +387,7 @@ def test_admin_phase_move_goes_through_the_service(client, organiser, campaign):
     call = campaign.phases.get(kind=PhaseKind.CALL)
     start = call.starts_at.astimezone(LOCAL_TZ)
     end = (call.ends_at - dt.timedelta(hours=1)).astimezone(LOCAL_TZ)
-    client.force_login(organiser)
+    client.force_login(superuser)
     response = client.post(reverse("admin:cases_phase_change", args=[call.pk]), {
         "starts_at_0": start.strftime("%Y-%m-%d"), "starts_at_1": start.strftime("%H:%M:%S"),
         "ends_at_0": end.strftime("%Y-%m-%d"), "ends_at_1": end.strftime("%H:%M:%S"),
@@ -372,10 +396,10 @@ def test_admin_phase_move_goes_through_the_service(client, organiser, campaign):
     })
     assert response.status_code == 302
     change = PhaseChange.objects.get()
-    assert (change.reason, change.actor, change.new_ends_at) == ("征集期调整", organiser, end.replace(microsecond=0))
+    assert (change.reason, change.actor, change.new_ends_at) == ("征集期调整", superuser, end.replace(microsecond=0))
 
 
-def test_admin_refuses_an_overlapping_phase_move(client, organiser, campaign):
+def test_admin_refuses_an_overlapping_phase_move(client, superuser, campaign):
     import datetime as dt
 
     from cases.models import PhaseChange
@@ -384,7 +408,7 @@ def test_admin_refuses_an_overlapping_phase_move(client, organiser, campaign):
     call = campaign.phases.get(kind=PhaseKind.CALL)
     start = call.starts_at.astimezone(LOCAL_TZ)
     end = (call.ends_at + dt.timedelta(days=1)).astimezone(LOCAL_TZ)
-    client.force_login(organiser)
+    client.force_login(superuser)
     response = client.post(reverse("admin:cases_phase_change", args=[call.pk]), {
         "starts_at_0": start.strftime("%Y-%m-%d"), "starts_at_1": start.strftime("%H:%M:%S"),
         "ends_at_0": end.strftime("%Y-%m-%d"), "ends_at_1": end.strftime("%H:%M:%S"),

@@ -8,21 +8,20 @@ from tests import factories
 
 
 @pytest.mark.django_db
-def test_granting_organiser_gives_admin_access_and_records_the_role_on_the_user():
+def test_granting_organiser_records_the_role_on_the_user_and_opens_no_admin():
     user = factories.ResidentFactory()
     services.grant_role(actor=None, user=user, role=Role.ORGANISER)
     user.refresh_from_db()
     assert user.roles == [Role.ORGANISER]
-    assert user.is_staff is True
+    assert user.is_staff is False  # Django admin is for superusers only
 
 
 @pytest.mark.django_db
-def test_revoking_the_last_organiser_role_removes_admin_access():
+def test_revoking_the_last_organiser_role_removes_it_from_the_user():
     user = factories.StaffFactory(role=Role.ORGANISER)
     services.revoke_role(actor=None, user=user, role=Role.ORGANISER)
     user.refresh_from_db()
     assert user.roles == []
-    assert user.is_staff is False
     assert not Membership.objects.filter(user=user).exists()
 
 

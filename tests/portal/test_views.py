@@ -75,19 +75,6 @@ def test_missing_page_uses_the_portal_layout(client, settings):
 
 
 @pytest.mark.django_db
-def test_organiser_manages_units_in_the_admin(client):
-    from tests import factories
-
-    organiser = factories.StaffFactory(role="organiser", with_totp=True)
-    factories.UnitFactory(name="大朗镇")
-    client.force_login(organiser)
-    assert client.get("/admin/").status_code == 200
-    page = client.get("/admin/portal/unit/")
-    assert page.status_code == 200
-    assert "大朗镇" in page.content.decode()
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize("role", ["unit_staff", "reviewer"])
 def test_other_staff_cannot_open_the_admin(client, role):
     from tests import factories
