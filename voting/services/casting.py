@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
-from django.utils.translation import gettext as _
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.utils.translation import gettext_lazy
 
 from cases.enums import EntryState, PhaseKind
 from portal import metrics, timeutils
@@ -28,21 +28,28 @@ from voting.services.tallies import rollup_and_defer, rollup_due
 IDEMPOTENCY_KEY_MAX = 64
 
 
+# The sentence a voter reads for each refusal (what happened, what to do),
+# translated when a refusal is answered: one lookup per refusal, not the
+# whole table (a storm refuses about one attempt in five).
+_REFUSAL_MESSAGES = {
+    Refusal.WINDOW_CLOSED: gettext_lazy("现在不在投票时间内，投票开放期间再来吧。"),
+    Refusal.NOT_SIGNED_IN: gettext_lazy("请先登录，再为喜欢的案例投票。"),
+    Refusal.NOT_VERIFIED: gettext_lazy("请先验证你的手机号或邮箱，验证后即可投票。"),
+    Refusal.PHONE_NOT_VERIFIED: gettext_lazy(
+        "本次投票每人限用一个账号：请先在“我的账号”中验证你的手机号，验证后即可投票。"),
+    Refusal.DAILY_QUOTA_USED: gettext_lazy("你今天的 %(n)s 票已经投完了，明天 0 点（北京时间）后可以再投。"),
+    Refusal.ALREADY_VOTED_TODAY: gettext_lazy("你今天已经为这个案例投过票了，明天可以再投。"),
+    Refusal.NOT_ON_BOARD: gettext_lazy("这个案例不在本届点赞榜上，不能投票。"),
+    Refusal.RATE_LIMITED: gettext_lazy("操作太频繁，请稍后再试。"),
+    Refusal.UNAVAILABLE: gettext_lazy("投票服务暂时不可用，你的票没有计入，请稍后再试。"),
+}
+
+
 def refusal_message(code: str, *, per_day: int | None = None) -> str:
-    """The sentence a voter reads for each refusal (what happened, what to do)."""
-    messages = {
-        Refusal.WINDOW_CLOSED: _("现在不在投票时间内，投票开放期间再来吧。"),
-        Refusal.NOT_SIGNED_IN: _("请先登录，再为喜欢的案例投票。"),
-        Refusal.NOT_VERIFIED: _("请先验证你的手机号或邮箱，验证后即可投票。"),
-        Refusal.PHONE_NOT_VERIFIED: _("本次投票每人限用一个账号：请先在“我的账号”中验证你的手机号，验证后即可投票。"),
-        Refusal.DAILY_QUOTA_USED: _("你今天的 %(n)s 票已经投完了，明天 0 点（北京时间）后可以再投。")
-        % {"n": per_day or ""},
-        Refusal.ALREADY_VOTED_TODAY: _("你今天已经为这个案例投过票了，明天可以再投。"),
-        Refusal.NOT_ON_BOARD: _("这个案例不在本届点赞榜上，不能投票。"),
-        Refusal.RATE_LIMITED: _("操作太频繁，请稍后再试。"),
-        Refusal.UNAVAILABLE: _("投票服务暂时不可用，你的票没有计入，请稍后再试。"),
-    }
-    return messages[code]
+    """The sentence a voter reads for a refusal, in the active language."""
+    if code == Refusal.DAILY_QUOTA_USED:
+        return _REFUSAL_MESSAGES[code] % {"n": per_day or ""}
+    return str(_REFUSAL_MESSAGES[code])
 
 
 def refuse(code: str, **extra) -> VotingError:
@@ -205,9 +212,10 @@ def _run_cast(params: dict) -> tuple:
     statements (settings.PORTAL_PREPARE_VOTE off) it is sent unprepared.
     Inside a caller's transaction a savepoint keeps a raced statement from
     breaking it; on its own the statement commits."""
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` looks this up again on every attribute
+    with transaction.atomic() if db.in_atomic_block else nullcontext():
+        db.ensure_connection()
+        with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
             cursor.execute(_CAST_SQL, params, prepare=settings.PORTAL_PREPARE_VOTE)
             return cursor.fetchone()
 
