@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from cases.models import CaseEntry
+from cases.selectors import photo_in_storage
 from portal import caching
 
 logger = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def poster_png(entry: CaseEntry, *, url: str, timeout: float) -> bytes:
         return render_poster(entry, url=url, cover=cover), state
 
     def still_true(held: tuple[bytes, str]) -> bool:
-        return held[1] != CoverState.MISSING or not photo.storage.exists(photo.name)
+        return held[1] != CoverState.MISSING or not photo_in_storage(photo)
 
     png, _state = caching.remember(key, draw, timeout, accept=still_true)
     return png

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 
 from cases.enums import BoardSort, EntryState, PhaseKind
 from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase
-from portal import timeutils
+from portal import caching, timeutils
 from portal.models import Unit
 
 BOARD_PAGE_SIZE = 24
@@ -150,6 +152,35 @@ def board_case(pk: int) -> CaseEntry:
         .prefetch_related("images")
         .get(pk=pk)
     )
+
+
+# A photo found in storage is believed for this long; a missing one is asked
+# after on every view, so that it shows again as soon as its file is back.
+PHOTO_PRESENT_SECONDS = 600
+
+
+def photo_in_storage(photo: FieldFile) -> bool:
+    """Whether a photo's file is still in storage: a lost volume or a
+    half-restored backup leaves the row without its file. One storage call
+    (on object storage, a request to the bucket)."""
+    return photo.storage.exists(photo.name)
+
+
+def shown_images(entry: CaseEntry) -> list[EntryImage]:
+    """The entry's photos whose files are in storage, in order: a page shows
+    no broken image for a file that went missing."""
+    shown = []
+    for image in entry.images.all():
+        photo = image.image
+        present = caching.remember(
+            f"cases:photo-present:{photo.name}",
+            functools.partial(photo_in_storage, photo),
+            PHOTO_PRESENT_SECONDS,
+            accept=lambda held, photo=photo: held or not photo_in_storage(photo),
+        )
+        if present:
+            shown.append(image)
+    return shown
 
 
 def board_levels(campaign: Campaign) -> list[tuple[str, str]]:

@@ -109,7 +109,7 @@ def _visible_entry(request: HttpRequest, pk: int) -> CaseEntry:
 
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _visible_entry(request, pk)
-    images = list(entry.images.all())
+    images = selectors.shown_images(entry)  # a photo whose file is gone is left out, not shown broken
     share_image = images[0].image.url if images else reverse("cases:poster", kwargs={"pk": entry.pk})
     return render(
         request,
