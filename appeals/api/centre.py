@@ -4,6 +4,7 @@ rectifications, moderation before publication."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -20,10 +21,13 @@ from appeals.api.common import (
     staff_appeal,
 )
 from appeals.api.staff import StaffAppealSerializer
-from appeals.enums import ModerationDecision, Urgency
+from appeals.enums import APPEAL_DISPATCH_STATES, ModerationDecision, Urgency
+from appeals.forms import QueueSearchForm
 from appeals.models import Appeal
 from appeals.selectors import moderation as moderation_selectors
-from portal.api import text_field
+from appeals.selectors import queue as queue_selectors
+from appeals.selectors.queue import QueueFilters
+from portal.api import checked_query, text_field
 from portal.pagination import Pagination
 from portal.permissions import require
 from portal.schema import refusals
@@ -38,15 +42,32 @@ class QueueSerializer(serializers.ModelSerializer):
         fields = ["id", "tracking_number", "channel", "state", "urgency", "title", "item", "area", "submitted_at", "dispatch_due_at"]
 
 
+class QueueQuerySerializer(serializers.Serializer):
+    """Documents the queue's search; QueueSearchForm (the dispatch centre's
+    page) checks it."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=40,
+                              help_text="A tracking number (or part of one), a contact phone's last four digits, or words of the title, description, town or item")
+    state = serializers.ChoiceField(choices=list(APPEAL_DISPATCH_STATES), required=False, allow_blank=True)
+    category = serializers.IntegerField(required=False, help_text="A category's id")
+    area = serializers.IntegerField(required=False, help_text="A town's id")
+    due = serializers.ChoiceField(choices=["soon", "overdue"], required=False, allow_blank=True,
+                                  help_text="soon: the dispatch deadline is within 30 minutes; overdue: it has passed")
+
+
 class QueueView(APIView):
+    """Appeals waiting for dispatch, the earliest dispatch deadline first; searched as on the dispatch centre's page."""
+
     permission_classes = [IsAuthenticated]
     pagination_class = Pagination
 
-    @extend_schema(responses=QueueSerializer(many=True))
+    @extend_schema(parameters=[QueueQuerySerializer], responses={200: QueueSerializer(many=True), **refusals(404)})
     def get(self, request):
         require(request.user, "appeals.use_dispatch_centre", message=API_FORBIDDEN)
+        filters = QueueFilters.of(checked_query(QueueSearchForm(request.query_params)))
+        queue = queue_selectors.search_queue(actor=request.user, filters=filters, now=timezone.now())
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.dispatch_queue(), request, view=self)
+        page = paginator.paginate_queryset(queue, request, view=self)
         return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
 
 

@@ -13,7 +13,6 @@ from django.http import Http404
 
 from appeals.catalogue_terms import is_pinyin_query, normalise
 from appeals.enums import (
-    APPEAL_DISPATCH_STATES,
     PART_OPEN_STATES,
     ClueState,
     ExtensionState,
@@ -233,14 +232,6 @@ def escalations_for_parent(*, unit: Unit, limit: int = 20) -> list[Escalation]:
         Escalation.objects.filter(recipient_unit=unit, recipient="parent_unit")
         .select_related("appeal", "work_order__unit")
         .order_by("-created_at")[:limit]
-    )
-
-
-def dispatch_queue() -> QuerySet[Appeal]:
-    return (
-        Appeal.objects.filter(state__in=APPEAL_DISPATCH_STATES)
-        .select_related("item__category", "area")
-        .order_by("dispatch_due_at", "pk")
     )
 
 

@@ -38,6 +38,15 @@ class QueueFilters:
     area_id: int | None = None
     due: str = ""  # "", "soon" or "overdue"
 
+    @classmethod
+    def of(cls, accepted: dict) -> QueueFilters:
+        """From the values QueueSearchForm accepted (the page and the API)."""
+        category, area = accepted.get("category"), accepted.get("area")
+        return cls(
+            query=accepted.get("q") or "", state=accepted.get("state") or "", due=accepted.get("due") or "",
+            category_id=category.pk if category is not None else None, area_id=area.pk if area is not None else None,
+        )
+
 
 def _words_match(words: list[str]) -> Q:
     """Every word in the title, the description, the town's or the item's

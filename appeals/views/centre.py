@@ -44,10 +44,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     search = QueueSearchForm(request.GET or None)
     accepted, refusals = filter_query(search)
-    filters = QueueFilters(
-        query=accepted.get("q") or "", state=accepted.get("state") or "", due=accepted.get("due") or "",
-        category_id=pk_of(accepted.get("category")), area_id=pk_of(accepted.get("area")),
-    )
+    filters = QueueFilters.of(accepted)
     queue = queue_selectors.search_queue(actor=request.user, filters=filters, now=now)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     kept = request.GET.copy()
