@@ -37,8 +37,9 @@ def xlsx_file(header, rows, name="file.xlsx"):
     return SimpleUploadedFile(name, xlsx_bytes(sheet="s", header=header, rows=rows))
 
 
-def item(code, name, category=("CG", "城市管理"), urgency="一般", deadline=5, unit="工作日", public="是", active="是", words=""):
-    return [*category, code, name, urgency, deadline, unit, public, active, words]
+def item(code, name, category=("CG", "城市管理"), urgency="一般", deadline=5, unit="工作日", public="是", active="是", words="",
+         english=""):
+    return [*category, code, name, urgency, deadline, unit, public, active, words, english]
 
 
 def snapshot():
@@ -92,7 +93,7 @@ def test_additions_changes_and_removals_are_previewed_with_old_and_new_values_an
     applied = catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
     assert applied.digest == plan.digest
     assert [row[2:] for row in catalogue_lists.item_rows()] == [
-        ["CG-01", "占道经营", "一般", 3, "工作日", "是", "是", "摆摊 走鬼"], ["SW-01", "停水", "紧急", 4, "小时", "是", "是", ""]]
+        ["CG-01", "占道经营", "一般", 3, "工作日", "是", "是", "摆摊 走鬼", ""], ["SW-01", "停水", "紧急", 4, "小时", "是", "是", "", ""]]
     assert Item.objects.get(code="SW-01").search_pinyin  # searchable as a resident types it
     entry = AuditEntry.objects.filter(action="catalogue_imported").latest("pk")
     assert (entry.actor, entry.details) == (dispatcher, {"file_name": "file.csv", "added": 1, "changed": 1, "removed": 1})
@@ -137,6 +138,52 @@ def formula_workbook():
     buffer = io.BytesIO()
     workbook.save(buffer)
     return SimpleUploadedFile("formula.xlsx", buffer.getvalue())
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_english_names_download_and_upload_back_as_no_change(dispatcher, world, fmt):
+    Item.objects.filter(code="CG-01").update(name_en="Street vending")
+    rows = catalogue_lists.item_rows()
+    assert rows[0][ITEMS.index("事项英文名称")] == "Street vending"
+    upload = (xlsx_file if fmt == "xlsx" else csv_file)(ITEMS, rows, name=f"items.{fmt}")
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=upload)
+    assert (preview.plan.changes, preview.plan.errors, preview.draft, preview.plan.unchanged) == ([], [], None, 2)
+
+
+def test_a_changed_english_name_is_previewed_as_a_change_and_applied(dispatcher, world):
+    Item.objects.filter(code="CG-01").update(name_en="Street vending")
+    rows = [item("CG-01", "占道经营", words="摆摊", english="Unlicensed street vending"), item("CG-02", "噪音", english="Noise")]
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=csv_file(ITEMS, rows))
+    changes = {c.key: [(cell.column, cell.old, cell.new) for cell in c.cells() if cell.changed] for c in preview.plan.changes}
+    assert changes == {"CG-01": [("事项英文名称", "Street vending", "Unlicensed street vending")],
+                       "CG-02": [("事项英文名称", "", "Noise")]}
+    assert Item.objects.get(code="CG-01").name_en == "Street vending"  # a preview writes nothing
+    catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
+    assert dict(Item.objects.values_list("code", "name_en")) == {"CG-01": "Unlicensed street vending", "CG-02": "Noise"}
+    rows = [item("CG-01", "占道经营", words="摆摊"), item("CG-02", "噪音", english="Noise")]  # an empty cell clears it
+    preview_and_apply(dispatcher, "items", xlsx_file(ITEMS, rows))
+    assert dict(Item.objects.values_list("code", "name_en")) == {"CG-01": "", "CG-02": "Noise"}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_an_older_file_without_the_english_column_keeps_the_english_names(dispatcher, world, fmt):
+    Item.objects.filter(code="CG-01").update(name_en="Street vending")
+    older = ITEMS[: ITEMS.index("事项英文名称")] + ["备注"]  # a column of the person's own is ignored, as before
+    rows = [item("CG-01", "占道经营", deadline=3, words="摆摊")[:-1] + ["x"], item("SW-01", "停水", ("SW", "供水排水"))[:-1]]
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=(xlsx_file if fmt == "xlsx" else csv_file)(older, rows))
+    changes = {c.key: [cell.column for cell in c.cells() if cell.changed] for c in preview.plan.changes}
+    assert changes == {"CG-01": ["办理时限"], "SW-01": ITEMS, "CG-02": ITEMS}
+    catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
+    assert dict(Item.objects.values_list("code", "name_en")) == {"CG-01": "Street vending", "SW-01": ""}
+
+
+def test_a_too_long_english_name_is_a_row_error_and_nothing_changes(dispatcher, world):
+    before = snapshot()
+    rows = [item("CG-01", "占道经营", words="摆摊", english="x" * 121), item("CG-02", "噪音", english="x" * 120)]
+    with pytest.raises(CatalogueImportError) as info:
+        catalogue_io.preview_import(actor=dispatcher, kind="items", upload=csv_file(ITEMS, rows))
+    assert [(e.line, e.column) for e in info.value.errors] == [(2, "事项英文名称")]
+    assert "120" in info.value.errors[0].message
+    assert snapshot() == before
 
 
 def zip_bomb():

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from appeals.enums import CatalogueList
 from appeals.exceptions import CatalogueImportError
 from appeals.models import CatalogueImport, Category, Item, Responsibility
-from appeals.services.catalogue_io.plans import HEADERS, Plan, build_plan, write
+from appeals.services.catalogue_io.plans import HEADERS, OPTIONAL, Plan, build_plan, write
 from appeals.services.catalogue_io.reading import RowError, read_table
 from portal import services as portal_services
 from portal.enums import AuditAction
@@ -67,7 +67,7 @@ def preview_import(*, actor: User | None, kind: str, upload) -> Preview:
     otherwise, in place of the actor's earlier preview of the same list."""
     require(actor, PERM, message=ONLY_THE_CENTRE)
     kind = _kind(kind)
-    table = read_table(upload, header=HEADERS[kind])
+    table = read_table(upload, header=HEADERS[kind], optional=OPTIONAL[kind])
     plan = build_plan(kind, table)
     if plan.errors:
         raise CatalogueImportError(

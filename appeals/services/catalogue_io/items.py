@@ -11,9 +11,11 @@ from appeals.selectors.catalogue_lists import ITEM_HEADER, NO, YES, file_labels
 from appeals.services.catalogue_io.reading import RowError, Table
 
 KEY = "事项编码"
+ENGLISH = "事项英文名称"
+ENGLISH_AT = ITEM_HEADER.index(ENGLISH)
 FLAG_WORDS = {"是": YES, "y": YES, "yes": YES, "true": YES, "1": YES, "否": NO, "n": NO, "no": NO, "false": NO, "0": NO}
 # Field lengths of the tables (appeals.models.catalogue).
-LIMITS = {"大类编码": 16, "大类名称": 40, "事项编码": 24, "事项名称": 60, "检索词": 200}
+LIMITS = {"大类编码": 16, "大类名称": 40, "事项编码": 24, "事项名称": 60, "检索词": 200, "事项英文名称": 120}
 
 
 def flag(value: str) -> str | None:
@@ -21,10 +23,12 @@ def flag(value: str) -> str | None:
     return YES if not value else FLAG_WORDS.get(value.strip().lower())
 
 
-def parse(table: Table) -> tuple[dict[str, tuple[int, list[str]]], list[RowError]]:
+def parse(table: Table, *, current: dict[str, list[str]]) -> tuple[dict[str, tuple[int, list[str]]], list[RowError]]:
     """The items the file describes, code → (line, row as the download
     writes it), and every problem, by line and column. The file is the
-    whole catalogue: an item it leaves out is removed (removal_problems)."""
+    whole catalogue: an item it leaves out is removed (removal_problems).
+    A file without the English name column (None) keeps the names in
+    force (`current`, the list as the download writes it)."""
     urgency_labels, unit_labels = file_labels()
     urgencies = set(urgency_labels.values()) | set(urgency_labels)
     units = set(unit_labels.values()) | set(unit_labels)
@@ -36,6 +40,8 @@ def parse(table: Table) -> tuple[dict[str, tuple[int, list[str]]], list[RowError
     errors: list[RowError] = []
     for line, cells in table:
         row = dict(zip(ITEM_HEADER, cells))
+        if row[ENGLISH] is None:
+            row[ENGLISH] = (current.get(row[KEY]) or [""] * len(ITEM_HEADER))[ENGLISH_AT]
         problems: list[tuple[str, str]] = []
         for column, limit in LIMITS.items():
             if len(row[column]) > limit:
@@ -79,7 +85,8 @@ def parse(table: Table) -> tuple[dict[str, tuple[int, list[str]]], list[RowError
         categories[cat_code], category_codes[cat_name] = cat_name, cat_code
         seen_codes[code], seen_names[(cat_code, name)] = line, line
         wanted[code] = (line, [cat_code, cat_name, code, name, urgency_labels.get(urgency, urgency), str(deadline),
-                               unit_labels.get(unit, unit), publishable, active, row["检索词"]])
+                               unit_labels.get(unit, unit), publishable, active, row["检索词"],
+                               row[ENGLISH]])
     return wanted, errors
 
 
@@ -127,12 +134,12 @@ def write(*, upserts: list[list[str]], removals: list[str]) -> None:
         [
             Item(category=categories[row[0]], code=row[2], name=row[3], default_urgency=urgency_of[row[4]],
                  deadline_value=int(row[5]), deadline_unit=unit_of[row[6]], publishable=row[7] == YES,
-                 active=row[8] == YES, keywords=row[9], search_pinyin=pinyin_terms(row[3], row[9]))
+                 active=row[8] == YES, keywords=row[9], name_en=row[10], search_pinyin=pinyin_terms(row[3], row[9]))
             for row in upserts
         ],
         batch_size=1000,
         update_conflicts=True,
         unique_fields=["code"],
         update_fields=["category", "name", "default_urgency", "deadline_value", "deadline_unit", "publishable",
-                       "active", "keywords", "search_pinyin"],
+                       "active", "keywords", "name_en", "search_pinyin"],
     )

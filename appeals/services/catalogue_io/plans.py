@@ -19,6 +19,7 @@ HEADERS = {
     CatalogueList.ITEMS: catalogue_selectors.ITEM_HEADER,
     CatalogueList.RESPONSIBILITIES: catalogue_selectors.RESPONSIBILITY_HEADER,
 }
+OPTIONAL = {CatalogueList.ITEMS: catalogue_selectors.ITEM_OPTIONAL, CatalogueList.RESPONSIBILITIES: []}
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def build_plan(kind: str, table: Table) -> Plan:
     current = {_key(kind, row): row for row in ([str(cell) for cell in row] for row in current_rows(kind))}
     warnings: list[RowError] = []
     if kind == CatalogueList.ITEMS:
-        wanted, errors = items.parse(table)
+        wanted, errors = items.parse(table, current=current)
     else:
         wanted, errors, warnings = responsibilities.parse(table, current=current)
     plan = Plan(kind=kind, warnings=warnings)

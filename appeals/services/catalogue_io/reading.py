@@ -42,9 +42,10 @@ def refuse(message: str, *, line: int | None = None, column: str = "") -> Catalo
     return CatalogueImportError(message, errors=[RowError(line, column, message)])
 
 
-def read_table(upload, *, header: list[str]) -> Table:
+def read_table(upload, *, header: list[str], optional: list[str] | None = None) -> Table:
     """(line number, cells) of each non-empty row below the header (line 1),
-    as text, cut to the header's columns."""
+    as text, cut to the header's columns. The header may lack the `optional`
+    columns at its end (an older file): their cells are then None, not ""."""
     data = _bounded_bytes(upload)
     name = (getattr(upload, "name", "") or "").lower()
     if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
@@ -59,7 +60,7 @@ def read_table(upload, *, header: list[str]) -> Table:
         rows = _csv_rows(data, width=len(header))
     else:
         raise refuse(_("请上传 .xlsx 或 .csv 文件。"))
-    return _table(rows, header=header)
+    return _table(rows, header=header, optional=optional or [])
 
 
 def _bounded_bytes(upload) -> bytes:
@@ -75,10 +76,14 @@ def _bounded_bytes(upload) -> bytes:
     return data
 
 
-def _table(rows, *, header: list[str]) -> Table:
+def _table(rows, *, header: list[str], optional: list[str]) -> Table:
     first = next(rows, None)
-    cells = [cell for cell, _formula in first or []]
-    if first is None or [c for c in cells if c][: len(header)] != header:
+    cells = [c for c in (cell for cell, _formula in first or []) if c]
+    missing: list[str] = []
+    if optional and cells[: len(header)] != header and header[-len(optional):] == optional:
+        base = header[: -len(optional)]
+        missing = optional if cells[: len(base)] == base else []
+    if first is None or (cells[: len(header)] != header and not missing):
         expected = "，".join(header)
         raise CatalogueImportError(
             _("表头不对，第一行应为：%(header)s") % {"header": expected},
@@ -88,6 +93,8 @@ def _table(rows, *, header: list[str]) -> Table:
     formulas: list[RowError] = []
     for line, row in enumerate(rows, start=2):
         row = (row + [("", False)] * len(header))[: len(header)]
+        if missing:
+            row = row[: -len(missing)] + [(None, False)] * len(missing)
         if not any(cell for cell, _formula in row):
             continue
         for column, (_cell, formula) in zip(header, row):
