@@ -1,10 +1,11 @@
 from django.urls import path
 
-from cases import api
+from cases import api, api_tracks
 
 urlpatterns = [
     path("campaigns", api.CampaignListView.as_view(), name="cases-campaigns"),
     path("campaigns/<slug:slug>", api.CampaignDetailView.as_view(), name="cases-campaign"),
+    path("campaigns/<slug:slug>/tracks/<int:track_id>", api_tracks.TrackRulesView.as_view(), name="cases-track-rules"),
     path("campaigns/<slug:slug>/board", api.BoardListView.as_view(), name="cases-board"),
     path("campaigns/<slug:slug>/screening", api.ScreeningListView.as_view(), name="cases-screening"),
     path("campaigns/<slug:slug>/screening/bulk", api.BulkScreenView.as_view(), name="cases-screen-bulk"),

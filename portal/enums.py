@@ -85,3 +85,5 @@ class AuditAction(models.TextChoices):
     CAMPAIGN_CREATED = "campaign_created", _("新建活动")
     CAMPAIGN_COPIED = "campaign_copied", _("复制往届活动")
     CAMPAIGN_CHANGED = "campaign_changed", _("修改活动设置")
+    # An organiser's change of an award track's rules (cases.services.tracks).
+    TRACK_RULES_CHANGED = "track_rules_changed", _("修改奖项规则")

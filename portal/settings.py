@@ -780,6 +780,8 @@ PORTAL_RATE_LIMITS = {
     "accounts.accept": {"user": "20/h", "ip": "60/h"},
     # The dispatch centre's previews and imports of the catalogue (each reads a whole list).
     "catalogue.import": {"user": "60/h", "ip": "240/h"},
+    # Organisers' changes of an award track's rules (cases.api_tracks).
+    "cases.track_rules": {"user": "60/h", "ip": "600/h"},
 }
 for _action, _scopes in PORTAL_RATE_LIMITS.items():
     for _scope in _scopes:

@@ -15,6 +15,7 @@ from cases.exceptions import CaseError
 from cases.models import Campaign, CaseEntry, Domain, Track
 from cases.services.common import lock_entry, record_event, transition
 from cases.services.content import REQUIRED_TO_SUBMIT, check_complete, clean_content, process_images, store_images
+from cases.services.tracks import entry_limit_locked
 from portal import selectors as portal_selectors
 from portal import timeutils
 from portal.exceptions import PermissionDeniedError
@@ -47,12 +48,13 @@ def _free_slot(campaign: Campaign, track: Track, unit: Unit) -> int:
     """The first free slot of the unit in the track, or a clear refusal.
 
     The caller holds a lock on the unit's row, so concurrent entries of one
-    unit queue here; the unique slot constraint backs this up.
+    unit queue here; the unique slot constraint backs this up. The limit is
+    read under a share lock on the track, so a change of the rules waits.
     """
     used = set(
         CaseEntry.objects.filter(track=track, unit=unit).exclude(state=EntryState.WITHDRAWN).values_list("slot", flat=True)
     )
-    limit = track.entry_limit
+    limit = entry_limit_locked(track)
     for slot in range(1, limit + 1):
         if slot not in used:
             return slot
