@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 
 from cases.enums import BoardSort, EntryState, PhaseKind
-from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase
+from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, PhaseChange
 from portal import caching, timeutils
 from portal.models import Unit
 
@@ -24,6 +24,13 @@ def phases_of(campaign: Campaign) -> list[Phase]:
         cached = sorted(campaign.phases.all(), key=lambda phase: phase.starts_at)
         campaign._phases_cache = cached
     return cached
+
+
+def phase_moves(campaign: Campaign) -> QuerySet[PhaseChange]:
+    """Every recorded move of a campaign's phases, newest first (who, when,
+    from what, to what, why)."""
+    return PhaseChange.objects.filter(phase__campaign=campaign).select_related("phase", "actor").order_by(
+        "-changed_at", "-pk")
 
 
 def phase(campaign: Campaign, kind: str) -> Phase | None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import PHASE_ORDER, PhaseKind, TrackKind
-from cases.models import AWARDS_MAX, AWARDS_MIN, ENTRY_LIMIT_MAX, ENTRY_LIMIT_MIN, Campaign
+from cases.models import AWARDS_MAX, AWARDS_MIN, ENTRY_LIMIT_MAX, ENTRY_LIMIT_MIN, Campaign, PhaseChange
 from cases.services import DEFAULT_DOMAINS, CampaignPlan, DomainPlan, TrackPlan
 from cases.services.setup import YEAR_MAX, YEAR_MIN
 from portal import timeutils
@@ -234,3 +234,44 @@ class SetupWizard:
     def errors(self) -> bool:
         return bool(self.form.errors or any(self.tracks.errors) or any(self.domains.errors)
                     or self.tracks.non_form_errors() or self.domains.non_form_errors())
+
+
+class PhaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return str(obj.get_kind_display())
+
+
+class PhaseMoveForm(forms.Form):
+    """Move one phase of a campaign that has opened: the phase (one of this
+    campaign's; any other id is an invalid choice), its new times in Beijing
+    time and the reason. Every rule is ``cases.services.set_phase``'s; its
+    refusals are shown beside the field they concern (``refuse``)."""
+
+    phase = PhaseChoiceField(label=_("阶段"), queryset=None, empty_label=None)
+    starts_at = LocalDateTimeField(label=_("新的开始时间（北京时间）"))
+    ends_at = LocalDateTimeField(label=_("新的结束时间（北京时间）"))
+    reason = forms.CharField(label=_("调整原因"), required=False,
+                             max_length=PhaseChange._meta.get_field("reason").max_length,
+                             widget=forms.Textarea(attrs={"rows": 3}), help_text=_("必填，记入阶段调整记录。"))
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = campaign.phases.order_by("starts_at", "pk")
+
+    def refuse(self, refusal: PortalError) -> None:
+        """set_phase names the moved phase's own fields (``<kind>_starts_at``)
+        or the neighbour's it collides with: an overlap with a later phase is
+        the new end's fault, anything else the new start's."""
+        field = refusal.field or ""
+        kind = self.cleaned_data["phase"].kind
+        if field in ("reason", "starts_at", "ends_at"):
+            pass
+        elif field == f"{kind}_ends_at":
+            field = "ends_at"
+        elif field == f"{kind}_starts_at":
+            field = "starts_at"
+        elif field.endswith("_starts_at") or field.endswith("_ends_at"):
+            field = "ends_at" if refusal.code == "phase_overlap" else "starts_at"
+        if not refusal.about_input:
+            raise refusal
+        self.add_error(field if field in self.fields else None, str(refusal.message))

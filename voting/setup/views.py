@@ -19,7 +19,7 @@ from portal.errors import flash_refusal
 from portal.exceptions import PortalError
 from portal.permissions import require
 from voting.setup import services
-from voting.setup.forms import STEPS, SetupWizard
+from voting.setup.forms import STEPS, PhaseMoveForm, SetupWizard
 
 PERM = services.PERM
 LIMIT = "campaigns.setup"
@@ -102,3 +102,36 @@ def copy(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("已创建“%(title)s”，阶段已顺延到 %(year)d 年。请检查各项设置后保存。")
                      % {"title": campaign.title, "year": campaign.year})
     return redirect("voting:setup-edit", pk=campaign.pk)
+
+
+@never_cache
+@login_required
+@ratelimits.limit_writes(LIMIT)
+def phases(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one phase of a campaign (usually one that has opened) with a
+    reason, through cases.services.set_phase, which checks the timeline and
+    records the move; its refusals are shown beside the fields (400)."""
+    require(request.user, PERM)
+    campaign = services.campaign_by_id(pk)
+    status = 200
+    if request.method == "POST":
+        form = PhaseMoveForm(request.POST, campaign=campaign)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                moved = cases_services.set_phase(actor=request.user, campaign=campaign, kind=data["phase"].kind,
+                                                 starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                                 reason=data["reason"])
+            except PortalError as exc:
+                form.refuse(exc)
+            else:
+                messages.success(request, _("已调整“%(phase)s”：%(start)s 至 %(end)s。") % {
+                    "phase": moved.get_kind_display(), "start": timeutils.local_text(moved.starts_at),
+                    "end": timeutils.local_text(moved.ends_at)})
+                return redirect("voting:setup-phases", pk=campaign.pk)
+        status = 400
+    else:
+        form = PhaseMoveForm(campaign=campaign)
+    return render(request, "voting/setup/phases.html", {
+        "campaign": campaign, "form": form, "phases": cases_selectors.phases_of(campaign),
+        "moves": cases_selectors.phase_moves(campaign)[:50]}, status=status)
