@@ -139,3 +139,22 @@ def test_the_set_up_list_and_the_opened_page_link_the_phase_move(client, opened)
     signed_in_as(client, "organiser")
     assert f'href="{address(opened)}"' in client.get("/campaign-setup/").content.decode()
     assert f'href="{address(opened)}"' in client.get(f"/campaign-setup/{opened.pk}/").content.decode()
+
+
+def test_the_phase_move_page_in_english_shows_no_chinese_but_the_data(client, settings):
+    import re
+
+    from tests.portal.test_translations import _VisibleText
+
+    organiser = signed_in_as(client, "organiser")
+    organiser.display_name = "Li Na"
+    organiser.save()
+    campaign = factories.CampaignFactory(title="正在征集的一届", title_en="The running edition")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(address(campaign), a_move(campaign, reason="The call ends an hour early"))
+    bad = client.post(address(campaign), a_move(campaign, reason=""))
+    for page in (client.get(address(campaign)), bad):
+        parser = _VisibleText()
+        parser.feed(page.content.decode())
+        leftovers = [c for c in parser.chunks if re.search(r"[\u4e00-\u9fff]", c) and c != "中文"]
+        assert not leftovers, leftovers
