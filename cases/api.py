@@ -90,7 +90,8 @@ class BoardCaseSerializer(serializers.ModelSerializer):
         covers = getattr(entry, "cover_list", None)
         if covers is None:
             covers = list(entry.images.all())[:1]
-        return self.context["request"].build_absolute_uri(covers[0].thumbnail.url) if covers else None
+        shown = covers[:1] and selectors.photo_present(covers[0].thumbnail)  # no link to a file gone from storage
+        return self.context["request"].build_absolute_uri(covers[0].thumbnail.url) if shown else None
 
     def get_url(self, entry) -> str:
         return self.context["request"].build_absolute_uri(entry.get_absolute_url())

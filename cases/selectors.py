@@ -173,21 +173,32 @@ def photo_in_storage(photo: FieldFile) -> bool:
     return photo.storage.exists(photo.name)
 
 
+def photo_present(photo: FieldFile) -> bool:
+    """photo_in_storage, a found file believed for PHOTO_PRESENT_SECONDS in the
+    shared cache and a missing one asked after on each call (shown again once
+    its file is back): the one check every page showing a photo makes."""
+    return caching.remember(
+        f"cases:photo-present:{photo.name}",
+        functools.partial(photo_in_storage, photo),
+        PHOTO_PRESENT_SECONDS,
+        accept=lambda held: held or not photo_in_storage(photo),
+    )
+
+
 def shown_images(entry: CaseEntry) -> list[EntryImage]:
     """The entry's photos whose files are in storage, in order: a page shows
     no broken image for a file that went missing."""
-    shown = []
-    for image in entry.images.all():
-        photo = image.image
-        present = caching.remember(
-            f"cases:photo-present:{photo.name}",
-            functools.partial(photo_in_storage, photo),
-            PHOTO_PRESENT_SECONDS,
-            accept=lambda held, photo=photo: held or not photo_in_storage(photo),
-        )
-        if present:
-            shown.append(image)
-    return shown
+    return [image for image in entry.images.all() if photo_present(image.image)]
+
+
+def shown_covers(entries) -> list[CaseEntry]:
+    """Board cards (entries with the cover prefetch): a cover whose thumbnail,
+    the file a card shows, is gone from storage is dropped, so the card shows
+    its placeholder. No query; one cache read per card."""
+    entries = list(entries)
+    for entry in entries:
+        entry.cover_list = [cover for cover in getattr(entry, "cover_list", []) if photo_present(cover.thumbnail)]
+    return entries
 
 
 def board_levels(campaign: Campaign) -> list[tuple[str, str]]:

@@ -83,7 +83,7 @@ def _board(request: HttpRequest, slug: str | None, extra: dict) -> HttpResponse:
         "campaign": campaign,
         "form": form,
         "page": page,
-        "entries": page.object_list,
+        "entries": selectors.shown_covers(page.object_list),  # a cover whose file is gone shows the placeholder
         "query": query.urlencode(),
         "show_votes": allow_votes,
         "filtered": any(filters.get(key) for key in ("q", "domain", "level")),

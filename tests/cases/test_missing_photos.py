@@ -75,12 +75,15 @@ def test_a_page_whose_photos_are_there_asks_storage_once_per_photo_not_per_view(
 def test_a_board_card_whose_cover_file_is_missing_shows_the_placeholder_not_a_broken_thumbnail(client, entry):
     """The board lists many cards: the card checks the file it shows (the thumbnail) with the same helper."""
     lost = factories.EntryImageFactory(entry=entry, position=0)
+    kept = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=entry.campaign), position=0)
     lost.image.storage.delete(lost.image.name)  # a lost volume takes the photo and its thumbnail
     lost.thumbnail.storage.delete(lost.thumbnail.name)
-    kept = factories.EntryImageFactory(entry=factories.CaseEntryFactory(campaign=entry.campaign), position=0)
 
     page = client.get(reverse("cases:board")).content.decode()
 
     assert lost.thumbnail.url not in page and lost.image.url not in page
     assert kept.thumbnail.url in page
     assert page.count("case-cover-fallback") == 1
+    board = client.get(f"/api/v1/campaigns/{entry.campaign.slug}/board").json()["results"]
+    covers = {item["id"]: item["cover"] for item in board}
+    assert covers[entry.pk] is None and covers[kept.entry_id].endswith(kept.thumbnail.url)  # the API's cover too
