@@ -120,7 +120,8 @@ MIDDLEWARE = [
     # writes from the primary (portal.dbrouting). Inert without a replica.
     "portal.dbrouting.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware, its header kept per process (issue 17).
+    "portal.middleware.CachedCSPMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -18,8 +18,8 @@ from portal import charts
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def directives(response) -> dict[str, list[str]]:
-    policy = response["Content-Security-Policy"]
+def directives(response, header: str = "Content-Security-Policy") -> dict[str, list[str]]:
+    policy = response[header]
     return {name: values for name, *values in (part.split() for part in policy.split(";") if part.strip())}
 
 
@@ -101,3 +101,57 @@ def test_chart_stylesheet_is_pygals_inline_css():
 def test_weixin_sign_in_may_be_the_target_of_a_form_only_when_configured():
     form_action = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]
     assert ("https://open.weixin.qq.com" in form_action) == settings.WEIXIN_ENABLED
+
+
+def test_kept_policy_is_the_one_django_csp_builds(client, db):
+    from csp.utils import build_policy
+
+    first, second = client.get(reverse("home")), client.get(reverse("home"))
+    assert first["Content-Security-Policy"] == second["Content-Security-Policy"] == build_policy()
+
+
+def test_kept_policy_follows_a_change_of_the_settings(rf):
+    from django.http import HttpResponse
+    from django.test import override_settings
+
+    from portal.middleware import CachedCSPMiddleware
+
+    middleware = CachedCSPMiddleware(lambda request: HttpResponse("ok"))
+    assert "'self'" in middleware(rf.get("/"))["Content-Security-Policy"]
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["https://elsewhere.example"]}},
+                           CONTENT_SECURITY_POLICY_REPORT_ONLY={"DIRECTIVES": {"img-src": ["'none'"]}}):
+        response = middleware(rf.get("/"))
+        assert directives(response) == {"default-src": ["https://elsewhere.example"]}
+        # (django-csp puts default-src 'self' into a policy that lacks it, in no fixed order)
+        assert directives(response, "Content-Security-Policy-Report-Only") == {"default-src": ["'self'"],
+                                                                                "img-src": ["'none'"]}
+    response = middleware(rf.get("/"))
+    assert "elsewhere" not in response["Content-Security-Policy"]
+    assert "Content-Security-Policy-Report-Only" not in response
+
+
+def test_a_nonce_asked_for_is_in_that_answers_policy_only(rf):
+    from csp.constants import NONCE, SELF
+    from django.http import HttpResponse
+    from django.test import override_settings
+
+    from portal.middleware import CachedCSPMiddleware
+
+    def view(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"script-src": [SELF, NONCE]}}):
+        with_nonce = CachedCSPMiddleware(view)(rf.get("/"))
+        without = CachedCSPMiddleware(lambda request: HttpResponse("ok"))(rf.get("/"))
+    assert directives(with_nonce)["script-src"] == ["'self'", f"'nonce-{with_nonce.content.decode()}'"]
+    assert directives(without)["script-src"] == ["'self'"]
+
+
+def test_an_exempt_answer_gets_no_policy(rf):
+    from csp.decorators import csp_exempt
+    from django.http import HttpResponse
+
+    from portal.middleware import CachedCSPMiddleware
+
+    response = CachedCSPMiddleware(csp_exempt()(lambda request: HttpResponse("ok")))(rf.get("/"))
+    assert "Content-Security-Policy" not in response
