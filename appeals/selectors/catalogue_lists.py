@@ -12,10 +12,12 @@ from appeals.enums import DeadlineUnit, Urgency
 from appeals.models import Item, Responsibility
 from portal.models import Unit
 
-ITEM_HEADER = ["大类编码", "大类名称", "事项编码", "事项名称", "默认紧急程度", "办理时限", "时限单位", "可公开", "启用", "检索词", "事项英文名称"]
+ITEM_HEADER = ["大类编码", "大类名称", "事项编码", "事项名称", "默认紧急程度", "办理时限", "时限单位", "可公开", "启用", "检索词", "事项英文名称",
+               "大类英文名称"]
 # Columns a file may lack (one downloaded before they were added): what they
 # hold is then kept as it is, not cleared.
-ITEM_OPTIONAL = ["事项英文名称"]
+# In the order they were added (at the end of the header).
+ITEM_OPTIONAL = ["事项英文名称", "大类英文名称"]
 RESPONSIBILITY_HEADER = ["事项编码", "区域", "主办单位", "协办单位", "允许自动派单"]
 CITY_WIDE = "全市"
 YES, NO = "是", "否"
@@ -38,7 +40,7 @@ def item_rows() -> list[list]:
     return [
         [item.category.code, item.category.name, item.code, item.name, urgency[item.default_urgency],
          item.deadline_value, unit[item.deadline_unit], yes_no(item.publishable), yes_no(item.active), item.keywords,
-         item.name_en]
+         item.name_en, item.category.name_en]
         for item in Item.objects.select_related("category").order_by("category__position", "category__code", "code")
     ]
 

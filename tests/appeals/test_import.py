@@ -38,13 +38,13 @@ def xlsx_file(header, rows, name="file.xlsx"):
 
 
 def item(code, name, category=("CG", "城市管理"), urgency="一般", deadline=5, unit="工作日", public="是", active="是", words="",
-         english=""):
-    return [*category, code, name, urgency, deadline, unit, public, active, words, english]
+         english="", category_english=""):
+    return [*category, code, name, urgency, deadline, unit, public, active, words, english, category_english]
 
 
 def snapshot():
     return (
-        list(Category.objects.order_by("code").values_list("code", "name")),
+        list(Category.objects.order_by("code").values_list("code", "name", "name_en")),
         catalogue_lists.item_rows(), catalogue_lists.responsibility_rows(), AuditEntry.objects.count(),
     )
 
@@ -93,7 +93,8 @@ def test_additions_changes_and_removals_are_previewed_with_old_and_new_values_an
     applied = catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
     assert applied.digest == plan.digest
     assert [row[2:] for row in catalogue_lists.item_rows()] == [
-        ["CG-01", "占道经营", "一般", 3, "工作日", "是", "是", "摆摊 走鬼", ""], ["SW-01", "停水", "紧急", 4, "小时", "是", "是", "", ""]]
+        ["CG-01", "占道经营", "一般", 3, "工作日", "是", "是", "摆摊 走鬼", "", ""],
+        ["SW-01", "停水", "紧急", 4, "小时", "是", "是", "", "", ""]]
     assert Item.objects.get(code="SW-01").search_pinyin  # searchable as a resident types it
     entry = AuditEntry.objects.filter(action="catalogue_imported").latest("pk")
     assert (entry.actor, entry.details) == (dispatcher, {"file_name": "file.csv", "added": 1, "changed": 1, "removed": 1})
@@ -168,7 +169,7 @@ def test_a_changed_english_name_is_previewed_as_a_change_and_applied(dispatcher,
 def test_an_older_file_without_the_english_column_keeps_the_english_names(dispatcher, world, fmt):
     Item.objects.filter(code="CG-01").update(name_en="Street vending")
     older = ITEMS[: ITEMS.index("事项英文名称")] + ["备注"]  # a column of the person's own is ignored, as before
-    rows = [item("CG-01", "占道经营", deadline=3, words="摆摊")[:-1] + ["x"], item("SW-01", "停水", ("SW", "供水排水"))[:-1]]
+    rows = [item("CG-01", "占道经营", deadline=3, words="摆摊")[:-2] + ["x"], item("SW-01", "停水", ("SW", "供水排水"))[:-2]]
     preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=(xlsx_file if fmt == "xlsx" else csv_file)(older, rows))
     changes = {c.key: [cell.column for cell in c.cells() if cell.changed] for c in preview.plan.changes}
     assert changes == {"CG-01": ["办理时限"], "SW-01": ITEMS, "CG-02": ITEMS}
@@ -184,6 +185,76 @@ def test_a_too_long_english_name_is_a_row_error_and_nothing_changes(dispatcher, 
     assert [(e.line, e.column) for e in info.value.errors] == [(2, "事项英文名称")]
     assert "120" in info.value.errors[0].message
     assert snapshot() == before
+
+
+CATEGORY_EN = ITEMS.index("大类英文名称")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_category_english_names_download_and_upload_back_as_no_change(dispatcher, world, fmt):
+    Category.objects.filter(code="CG").update(name_en="City management")
+    rows = catalogue_lists.item_rows()
+    assert [row[CATEGORY_EN] for row in rows] == ["City management", "City management"]
+    upload = (xlsx_file if fmt == "xlsx" else csv_file)(ITEMS, rows, name=f"items.{fmt}")
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=upload)
+    assert (preview.plan.changes, preview.plan.errors, preview.draft, preview.plan.unchanged) == ([], [], None, 2)
+
+
+def test_a_changed_category_english_name_is_previewed_on_its_rows_and_applied(dispatcher, world):
+    Category.objects.filter(code="CG").update(name_en="City management")
+    rows = [item("CG-01", "占道经营", words="摆摊", category_english="Urban management"),
+            item("CG-02", "噪音"),  # an empty cell beside a filled one takes the category's name
+            item("SW-01", "停水", ("SW", "供水排水"), category_english="Water")]
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=csv_file(ITEMS, rows))
+    changes = {c.key: [(cell.column, cell.old, cell.new) for cell in c.cells() if cell.changed and cell.old is not None]
+               for c in preview.plan.changes}
+    assert changes == {"CG-01": [("大类英文名称", "City management", "Urban management")],
+                       "CG-02": [("大类英文名称", "City management", "Urban management")], "SW-01": []}
+    assert Category.objects.get(code="CG").name_en == "City management"  # a preview writes nothing
+    catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
+    assert dict(Category.objects.values_list("code", "name_en")) == {"CG": "Urban management", "SW": "Water"}
+    rows = [item("CG-01", "占道经营", words="摆摊"), item("CG-02", "噪音"),  # every row empty clears it
+            item("SW-01", "停水", ("SW", "供水排水"), category_english="Water")]
+    preview_and_apply(dispatcher, "items", xlsx_file(ITEMS, rows))
+    assert dict(Category.objects.values_list("code", "name_en")) == {"CG": "", "SW": "Water"}
+
+
+def test_conflicting_category_english_names_are_a_row_error_naming_the_line(dispatcher, world):
+    before = snapshot()
+    rows = [item("CG-01", "占道经营", words="摆摊", category_english="City management"),
+            item("CG-02", "噪音", category_english="Urban affairs")]
+    with pytest.raises(CatalogueImportError) as info:
+        catalogue_io.preview_import(actor=dispatcher, kind="items", upload=csv_file(ITEMS, rows))
+    assert [(e.line, e.column) for e in info.value.errors] == [(3, "大类英文名称")]
+    assert "2" in info.value.errors[0].message and "City management" in info.value.errors[0].message
+    assert snapshot() == before
+
+
+def test_a_too_long_category_english_name_is_a_row_error_and_nothing_changes(dispatcher, world):
+    before = snapshot()
+    rows = [item("CG-01", "占道经营", words="摆摊", category_english="x" * 81), item("CG-02", "噪音")]
+    with pytest.raises(CatalogueImportError) as info:
+        catalogue_io.preview_import(actor=dispatcher, kind="items", upload=csv_file(ITEMS, rows))
+    assert [(e.line, e.column) for e in info.value.errors] == [(2, "大类英文名称")]
+    assert "80" in info.value.errors[0].message
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("columns", ["事项英文名称", "大类英文名称"])  # before either column, before the category's
+def test_an_older_file_without_the_category_english_column_keeps_the_categories_english_names(dispatcher, world, fmt,
+                                                                                             columns):
+    Category.objects.filter(code="CG").update(name_en="City management")
+    Item.objects.filter(code="CG-01").update(name_en="Street vending")
+    older = ITEMS[: ITEMS.index(columns)]
+    rows = [item("CG-01", "占道经营", deadline=3, words="摆摊", english="Street vending")[: len(older)],
+            item("CG-02", "噪音")[: len(older)]]
+    preview = catalogue_io.preview_import(actor=dispatcher, kind="items", upload=(xlsx_file if fmt == "xlsx" else csv_file)(older, rows))
+    changes = {c.key: [cell.column for cell in c.cells() if cell.changed] for c in preview.plan.changes}
+    assert changes == {"CG-01": ["办理时限"]}
+    catalogue_io.apply_import(actor=dispatcher, preview_id=preview.draft.pk)
+    assert Category.objects.get(code="CG").name_en == "City management"
+    assert Item.objects.get(code="CG-01").name_en == "Street vending"
 
 
 def zip_bomb():

@@ -13,9 +13,11 @@ from appeals.services.catalogue_io.reading import RowError, Table
 KEY = "事项编码"
 ENGLISH = "事项英文名称"
 ENGLISH_AT = ITEM_HEADER.index(ENGLISH)
+CATEGORY_ENGLISH = "大类英文名称"
 FLAG_WORDS = {"是": YES, "y": YES, "yes": YES, "true": YES, "1": YES, "否": NO, "n": NO, "no": NO, "false": NO, "0": NO}
 # Field lengths of the tables (appeals.models.catalogue).
-LIMITS = {"大类编码": 16, "大类名称": 40, "事项编码": 24, "事项名称": 60, "检索词": 200, "事项英文名称": 120}
+LIMITS = {"大类编码": 16, "大类名称": 40, "事项编码": 24, "事项名称": 60, "检索词": 200, "事项英文名称": 120,
+          "大类英文名称": 80}
 
 
 def flag(value: str) -> str | None:
@@ -28,11 +30,15 @@ def parse(table: Table, *, current: dict[str, list[str]]) -> tuple[dict[str, tup
     writes it), and every problem, by line and column. The file is the
     whole catalogue: an item it leaves out is removed (removal_problems).
     A file without the English name column (None) keeps the names in
-    force (`current`, the list as the download writes it)."""
+    force (`current`, the list as the download writes it); one without the
+    category English name column keeps the categories' names. The rows of a
+    category must agree on its English name; empty cells take the others'."""
     urgency_labels, unit_labels = file_labels()
     urgencies = set(urgency_labels.values()) | set(urgency_labels)
     units = set(unit_labels.values()) | set(unit_labels)
     categories: dict[str, str] = dict(Category.objects.values_list("code", "name"))
+    category_english, conflicts = _category_english(table)
+    english_in_force: dict[str, str] = dict(Category.objects.values_list("code", "name_en"))
     category_codes = {name: code for code, name in categories.items()}
     seen_codes: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
@@ -42,7 +48,12 @@ def parse(table: Table, *, current: dict[str, list[str]]) -> tuple[dict[str, tup
         row = dict(zip(ITEM_HEADER, cells))
         if row[ENGLISH] is None:
             row[ENGLISH] = (current.get(row[KEY]) or [""] * len(ITEM_HEADER))[ENGLISH_AT]
+        older = row[CATEGORY_ENGLISH] is None
+        if older:
+            row[CATEGORY_ENGLISH] = english_in_force.get(row["大类编码"], "")
         problems: list[tuple[str, str]] = []
+        if line in conflicts:
+            problems.append((CATEGORY_ENGLISH, conflicts[line]))
         for column, limit in LIMITS.items():
             if len(row[column]) > limit:
                 problems.append((column, _("超过 %(n)d 个字") % {"n": limit}))
@@ -83,11 +94,30 @@ def parse(table: Table, *, current: dict[str, list[str]]) -> tuple[dict[str, tup
             errors += [RowError(line, column, message) for column, message in problems]
             continue
         categories[cat_code], category_codes[cat_name] = cat_name, cat_code
+        english = row[CATEGORY_ENGLISH] if older else category_english.get(cat_code, "")
         seen_codes[code], seen_names[(cat_code, name)] = line, line
         wanted[code] = (line, [cat_code, cat_name, code, name, urgency_labels.get(urgency, urgency), str(deadline),
                                unit_labels.get(unit, unit), publishable, active, row["检索词"],
-                               row[ENGLISH]])
+                               row[ENGLISH], english])
     return wanted, errors
+
+
+def _category_english(table: Table) -> tuple[dict[str, str], dict[int, str]]:
+    """The one English name each category's rows give (code → name; a
+    category whose cells are all empty is absent: its name is cleared), and
+    the lines that contradict an earlier row of their category."""
+    chosen: dict[str, tuple[int, str]] = {}
+    conflicts: dict[int, str] = {}
+    for line, cells in table:
+        row = dict(zip(ITEM_HEADER, cells))
+        code, value = row["大类编码"], row[CATEGORY_ENGLISH]
+        if not code or not value or len(value) > LIMITS[CATEGORY_ENGLISH]:
+            continue  # too long: refused by its own row's check
+        first_line, first = chosen.setdefault(code, (line, value))
+        if first != value:
+            conflicts[line] = _("同一大类各行的大类英文名称应相同，与第 %(line)d 行的“%(name)s”不同") % {
+                "line": first_line, "name": first}
+    return {code: value for code, (_line, value) in chosen.items()}, conflicts
 
 
 def _deadline(text: str) -> int | None:
@@ -127,7 +157,10 @@ def write(*, upserts: list[list[str]], removals: list[str]) -> None:
     for row in upserts:
         if row[0] not in categories:
             position += 1
-            categories[row[0]] = Category.objects.create(code=row[0], name=row[1], position=position)
+            categories[row[0]] = Category.objects.create(code=row[0], name=row[1], name_en=row[11], position=position)
+        elif categories[row[0]].name_en != row[11]:
+            categories[row[0]].name_en = row[11]
+            categories[row[0]].save(update_fields=["name_en"])
     if removals:
         Item.objects.filter(code__in=removals).delete()
     Item.objects.bulk_create(

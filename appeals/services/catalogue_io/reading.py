@@ -44,8 +44,8 @@ def refuse(message: str, *, line: int | None = None, column: str = "") -> Catalo
 
 def read_table(upload, *, header: list[str], optional: list[str] | None = None) -> Table:
     """(line number, cells) of each non-empty row below the header (line 1),
-    as text, cut to the header's columns. The header may lack the `optional`
-    columns at its end (an older file): their cells are then None, not ""."""
+    as text, cut to the header's columns. The header may lack a tail of the
+    `optional` columns at its end (an older file): their cells are then None, not ""."""
     data = _bounded_bytes(upload)
     name = (getattr(upload, "name", "") or "").lower()
     if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
@@ -81,8 +81,13 @@ def _table(rows, *, header: list[str], optional: list[str]) -> Table:
     cells = [c for c in (cell for cell, _formula in first or []) if c]
     missing: list[str] = []
     if optional and cells[: len(header)] != header and header[-len(optional):] == optional:
-        base = header[: -len(optional)]
-        missing = optional if cells[: len(base)] == base else []
+        # Optional columns were added one by one at the end: a file has the
+        # ones of its time, in order, so what it lacks is a tail of them.
+        base = len(header) - len(optional)
+        for present in range(len(optional) - 1, -1, -1):
+            if cells[: base + present] == header[: base + present]:
+                missing = optional[present:]
+                break
     if first is None or (cells[: len(header)] != header and not missing):
         expected = "，".join(header)
         raise CatalogueImportError(
