@@ -34,7 +34,7 @@ class PhaseReadOnlyInline(admin.TabularInline):
     model = Phase
     extra = 0
     can_delete = False
-    fields = ["kind", "starts_at", "ends_at"]
+    fields = ["track", "kind", "starts_at", "ends_at"]
     readonly_fields = fields
     show_change_link = True
 
@@ -55,15 +55,17 @@ class PhaseForm(forms.ModelForm):
 
     class Meta:
         model = Phase
-        fields = ["campaign", "kind", "starts_at", "ends_at"]
+        fields = ["campaign", "track", "kind", "starts_at", "ends_at"]
 
     def clean(self):
         data = super().clean()
         campaign = data.get("campaign") or getattr(self.instance, "campaign", None)
         kind = data.get("kind") or self.instance.kind
+        track = data.get("track") if "track" in data else getattr(self.instance, "track", None)
         if campaign and kind and data.get("starts_at") and data.get("ends_at"):
             try:
-                services.check_phase(campaign=campaign, kind=kind, starts_at=data["starts_at"], ends_at=data["ends_at"])
+                services.check_phase(campaign=campaign, kind=kind, starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                     track=track)
             except CaseError as error:
                 raise forms.ValidationError(error.message) from error
         return data
@@ -88,18 +90,19 @@ class PhaseChangeInline(admin.TabularInline):
 @admin.register(Phase)
 class PhaseAdmin(PortalModelAdmin):
     form = PhaseForm
-    list_display = ["campaign", "kind", "starts_at", "ends_at"]
+    list_display = ["campaign", "track", "kind", "starts_at", "ends_at"]
     list_filter = ["campaign", "kind"]
     inlines = [PhaseChangeInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["campaign", "kind"] if obj else []
+        return ["campaign", "track", "kind"] if obj else []
 
     def save_model(self, request, obj, form, change):
         saved = services.set_phase(
             actor=request.user,
             campaign=form.cleaned_data.get("campaign") or obj.campaign,
             kind=form.cleaned_data.get("kind") or obj.kind,
+            track=form.cleaned_data["track"] if "track" in form.cleaned_data else obj.track,
             starts_at=form.cleaned_data["starts_at"],
             ends_at=form.cleaned_data["ends_at"],
             reason=form.cleaned_data["reason"],

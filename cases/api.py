@@ -7,7 +7,9 @@ from django.core.validators import ProhibitNullCharactersValidator, RegexValidat
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field, extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -35,10 +37,18 @@ class PhaseSerializer(serializers.ModelSerializer):
 # Names in the request's language (Accept-Language or the language switch), Chinese where no English is kept.
 class TrackSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="localised_name", read_only=True)
+    phases = serializers.SerializerMethodField(
+        help_text="The track's own phases, each overriding the campaign's phase of its kind for this track "
+        "(empty: the track follows the campaign's timeline)."
+    )
 
     class Meta:
         model = Track
-        fields = ["id", "kind", "name", "description", "entry_limit_per_unit", "awards"]
+        fields = ["id", "kind", "name", "description", "entry_limit_per_unit", "awards", "phases"]
+
+    @extend_schema_field(PhaseSerializer(many=True))
+    def get_phases(self, track) -> list[dict]:
+        return PhaseSerializer(selectors.track_phases(track.campaign, track), many=True).data
 
 
 class DomainSerializer(serializers.ModelSerializer):

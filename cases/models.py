@@ -9,6 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -64,10 +65,18 @@ class Campaign(models.Model):
 
 
 class Phase(models.Model):
-    """A stretch of a campaign's timeline. Phases of one campaign never
-    overlap (an exclusion constraint in the database)."""
+    """A stretch of a campaign's timeline. A phase without a track is the
+    campaign's; a phase with a track overrides the campaign's phase of the
+    same kind for that track only. One phase per (campaign, track, kind), and
+    phases of one timeline (the campaign's, or one track's own) never
+    overlap (constraints in the database); a track's phase may overlap the
+    campaign's."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases", verbose_name=_("活动"))
+    track = models.ForeignKey(
+        "Track", on_delete=models.CASCADE, null=True, blank=True, related_name="phases", verbose_name=_("奖项"),
+        help_text=_("留空为本届活动的阶段；选定奖项则只对该奖项生效，覆盖本届同类阶段。"),
+    )
     kind = models.CharField(_("阶段"), max_length=16, choices=PhaseKind.choices)
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
@@ -77,12 +86,15 @@ class Phase(models.Model):
         verbose_name_plural = _("阶段")
         ordering = ["campaign", "starts_at"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "kind"], name="phase_one_per_kind"),
+            models.UniqueConstraint(
+                fields=["campaign", "track", "kind"], name="phase_one_per_kind_and_track", nulls_distinct=False
+            ),
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="phase_starts_before_it_ends"),
             ExclusionConstraint(
                 name="phase_no_overlap",
                 expressions=[
                     ("campaign", RangeOperators.EQUAL),
+                    (Coalesce("track", models.Value(0)), RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at", models.Value("[)")), RangeOperators.OVERLAPS),
                 ],
             ),

@@ -10,15 +10,16 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 
 from cases.enums import BoardSort, EntryState, PhaseKind
-from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, PhaseChange
+from cases.models import Campaign, CaseEntry, Domain, EntryEvent, EntryImage, Phase, PhaseChange, Track
 from portal import caching, timeutils
 from portal.models import Unit
 
 BOARD_PAGE_SIZE = 24
 
 
-def phases_of(campaign: Campaign) -> list[Phase]:
-    """The campaign's phases in time order (cached on the campaign)."""
+def _all_phases(campaign: Campaign) -> list[Phase]:
+    """Every phase of the campaign, its own and its tracks', in time order
+    (cached on the campaign; a prefetched ``phases`` is used)."""
     cached = getattr(campaign, "_phases_cache", None)
     if cached is None:
         cached = sorted(campaign.phases.all(), key=lambda phase: phase.starts_at)
@@ -33,8 +34,28 @@ def phase_moves(campaign: Campaign) -> QuerySet[PhaseChange]:
         "-changed_at", "-pk")
 
 
-def phase(campaign: Campaign, kind: str) -> Phase | None:
+def phases_of(campaign: Campaign) -> list[Phase]:
+    """The campaign's own phases (no track) in time order."""
+    return [p for p in _all_phases(campaign) if p.track_id is None]
+
+
+def track_phases(campaign: Campaign, track: Track | int) -> list[Phase]:
+    """The phases a track has of its own (overriding the campaign's), in time order."""
+    track_id = getattr(track, "pk", track)
+    return [p for p in _all_phases(campaign) if p.track_id == track_id]
+
+
+def phase_for(campaign: Campaign, kind: str, track: Track | int | None = None) -> Phase | None:
+    """The phase of this kind for the track: the track's own, else the campaign's."""
+    if track is not None:
+        own = next((p for p in track_phases(campaign, track) if p.kind == kind), None)
+        if own is not None:
+            return own
     return next((p for p in phases_of(campaign) if p.kind == kind), None)
+
+
+def phase(campaign: Campaign, kind: str, track: Track | int | None = None) -> Phase | None:
+    return phase_for(campaign, kind, track)
 
 
 def current_phase(campaign: Campaign, moment: dt.datetime | None = None) -> Phase | None:
@@ -43,14 +64,24 @@ def current_phase(campaign: Campaign, moment: dt.datetime | None = None) -> Phas
     return next((p for p in phases_of(campaign) if p.contains(moment)), None)
 
 
-def phase_is_open(campaign: Campaign, kind: str, moment: dt.datetime | None = None) -> bool:
-    found = phase(campaign, kind)
+def phase_is_open(
+    campaign: Campaign, kind: str, moment: dt.datetime | None = None, *, track: Track | int | None = None
+) -> bool:
+    found = phase_for(campaign, kind, track)
     return found is not None and found.contains(moment or timeutils.now())
 
 
-def phase_has_started(campaign: Campaign, kind: str, moment: dt.datetime | None = None) -> bool:
-    found = phase(campaign, kind)
+def phase_has_started(
+    campaign: Campaign, kind: str, moment: dt.datetime | None = None, *, track: Track | int | None = None
+) -> bool:
+    found = phase_for(campaign, kind, track)
     return found is not None and found.starts_at <= (moment or timeutils.now())
+
+
+def any_phase_open(campaign: Campaign, kind: str, moment: dt.datetime | None = None) -> bool:
+    """Is a phase of this kind open for the campaign or any of its tracks?"""
+    moment = moment or timeutils.now()
+    return any(p.kind == kind and p.contains(moment) for p in _all_phases(campaign))
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ def _submitted(request: HttpRequest) -> bool:
 def entry_new(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     unit = portal_selectors.staff_unit_of(request.user)
-    if not selectors.phase_is_open(campaign, PhaseKind.CALL):
+    if not selectors.any_phase_open(campaign, PhaseKind.CALL):
         messages.error(request, services.call_closed_error(campaign, _("新建案例")).message)
         return redirect("cases:mine")
     form = EntryForm(request.POST or None, request.FILES or None, campaign=campaign, initial={"unit": unit})

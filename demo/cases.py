@@ -244,7 +244,7 @@ def _ensure_campaign(today: dt.date, stdout) -> Campaign:
         return services.create_campaign(
             actor=None, slug=SLUG, title=TITLE, year=today.year, description=DESCRIPTION, phases=timeline
         )
-    voting = campaign.phases.filter(kind=PhaseKind.VOTING).first()
+    voting = campaign.phases.filter(kind=PhaseKind.VOTING, track=None).first()
     now = timeutils.now()
     if voting is None or not (voting.starts_at <= now < voting.ends_at):
         # Move the whole timeline so that voting is open today: later phases

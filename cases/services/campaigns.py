@@ -99,9 +99,19 @@ def create_campaign(
     return campaign
 
 
-def check_phase(*, campaign: Campaign, kind: str, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
-    """Would these times fit the campaign's timeline? (forms ask first)"""
-    spans = [(p.kind, p.starts_at, p.ends_at) for p in Phase.objects.filter(campaign=campaign) if p.kind != kind]
+def _check_track(campaign: Campaign, track: Track | None) -> None:
+    if track is not None and track.campaign_id != campaign.pk:
+        raise CaseError(_("该奖项不属于本届活动。"), code="unknown_track", field="track")
+
+
+def check_phase(
+    *, campaign: Campaign, kind: str, starts_at: dt.datetime, ends_at: dt.datetime, track: Track | None = None
+) -> None:
+    """Would these times fit the timeline (the campaign's, or the track's
+    own when ``track`` is given)? (forms ask first)"""
+    _check_track(campaign, track)
+    own = Phase.objects.filter(campaign=campaign, track=track)
+    spans = [(p.kind, p.starts_at, p.ends_at) for p in own if p.kind != kind]
     check_timeline([*spans, (kind, starts_at, ends_at)])
 
 
@@ -114,18 +124,25 @@ def set_phase(
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     reason: str,
+    track: Track | None = None,
 ) -> Phase:
     """Add a phase or move its boundaries. Every move is recorded with who,
     when, the old and new times and why; phases never overlap (checked here
-    under a lock, and by the database's exclusion constraint)."""
+    under a lock, and by the database's exclusion constraint). With
+    ``track`` the phase is that track's own (overriding the campaign's phase
+    of the kind for it) and the order and overlap rules hold within the
+    track's own timeline."""
     require(actor, "cases.manage_campaign", message=_("只有主办方可以调整活动阶段。"))
     if kind not in PhaseKind.values:
         raise CaseError(_("未知阶段。"), code="unknown_phase", field="kind")
     reason = (reason or "").strip()
     if not reason:
         raise CaseError(_("请填写调整原因，它会记入阶段调整记录。"), code="reason_required", field="reason")
+    _check_track(campaign, track)
     # Lock the campaign's phases (by pk) so that two moves cannot interleave.
-    current = list(Phase.objects.select_for_update(no_key=True).filter(campaign=campaign).order_by("pk"))
+    locked = list(Phase.objects.select_for_update(no_key=True).filter(campaign=campaign).order_by("pk"))
+    track_id = track.pk if track is not None else None
+    current = [p for p in locked if p.track_id == track_id]
     existing = next((p for p in current if p.kind == kind), None)
     spans = [(p.kind, p.starts_at, p.ends_at) for p in current if p.kind != kind] + [(kind, starts_at, ends_at)]
     check_timeline(spans)
@@ -135,7 +152,9 @@ def set_phase(
     try:
         with transaction.atomic():
             if existing is None:
-                existing = Phase.objects.create(campaign=campaign, kind=kind, starts_at=starts_at, ends_at=ends_at)
+                existing = Phase.objects.create(
+                    campaign=campaign, track=track, kind=kind, starts_at=starts_at, ends_at=ends_at
+                )
             else:
                 existing.starts_at, existing.ends_at = starts_at, ends_at
                 existing.save(update_fields=["starts_at", "ends_at"])

@@ -32,8 +32,8 @@ def _own_unit(actor: User) -> Unit:
     return unit
 
 
-def call_closed_error(campaign: Campaign, what: str) -> CaseError:
-    call = selectors.phase(campaign, PhaseKind.CALL)
+def call_closed_error(campaign: Campaign, what: str, track=None) -> CaseError:
+    call = selectors.phase_for(campaign, PhaseKind.CALL, track)
     if call is None:
         return CaseError(_("本届活动没有设置案例征集期。"), code="call_closed", status=409)
     return CaseError(
@@ -94,8 +94,8 @@ def create_entry(
     own = _own_unit(actor)
     if unit is not None and unit.pk != own.pk:
         raise PermissionDeniedError(_("只能为本单位申报案例，不能替其他单位申报。"), code="other_unit", field="unit")
-    if not selectors.phase_is_open(campaign, PhaseKind.CALL):
-        raise call_closed_error(campaign, _("新建案例"))
+    if not selectors.any_phase_open(campaign, PhaseKind.CALL):
+        raise call_closed_error(campaign, _("新建案例"), track)
     values = clean_content(
         campaign,
         {
@@ -110,6 +110,8 @@ def create_entry(
             "contact_phone": contact_phone,
         },
     )
+    if not selectors.phase_is_open(campaign, PhaseKind.CALL, track=values["track"]):
+        raise call_closed_error(campaign, _("新建案例"), values["track"])
     images = [upload for upload in images if upload]
     if submit:
         check_complete(values, len(images))
@@ -141,7 +143,7 @@ def _unit_may_edit(entry: CaseEntry, what: str) -> None:
         )
     if entry.state == EntryState.CHANGES_REQUESTED and entry.changes_deadline and now < entry.changes_deadline:
         return
-    if selectors.phase_is_open(entry.campaign, PhaseKind.CALL, now):
+    if selectors.phase_is_open(entry.campaign, PhaseKind.CALL, now, track=entry.track_id):
         return
     if entry.state == EntryState.CHANGES_REQUESTED and entry.changes_deadline:
         raise CaseError(
@@ -149,7 +151,7 @@ def _unit_may_edit(entry: CaseEntry, what: str) -> None:
             code="deadline_passed",
             status=409,
         )
-    raise call_closed_error(entry.campaign, what)
+    raise call_closed_error(entry.campaign, what, entry.track_id)
 
 
 @transaction.atomic
@@ -239,8 +241,8 @@ def withdraw_entry(*, actor: User, entry: CaseEntry, reason: str = "") -> CaseEn
     entry = lock_entry(entry)
     require(actor, "cases.withdraw_entry", entry, message=_("只能撤回本单位的案例。"))
     target = transition(entry, EntryAction.WITHDRAW)
-    if not selectors.phase_is_open(entry.campaign, PhaseKind.CALL):
-        raise call_closed_error(entry.campaign, _("撤回案例"))
+    if not selectors.phase_is_open(entry.campaign, PhaseKind.CALL, track=entry.track_id):
+        raise call_closed_error(entry.campaign, _("撤回案例"), entry.track_id)
     before = entry.state
     entry.state = target
     entry.save(update_fields=["state", "updated_at"])

@@ -175,7 +175,7 @@ def check_plan(plan: CampaignPlan, *, campaign: Campaign | None = None) -> None:
 
 def opens_at(campaign: Campaign) -> dt.datetime | None:
     """When the campaign opens: the start of its first phase."""
-    return min((p.starts_at for p in Phase.objects.filter(campaign_id=campaign.pk)), default=None)
+    return min((p.starts_at for p in Phase.objects.filter(campaign_id=campaign.pk, track=None)), default=None)
 
 
 def check_not_open(campaign: Campaign) -> None:
@@ -220,7 +220,7 @@ def _write_rows(campaign: Campaign, model, rows, fields: list[str]) -> bool:
 
 
 def _write_phases(*, actor: User | None, campaign: Campaign, phases: Mapping) -> bool:
-    current = {p.kind: p for p in Phase.objects.select_for_update(no_key=True).filter(campaign=campaign).order_by("pk")}
+    current = {p.kind: p for p in Phase.objects.select_for_update(no_key=True).filter(campaign=campaign, track=None).order_by("pk")}
     moved = [kind for kind, span in phases.items()
              if kind not in current or (current[kind].starts_at, current[kind].ends_at) != tuple(span)]
     if not moved:
@@ -301,7 +301,7 @@ def plan_of(campaign: Campaign) -> CampaignPlan:
         title=campaign.title, title_en=campaign.title_en, slug=campaign.slug, year=campaign.year,
         description=campaign.description,
         entry_limit_per_track=campaign.entry_limit_per_track,
-        phases={p.kind: (p.starts_at, p.ends_at) for p in Phase.objects.filter(campaign_id=campaign.pk)},
+        phases={p.kind: (p.starts_at, p.ends_at) for p in Phase.objects.filter(campaign_id=campaign.pk, track=None)},
         tracks=tuple(TrackPlan(id=t.pk, **{name: getattr(t, name) for name in TRACK_FIELDS})
                      for t in Track.objects.filter(campaign_id=campaign.pk).order_by("position", "pk")),
         domains=tuple(DomainPlan(id=d.pk, **{name: getattr(d, name) for name in DOMAIN_FIELDS})

@@ -49,7 +49,7 @@ def update_track_rules(*, actor: User | None, track: Track, entry_limit_per_unit
     """Organisers set a track's limit of live entries per unit (None: the
     campaign's limit applies) and its number of awards (None: not set).
 
-    Refused once the campaign's voting has started: voters and units were
+    Refused once the track's voting (its own phase, else the campaign's) has started: voters and units were
     told the rules, and the standings count the awards. The limit never
     drops below a slot a unit holds in the track, since slots 1..limit are
     what keeps each unit within it (cases.services.entries)."""
@@ -58,7 +58,7 @@ def update_track_rules(*, actor: User | None, track: Track, entry_limit_per_unit
     _check_bounds(new)
     locked = Track.objects.select_for_update(no_key=True).select_related("campaign").get(pk=track.pk)
     campaign = locked.campaign
-    if selectors.phase_has_started(campaign, PhaseKind.VOTING):
+    if selectors.phase_has_started(campaign, PhaseKind.VOTING, track=locked):
         raise CaseError(_("本届公众投票已经开始，奖项的申报上限和获奖名额不能再修改。"), code="voting_started", status=409)
     highest = (
         CaseEntry.objects.filter(track=locked).exclude(state=EntryState.WITHDRAWN).aggregate(slot=Max("slot"))["slot"]

@@ -387,7 +387,7 @@ def save_review(
     each criterion's maximum; submitting needs every required criterion. A
     submitted review is locked."""
     case = require_review_task(actor, campaign, case_id).case
-    phases.check_review_open(campaign)
+    phases.check_review_open(campaign, track_id=case.track_id)
     criteria = {c.pk: c for c in selectors.criteria_of(campaign)}
     if not criteria:
         raise ConflictError(_("评分标准尚未设置。"), code="no_criteria")

@@ -30,12 +30,18 @@ def rules_of(campaign: Campaign) -> VotingRules:
     return cached
 
 
-def window(campaign: Campaign) -> Phase | None:
-    return case_selectors.phase(campaign, PhaseKind.VOTING)
+def window(campaign: Campaign, track: int | None = None) -> Phase | None:
+    """The voting window: the track's own voting phase, else the campaign's."""
+    return case_selectors.phase_for(campaign, PhaseKind.VOTING, track)
 
 
-def is_open(campaign: Campaign, moment: dt.datetime | None = None) -> bool:
-    return case_selectors.phase_is_open(campaign, PhaseKind.VOTING, moment)
+def is_open(campaign: Campaign, moment: dt.datetime | None = None, *, track: int | None = None) -> bool:
+    return case_selectors.phase_is_open(campaign, PhaseKind.VOTING, moment, track=track)
+
+
+def case_window(entry: CaseEntry) -> Phase | None:
+    """The window in which votes for this case count (its track's)."""
+    return window(entry.campaign, entry.track_id)
 
 
 def live_counts(campaign_id: int, *, newer_than: dt.datetime | None = None) -> dict[int, int]:

@@ -115,7 +115,12 @@ WITH prior AS (
             WHERE x.voter_id = %(voter)s AND x.case_id = %(case)s AND x.day = %(day)s) AS mine
     FROM (SELECT 1) one
     LEFT JOIN cases_caseentry e ON e.id = %(case)s AND e.campaign_id = %(campaign)s
-    LEFT JOIN cases_phase p ON p.campaign_id = %(campaign)s AND p.kind = %(voting)s
+    LEFT JOIN LATERAL (
+        SELECT ph.starts_at, ph.ends_at FROM cases_phase ph
+        WHERE ph.campaign_id = %(campaign)s AND ph.kind = %(voting)s
+          AND (ph.track_id IS NULL OR ph.track_id = e.track_id)
+        ORDER BY ph.track_id IS NULL LIMIT 1
+    ) p ON true
     LEFT JOIN voting_votingrules r ON r.campaign_id = %(campaign)s
     WHERE NOT EXISTS (SELECT 1 FROM prior)
 ), checked AS (

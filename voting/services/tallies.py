@@ -136,5 +136,5 @@ def voting_open_campaign_ids(moment: dt.datetime | None = None) -> list[int]:
     return list(
         Campaign.objects.filter(
             phases__kind=PhaseKind.VOTING, phases__starts_at__lte=moment, phases__ends_at__gt=moment
-        ).values_list("pk", flat=True)
+        ).values_list("pk", flat=True).distinct()
     )

@@ -43,7 +43,8 @@ def set_rules(
     check_quotas(votes_per_day=votes_per_day, votes_per_case_per_day=votes_per_case_per_day)
     # A new row holds the defaults, which were the rules in force until now.
     rules, _created = VotingRules.objects.select_for_update(no_key=True).get_or_create(campaign=campaign)
-    phase = campaign.phases.filter(kind=PhaseKind.VOTING).first()
+    # The first voting phase, the campaign's or a track's own: votes were cast once any opened.
+    phase = campaign.phases.filter(kind=PhaseKind.VOTING).order_by("starts_at").first()
     if phase is not None and phase.starts_at <= timeutils.now():
         if votes_per_day < rules.votes_per_day or votes_per_case_per_day < rules.votes_per_case_per_day:
             raise VotingError(_("投票已经开始，配额只能增加不能减少。"), code="quota_locked", field="votes_per_day")

@@ -53,6 +53,21 @@ def campaign_state(request, campaign_id: int, campaign: Campaign | None = None) 
     return state
 
 
+def _entry_state(request, entry: CaseEntry, state: dict) -> dict:
+    """The campaign's state, with the window of the entry's track when that
+    track has a voting phase of its own."""
+    phase = selectors.window(state["campaign"], entry.track_id)
+    if phase is None or phase == state["phase"]:
+        return state
+    now = timeutils.now()
+    is_open, started = phase.contains(now), phase.starts_at <= now
+    today = state["today"] or (selectors.voter_today(request.user, state["campaign"]) if is_open else None)
+    counts = state["counts"]
+    if started and not state["started"]:
+        counts = selectors.live_counts(entry.campaign_id, newer_than=today and today.last_vote_at)
+    return {**state, "phase": phase, "open": is_open, "started": started, "today": today, "counts": counts}
+
+
 def widget_context(request, entry: CaseEntry, *, compact: bool, outcome=None, campaign: Campaign | None = None) -> dict:
     accepted = outcome is not None and not hasattr(outcome, "code")
     refused = outcome if outcome is not None and not accepted else None
@@ -62,7 +77,7 @@ def widget_context(request, entry: CaseEntry, *, compact: bool, outcome=None, ca
     if answered:
         state = {"campaign": campaign, "phase": None, "open": True, "started": True, "today": None, "counts": {}}
     else:
-        state = campaign_state(request, entry.campaign_id, campaign)
+        state = _entry_state(request, entry, campaign_state(request, entry.campaign_id, campaign))
     today = state["today"]
     if answered:
         voted = accepted or refused.code == Refusal.ALREADY_VOTED_TODAY
