@@ -150,3 +150,15 @@ def test_publishing_follows_the_tracks_own_earlier_results_phase(scene, organise
     own_phase(organiser, campaign, campaign.tracks.get(), PhaseKind.RESULTS, now - DAY, now + DAY)
 
     assert panel_services.publish_results(actor=organiser, campaign=campaign).version == 1
+
+
+def test_the_phase_move_page_offers_the_campaigns_phases_not_a_tracks_own(organiser):
+    from voting.setup.forms import PhaseMoveForm
+
+    campaign = factories.CampaignFactory()
+    now = timeutils.now()
+    own = own_phase(organiser, campaign, campaign.tracks.get(), PhaseKind.VOTING, now, now + DAY)
+
+    offered = list(PhaseMoveForm(campaign=campaign).fields["phase"].queryset)
+
+    assert own not in offered and len(offered) == 5 and all(p.track_id is None for p in offered)

@@ -256,7 +256,7 @@ class PhaseMoveForm(forms.Form):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phase"].queryset = campaign.phases.order_by("starts_at", "pk")
+        self.fields["phase"].queryset = campaign.phases.filter(track=None).order_by("starts_at", "pk")
 
     def refuse(self, refusal: PortalError) -> None:
         """set_phase names the moved phase's own fields (``<kind>_starts_at``)
