@@ -21,6 +21,7 @@ from voting.exceptions import VotingError
 from voting.models import Ballot
 from voting.panel import services as panel_services
 from voting.panel.models import ResultVersion, Review
+from voting.setup.forms import PhaseMoveForm
 
 DAY = dt.timedelta(days=1)
 
@@ -153,8 +154,6 @@ def test_publishing_follows_the_tracks_own_earlier_results_phase(scene, organise
 
 
 def test_the_phase_move_page_offers_the_campaigns_phases_not_a_tracks_own(organiser):
-    from voting.setup.forms import PhaseMoveForm
-
     campaign = factories.CampaignFactory()
     now = timeutils.now()
     own = own_phase(organiser, campaign, campaign.tracks.get(), PhaseKind.VOTING, now, now + DAY)
