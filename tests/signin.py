@@ -32,3 +32,33 @@ def totp_now(secret: str | None = None) -> str:
 
     counter = next(iter(yield_hotp_counters_from_time()))
     return format_hotp_value(hotp_value(secret or TEST_TOTP_SECRET, counter))
+
+
+# Every kind of visitor a permission matrix walks through.
+ROLES = ("anonymous", "resident", "unit_staff", "dispatcher", "organiser", "reviewer", "portal_admin")
+
+
+def signed_in_as(client, role: str):
+    """Sign `client` in as a new user of `role` ("anonymous": nobody)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests import factories
+
+    if role == "anonymous":
+        return AnonymousUser()
+    user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role)
+    sign_in(client, user)
+    return user
+
+
+def assert_refused_everywhere(client, role: str, requests, snapshot) -> None:
+    """Each (method, address, data) is refused to `role` (a visitor is sent
+    to sign in, anyone else gets 403) and `snapshot()` shows nothing changed."""
+    before = snapshot()
+    for method, address, data in requests:
+        response = getattr(client, method)(address, data)
+        if role == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], address
+        else:
+            assert response.status_code == 403, (role, address)
+    assert snapshot() == before

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from appeals.models import CatalogueImport, Item
@@ -15,11 +14,10 @@ from appeals.services import catalogue_io
 from portal.exports import xlsx_bytes
 from portal.models import AuditEntry
 from tests import factories
-from tests.signin import sign_in
+from tests.signin import ROLES, assert_refused_everywhere, sign_in, signed_in_as
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "resident", "unit_staff", "dispatcher", "organiser", "reviewer", "portal_admin"]
 PAGE = "/appeals/centre/catalogue/"
 ITEMS = catalogue_lists.ITEM_HEADER
 
@@ -40,13 +38,6 @@ def listed(dispatcher):
     return catalogue_io.preview_import(actor=dispatcher, kind="items", upload=upload([item("CG-01", "占道经营", 3)])).draft
 
 
-def signed_in_as(client, role):
-    if role == "anonymous":
-        return AnonymousUser()
-    user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role)
-    sign_in(client, user)
-    return user
-
 
 def requests(draft):
     return [
@@ -65,14 +56,8 @@ def snapshot():
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "dispatcher"])
 def test_nobody_but_the_dispatch_centre_opens_downloads_previews_or_applies(client, listed, role):
     signed_in_as(client, role)
-    before = snapshot()
-    for method, address, data in requests(listed):
-        response = getattr(client, method)(address, data)
-        if role == "anonymous":
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"], address
-        else:
-            assert response.status_code == 403, (role, address)
-    assert snapshot() == before and CatalogueImport.objects.filter(applied_at=None).count() == 1
+    assert_refused_everywhere(client, role, requests(listed), snapshot)
+    assert CatalogueImport.objects.filter(applied_at=None).count() == 1
 
 
 def test_the_dispatch_centre_opens_downloads_previews_and_applies(client, dispatcher, listed):

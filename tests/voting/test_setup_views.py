@@ -5,14 +5,13 @@ are not found, writes are rate-limited, the workspace links the pages."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 
 from cases.models import Campaign, Domain, Phase, Track
 from portal.enums import AuditAction
 from portal.models import AuditEntry
 from tests import factories
-from tests.signin import sign_in
+from tests.signin import assert_refused_everywhere, signed_in_as
 from voting.models import VotingRules
 from voting.panel.models import PanelSettings
 
@@ -42,13 +41,6 @@ def form_data(**changes) -> dict:
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
 
-
-def signed_in_as(client, role):
-    if role == "anonymous":
-        return AnonymousUser()
-    user = factories.ResidentFactory() if role == "resident" else factories.StaffFactory(role=role)
-    sign_in(client, user)
-    return user
 
 
 def snapshot():
@@ -82,14 +74,7 @@ def pages(campaign):
 @pytest.mark.parametrize("role", ["anonymous", "resident", "unit_staff", "dispatcher", "reviewer", "portal_admin"])
 def test_nobody_but_an_organiser_opens_or_changes_a_campaigns_set_up(client, upcoming, role):
     signed_in_as(client, role)
-    before = snapshot()
-    for method, address, data in pages(upcoming):
-        response = getattr(client, method)(address, data)
-        if role == "anonymous":
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"], address
-        else:
-            assert response.status_code == 403, (role, address)
-    assert snapshot() == before
+    assert_refused_everywhere(client, role, pages(upcoming), snapshot)
 
 
 def test_an_organiser_creates_a_campaign_through_the_wizard(client):
