@@ -87,3 +87,5 @@ class AuditAction(models.TextChoices):
     CAMPAIGN_CHANGED = "campaign_changed", _("修改活动设置")
     # An organiser's change of an award track's rules (cases.services.tracks).
     TRACK_RULES_CHANGED = "track_rules_changed", _("修改奖项规则")
+    # An organiser's move of a phase, with its reason (cases.services.set_phase).
+    PHASE_MOVED = "phase_moved", _("调整活动阶段")

@@ -377,6 +377,8 @@ class AuditEntry(models.Model):
             details.get("file_name") or "",
             _("新增 %(added)d 行，修改 %(changed)d 行，删除 %(removed)d 行") % details if "removed" in details else "",
             details.get("campaign") or "",
+            details.get("phase") or "",
+            _("原因：%(reason)s") % {"reason": details["reason"]} if details.get("reason") else "",
             _("复制自 %(source)s") % {"source": details["source"]} if details.get("source") else "",
             _("修改了 %(parts)s") % {"parts": _("、").join(str(SETUP_PARTS.get(p, p)) for p in details["changed_parts"])}
             if details.get("changed_parts") else "",

@@ -13,8 +13,10 @@ from cases.enums import PHASE_ORDER, PhaseKind, TrackKind
 from cases.exceptions import CaseError
 from cases.models import Campaign, Domain, Phase, PhaseChange, Track
 from portal import timeutils
+from portal.enums import AuditAction
 from portal.models import User
 from portal.permissions import require
+from portal.services import record_audit
 
 
 DEFAULT_DOMAINS = ["教育", "医疗卫生", "文化体育", "社会保障", "城市安全", "交通", "环境保护", "政务服务", "社区服务"]
@@ -169,4 +171,7 @@ def set_phase(
         new_ends_at=ends_at,
         reason=reason,
     )
+    if actor is not None:  # a person's move, not the demo's seeding
+        record_audit(actor=actor, action=AuditAction.PHASE_MOVED, campaign=campaign.title,
+                     phase=str(PhaseKind(kind).label), reason=reason)
     return existing

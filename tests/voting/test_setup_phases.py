@@ -10,6 +10,8 @@ import datetime as dt
 import pytest
 
 from cases.models import Phase, PhaseChange
+from portal.enums import AuditAction
+from portal.models import AuditEntry
 from portal.timeutils import LOCAL_TZ
 from tests import factories
 from tests.signin import assert_refused_everywhere, signed_in_as
@@ -24,7 +26,7 @@ def local(moment: dt.datetime) -> str:
 
 def snapshot():
     return (list(Phase.objects.order_by("pk").values_list("campaign_id", "kind", "starts_at", "ends_at")),
-            PhaseChange.objects.count())
+            PhaseChange.objects.count(), AuditEntry.objects.count())
 
 
 @pytest.fixture
@@ -69,6 +71,9 @@ def test_an_organiser_moves_a_phase_and_the_move_is_recorded_with_its_reason(cli
     assert dt.timedelta(hours=1) <= change.old_ends_at - call.ends_at < dt.timedelta(hours=1, minutes=1)
     history = client.get(address(opened)).content.decode()
     assert "征集期提前一小时结束" in history and "调整记录" in history
+    # The portal's audit log names the move too, beside the other set-up changes.
+    entry = AuditEntry.objects.get(action=AuditAction.PHASE_MOVED)
+    assert entry.actor == organiser and "征集期提前一小时结束" in " ".join(entry.summary())
 
 
 @pytest.mark.parametrize("changes, field, shown", [
