@@ -50,6 +50,9 @@ def test_resident_files_dispatcher_routes_unit_resolves(phone_page, new_phone_pa
     page.goto("/appeals/")
     page.get_by_role("link", name="我要反映问题").click()
     expect(page.get_by_role("heading", name="反映问题")).to_be_visible()
+    # The heading shows as soon as the HTML is parsed; the picker searches
+    # once htmx (a deferred script) has bound it: typing earlier sent nothing.
+    page.wait_for_load_state("load")
     camera = page.locator("input[type=file][name=photos]")
     expect(camera).to_have_attribute("capture", "environment")
     page.get_by_label("搜索分类").fill("井盖")
