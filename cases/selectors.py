@@ -105,6 +105,19 @@ def campaigns() -> QuerySet[Campaign]:
     )
 
 
+def campaigns_to_set_up(moment: dt.datetime | None = None) -> list[Campaign]:
+    """Every campaign for the organisers' set-up list, newest first, each
+    with ``opens_at`` (the start of its first campaign-wide phase, as
+    cases.services.opens_at counts it: a track's own phase does not open the
+    campaign) and ``is_open`` (whether that moment has come)."""
+    moment = moment or timeutils.now()
+    rows = list(Campaign.objects.annotate(opens_at=Min("phases__starts_at", filter=Q(phases__track=None)))
+                .order_by("-year", "-created_at"))
+    for campaign in rows:
+        campaign.is_open = campaign.opens_at is not None and campaign.opens_at <= moment
+    return rows
+
+
 def current_campaign(moment: dt.datetime | None = None) -> Campaign | None:
     """The edition whose timeline covers now; otherwise the latest that has
     started; otherwise the next one."""

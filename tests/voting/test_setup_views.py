@@ -4,6 +4,8 @@ are not found, writes are rate-limited, the workspace links the pages."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -215,3 +217,23 @@ def test_the_wizard_in_english_shows_no_chinese_but_the_data(client, settings):
         parser.feed(client.get(address).content.decode())
         leftovers = [c for c in parser.chunks if re.search(r"[\u4e00-\u9fff]", c) and c != "中文"]
         assert not leftovers, (address, leftovers)
+
+
+def test_the_list_counts_a_campaign_open_as_its_edit_page_does_not_by_a_tracks_own_phase(client, upcoming):
+    """A track's own phase that has started does not open the campaign: the
+    list offers "修改设置" as the edit page (cases.services.opens_at) allows it."""
+    from django.utils import timezone
+
+    from cases.services import opens_at
+
+    track = upcoming.tracks.first()
+    factories.PhaseFactory(campaign=upcoming, track=track, kind="call",
+                           starts_at=timezone.now() - dt.timedelta(days=1), ends_at=timezone.now() + dt.timedelta(days=1))
+    signed_in_as(client, "organiser")
+
+    listed = client.get("/campaign-setup/").content.decode()
+
+    assert opens_at(upcoming) > timezone.now()
+    row = listed[listed.index("即将开始的一届"):]
+    assert "修改设置" in row[:2000] and "调整阶段" not in row[:2000]
+    assert client.get(f"/campaign-setup/{upcoming.pk}/").status_code == 200

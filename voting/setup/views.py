@@ -30,11 +30,7 @@ LIMIT = "campaigns.setup"
 def campaigns(request: HttpRequest) -> HttpResponse:
     """Every campaign, whether it may still be edited, and "copy last year"."""
     require(request.user, PERM)
-    rows = list(cases_selectors.campaigns().order_by("-year", "-created_at"))
-    now = timeutils.now()
-    for campaign in rows:
-        campaign.is_open = campaign.first_start is not None and campaign.first_start <= now
-    return render(request, "voting/setup/campaigns.html", {"campaigns": rows})
+    return render(request, "voting/setup/campaigns.html", {"campaigns": cases_selectors.campaigns_to_set_up()})
 
 
 def _wizard_page(request, wizard: SetupWizard, *, status: int = 200) -> HttpResponse:
